@@ -1,0 +1,448 @@
+/*
+ * acme5g -- a minimal, portable ACME (RFC 8555) client for 5G network
+ * functions and embedded devices.  One translation unit: acme5g.c + this
+ * header.  Dependencies: BearSSL (TLS 1.2, crypto, X.509) and jsmn (JSON).
+ *
+ * CONVENTIONS (shared by every function below)
+ *
+ *  - The caller allocates one `acme5g_ctx` (its size is fixed at compile
+ *    time by the config macros below) and passes it to every call.  Its
+ *    fields are private: read them only through the accessors.  There is
+ *    nothing to free.  One context per thread; contexts are independent.
+ *  - The library never allocates memory.  All buffers are in the context or
+ *    passed by the caller as pointer + length (bytes, `size_t`).
+ *  - Pointers must not be NULL unless a parameter says otherwise.
+ *  - Strings are NUL-terminated UTF-8 unless a length is given.
+ *  - Units are in the names: `_s` seconds, `_ms` milliseconds.
+ *  - Functions return `ACME5G_OK` (0) or a positive `acme5g_err` code;
+ *    `acme5g_strerror()` names it; `acme5g_last_problem()` gives the
+ *    server's problem document when the code is ACME5G_ERR_PROBLEM.
+ *  - Every blocking call has a total deadline (`timeout_s` of its
+ *    parameters); each port call gets the time that remains.
+ *  - Private keys never reach the log and are wiped from the context when a
+ *    flow ends (acme5g_wipe() wipes everything).
+ */
+#ifndef ACME5G_H
+#define ACME5G_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <bearssl.h>
+
+#ifdef ACME5G_USER_CONFIG
+#include ACME5G_USER_CONFIG /* optional header with the overrides below */
+#endif
+
+#define ACME5G_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------
+ * Configuration macros.  Override with -D or in ACME5G_USER_CONFIG.
+ * "RAM" is what one unit adds to sizeof(acme5g_ctx).
+ * ---------------------------------------------------------------------- */
+
+/* TLS record buffer (one half-duplex buffer).  Default BR_SSL_BUFSIZE_MONO
+ * (16709 B), the only size safe against servers that send full 16 KB
+ * records.  Smaller values only work with servers that keep records small;
+ * a record that does not fit fails with ACME5G_ERR_TLS (BearSSL error 6).
+ * RAM: 1 B per unit.  Range: 1024..BR_SSL_BUFSIZE_BIDI. */
+#ifndef ACME5G_TLS_BUF_SIZE
+#define ACME5G_TLS_BUF_SIZE BR_SSL_BUFSIZE_MONO
+#endif
+
+/* HTTP response body buffer: holds one JSON object or the PEM chain.
+ * Pebble's chains are 2.2-4.5 KB.  Too small: ACME5G_ERR_BODY_TOO_LARGE.
+ * Also holds the server's leaf certificate during a handshake to an IP
+ * literal.  RAM: 1 B per unit.  Range: 1024..1048576. */
+#ifndef ACME5G_BODY_MAX
+#define ACME5G_BODY_MAX 8192
+#endif
+
+/* HTTP request buffer: the JWS body of one POST (finalize with its CSR is
+ * the largest: ~1.2 KB for 4 names).  Too small:
+ * ACME5G_ERR_REQUEST_TOO_LARGE.  RAM: 1 B per unit.  Range: 512..65536. */
+#ifndef ACME5G_REQUEST_MAX
+#define ACME5G_REQUEST_MAX 3072
+#endif
+
+/* Longest HTTP response header line (and request line of the http-01
+ * responder).  Longer: ACME5G_ERR_HEADER_TOO_LONG.  RAM: 1 B per unit.
+ * Range: 128..8192. */
+#ifndef ACME5G_LINE_MAX
+#define ACME5G_LINE_MAX 768
+#endif
+
+/* Longest URL kept (directory entries, account, order, authorizations,
+ * challenge, certificate).  Longer: ACME5G_ERR_URL_TOO_LONG.
+ * RAM: (9 + ACME5G_MAX_IDENTIFIERS) B per unit.  Range: 64..2048. */
+#ifndef ACME5G_URL_MAX
+#define ACME5G_URL_MAX 200
+#endif
+
+/* Identifiers (names) per certificate.  More: ACME5G_ERR_TOO_MANY_NAMES.
+ * RAM: ACME5G_URL_MAX B per unit.  Range: 1..64. */
+#ifndef ACME5G_MAX_IDENTIFIERS
+#define ACME5G_MAX_IDENTIFIERS 4
+#endif
+
+/* JSON tokens for one response (an order with n names needs ~12 + n,
+ * an authorization with 3 challenges ~40).  Too few:
+ * ACME5G_ERR_JSON_TOO_BIG.  RAM: 16 B per unit.  Range: 32..4096. */
+#ifndef ACME5G_JSON_TOKENS
+#define ACME5G_JSON_TOKENS 96
+#endif
+
+/* Trust anchors (CA certificates) for the ACME server, and the bytes for
+ * their names and keys.  Too small: ACME5G_ERR_TRUST_ANCHORS_FULL.
+ * RAM: ~48 B per anchor, 1 B per unit of ACME5G_TA_BUF_SIZE. */
+#ifndef ACME5G_MAX_TRUST_ANCHORS
+#define ACME5G_MAX_TRUST_ANCHORS 4
+#endif
+#ifndef ACME5G_TA_BUF_SIZE
+#define ACME5G_TA_BUF_SIZE 1536
+#endif
+
+/* Problem document strings kept for the caller (longer ones are cut).
+ * RAM: 1 B per unit. */
+#ifndef ACME5G_PROBLEM_TYPE_MAX
+#define ACME5G_PROBLEM_TYPE_MAX 80
+#endif
+#ifndef ACME5G_PROBLEM_DETAIL_MAX
+#define ACME5G_PROBLEM_DETAIL_MAX 256
+#endif
+
+/* badNonce retries per request (RFC 8555 6.5).  Range 0..100. */
+#ifndef ACME5G_BADNONCE_RETRIES
+#define ACME5G_BADNONCE_RETRIES 8
+#endif
+
+/* Lowest log level compiled in: 0 error, 1 warning, 2 info, 3 debug.
+ * Messages above it are compiled away. */
+#ifndef ACME5G_LOG_LEVEL
+#define ACME5G_LOG_LEVEL 3
+#endif
+
+#if ACME5G_TLS_BUF_SIZE < 1024 || ACME5G_TLS_BUF_SIZE > BR_SSL_BUFSIZE_BIDI
+#error "ACME5G_TLS_BUF_SIZE out of range"
+#endif
+#if ACME5G_BODY_MAX < 1024 || ACME5G_REQUEST_MAX < 512 || ACME5G_LINE_MAX < 128
+#error "ACME5G_BODY_MAX, ACME5G_REQUEST_MAX or ACME5G_LINE_MAX too small"
+#endif
+#if ACME5G_URL_MAX < 64 || ACME5G_MAX_IDENTIFIERS < 1 || ACME5G_JSON_TOKENS < 32
+#error "ACME5G_URL_MAX, ACME5G_MAX_IDENTIFIERS or ACME5G_JSON_TOKENS too small"
+#endif
+
+/* ------------------------------------------------------------------------
+ * Errors.  0 is success; codes are grouped by layer.
+ * ---------------------------------------------------------------------- */
+typedef enum acme5g_err {
+    ACME5G_OK = 0,
+    /* caller and limits (1..29) */
+    ACME5G_ERR_ARG = 1,            /* bad argument or settings */
+    ACME5G_ERR_TIMEOUT,            /* total deadline passed */
+    ACME5G_ERR_URL,                /* malformed or non-https URL */
+    ACME5G_ERR_URL_TOO_LONG,       /* raise ACME5G_URL_MAX */
+    ACME5G_ERR_TOO_MANY_NAMES,     /* raise ACME5G_MAX_IDENTIFIERS */
+    ACME5G_ERR_REQUEST_TOO_LARGE,  /* raise ACME5G_REQUEST_MAX */
+    ACME5G_ERR_BODY_TOO_LARGE,     /* raise ACME5G_BODY_MAX */
+    ACME5G_ERR_HEADER_TOO_LONG,    /* raise ACME5G_LINE_MAX */
+    ACME5G_ERR_JSON_TOO_BIG,       /* raise ACME5G_JSON_TOKENS */
+    ACME5G_ERR_TRUST_ANCHORS_FULL, /* raise ACME5G_MAX_TRUST_ANCHORS / _TA_BUF_SIZE */
+    ACME5G_ERR_FIELD_TOO_LONG,     /* a server string larger than its slot */
+    ACME5G_ERR_NAME,               /* identifier is not a valid DNS name or IP */
+    /* port (30..49) */
+    ACME5G_ERR_CONNECT = 30,       /* port connect failed */
+    ACME5G_ERR_NET,                /* port send/receive failed */
+    ACME5G_ERR_NET_CLOSED,         /* peer closed the connection too early */
+    ACME5G_ERR_LISTEN,             /* http-01 responder could not listen */
+    ACME5G_ERR_ENTROPY,            /* port entropy failed */
+    ACME5G_ERR_STORAGE_READ,       /* stored blob unreadable */
+    ACME5G_ERR_STORAGE_WRITE,      /* stored blob could not be written */
+    ACME5G_ERR_CLOCK,              /* wall clock not set (before 2020) */
+    ACME5G_ERR_NOT_FOUND,          /* stored blob does not exist */
+    /* TLS (50..69); acme5g_last_tls_error() gives BearSSL's code */
+    ACME5G_ERR_TLS = 50,           /* TLS failure */
+    ACME5G_ERR_TLS_UNTRUSTED,      /* server chain not signed by the trust anchors */
+    ACME5G_ERR_TLS_NAME,           /* server certificate does not match the host */
+    ACME5G_ERR_TLS_TIME,           /* server certificate expired or not yet valid */
+    ACME5G_ERR_TRUST_ANCHOR,       /* trust anchor PEM unusable */
+    /* HTTP (70..89) */
+    ACME5G_ERR_HTTP = 70,          /* malformed HTTP response */
+    ACME5G_ERR_HTTP_STATUS,        /* unexpected HTTP status without a problem document */
+    ACME5G_ERR_CONTENT_TYPE,       /* unexpected Content-Type */
+    /* JSON (90..109) */
+    ACME5G_ERR_JSON = 90,          /* malformed JSON */
+    ACME5G_ERR_JSON_FIELD,         /* a required field is missing or has the wrong type */
+    /* ACME (110..149) */
+    ACME5G_ERR_PROBLEM = 110,      /* the server answered with a problem document */
+    ACME5G_ERR_NO_NONCE,           /* the server gave no Replay-Nonce */
+    ACME5G_ERR_BAD_NONCE_LIMIT,    /* badNonce more than ACME5G_BADNONCE_RETRIES times */
+    ACME5G_ERR_ORDER_INVALID,      /* the order became invalid */
+    ACME5G_ERR_AUTHZ_INVALID,      /* an authorization failed (challenge not validated) */
+    ACME5G_ERR_STATUS,             /* an unknown or unexpected status */
+    ACME5G_ERR_NO_CHALLENGE,       /* no challenge type we can answer */
+    ACME5G_ERR_CERT_MISMATCH,      /* issued certificate lacks our names or key */
+    /* keys and certificates (150..169) */
+    ACME5G_ERR_KEY = 150,          /* stored key unreadable or wrong type */
+    ACME5G_ERR_CERT,               /* certificate (PEM/DER) unparsable */
+    ACME5G_ERR_CRYPTO,             /* key generation or signing failed */
+    ACME5G_ERR__COUNT
+} acme5g_err;
+
+/* Name of an error code as a constant string (never NULL). */
+const char *acme5g_strerror(int err);
+
+/* ------------------------------------------------------------------------
+ * The port: what a platform provides.  `port/acme5g_posix.c` is the
+ * POSIX implementation; write one per target with the same shape.
+ *
+ * Contract:
+ *  - All functions receive `user` as given in the struct.
+ *  - Network functions block for at most `timeout_ms`.  The library never
+ *    passes a length of 0.
+ *  - connect(): open a TCP connection to host (DNS name or IPv4/IPv6
+ *    literal, without brackets) and port.  Returns a handle >= 0, or
+ *    ACME5G_PORT_TIMEOUT / ACME5G_PORT_ERROR.
+ *  - send(): returns bytes sent (> 0), 0 when timed out, or
+ *    ACME5G_PORT_ERROR.  recv(): returns bytes received (> 0), 0 when
+ *    timed out, ACME5G_PORT_CLOSED when the peer closed, ACME5G_PORT_ERROR.
+ *    0 never means "closed".
+ *  - close(): releases a handle from connect(), listen() or accept().
+ *  - listen(): open a TCP listening socket on `port` on all local addresses
+ *    (IPv4 and IPv6) for the http-01 responder; handle >= 0 or
+ *    ACME5G_PORT_ERROR.  accept(): wait for one connection; handle >= 0,
+ *    ACME5G_PORT_TIMEOUT or ACME5G_PORT_ERROR.  May be NULL when no
+ *    built-in responder is used.
+ *  - now_s(): wall-clock time, seconds since 1970 (UTC); used for X.509
+ *    validity and scheduling.  monotonic_ms(): a clock that never jumps.
+ *    sleep_ms(): block for that long.
+ *  - entropy(): fill buf with `len` (<= 64) bytes from a true random
+ *    source; 0 on success, ACME5G_PORT_ERROR otherwise.
+ *  - store_read(): read the blob `name` (a plain file name such as
+ *    "account.key") into buf (capacity `cap`), set *len; 0,
+ *    ACME5G_PORT_NOT_FOUND, ACME5G_PORT_TOO_LARGE or ACME5G_PORT_ERROR.
+ *    store_write(): replace the blob atomically (all or nothing even on
+ *    power loss); `secret` != 0 means only the owner may read it.
+ *    0 or ACME5G_PORT_ERROR.
+ *  - log(): one message, no trailing newline; level 0 error .. 3 debug.
+ *    May be NULL.
+ * ---------------------------------------------------------------------- */
+#define ACME5G_PORT_ERROR (-1)
+#define ACME5G_PORT_CLOSED (-2)
+#define ACME5G_PORT_TIMEOUT (-3)
+#define ACME5G_PORT_NOT_FOUND (-4)
+#define ACME5G_PORT_TOO_LARGE (-5)
+
+typedef struct acme5g_port {
+    void *user;
+    int (*connect)(void *user, const char *host, uint16_t port, uint32_t timeout_ms);
+    int (*send)(void *user, int handle, const uint8_t *buf, size_t len, uint32_t timeout_ms);
+    int (*recv)(void *user, int handle, uint8_t *buf, size_t len, uint32_t timeout_ms);
+    void (*close)(void *user, int handle);
+    int (*listen)(void *user, uint16_t port);
+    int (*accept)(void *user, int listener, uint32_t timeout_ms);
+    int64_t (*now_s)(void *user);
+    uint64_t (*monotonic_ms)(void *user);
+    void (*sleep_ms)(void *user, uint32_t ms);
+    int (*entropy)(void *user, uint8_t *buf, size_t len);
+    int (*store_read)(void *user, const char *name, uint8_t *buf, size_t cap, size_t *len);
+    int (*store_write)(void *user, const char *name, const uint8_t *buf, size_t len, int secret);
+    void (*log)(void *user, int level, const char *msg);
+} acme5g_port;
+
+/* Names of the blobs the library reads and writes through the port. */
+#define ACME5G_STORE_ACCOUNT_KEY "account.key" /* PKCS#8 PEM, secret */
+#define ACME5G_STORE_ACCOUNT_URL "account.url" /* the account's URL (kid) */
+#define ACME5G_STORE_CERT_KEY "cert.key"       /* PKCS#8 PEM, secret */
+#define ACME5G_STORE_CERT "cert.pem"           /* PEM chain, leaf first */
+
+/* ------------------------------------------------------------------------
+ * Public data types.
+ * ---------------------------------------------------------------------- */
+
+/* Identifier types (RFC 8555 7.1.4, RFC 8738). */
+typedef enum acme5g_id_type {
+    ACME5G_ID_DNS = 1, /* DNS name: SAN dNSName */
+    ACME5G_ID_IP = 2   /* IPv4 or IPv6 address text: SAN iPAddress */
+} acme5g_id_type;
+
+typedef struct acme5g_identifier {
+    acme5g_id_type type;
+    const char *value;
+} acme5g_identifier;
+
+/* What acme5g_enrol() needs.  All pointers are owned by the caller and
+ * must stay valid during the call only. */
+typedef struct acme5g_enrol_params {
+    const char *directory_url;               /* https://host[:port]/path */
+    const acme5g_identifier *identifiers;    /* 1..ACME5G_MAX_IDENTIFIERS */
+    size_t identifier_count;
+    const char *contact;                     /* "mailto:..." or NULL */
+    uint16_t http_port;                      /* http-01 responder port; 0 = 80 */
+    uint32_t timeout_s;                      /* total deadline; 0 = 300 */
+} acme5g_enrol_params;
+
+/* The last problem document (RFC 7807) the server sent. */
+typedef struct acme5g_problem {
+    int http_status;                          /* 0 when there is none */
+    char type[ACME5G_PROBLEM_TYPE_MAX];       /* e.g. "urn:ietf:params:acme:error:badCSR" */
+    char detail[ACME5G_PROBLEM_DETAIL_MAX];
+} acme5g_problem;
+
+/* Facts about a certificate, filled by acme5g_cert_info().  Strings are
+ * NUL-terminated and cut (with "...") when longer than their field. */
+typedef struct acme5g_cert_info {
+    char names[512];       /* SAN entries, comma-separated ("DNS:a, IP:1.2.3.4") */
+    char serial_hex[80];   /* serial number, upper-case hex */
+    char issuer[256];      /* issuer DN, e.g. "CN=Pebble Intermediate CA 1a2b3c" */
+    int64_t not_before_s;  /* Unix seconds */
+    int64_t not_after_s;   /* Unix seconds */
+    size_t chain_length;   /* certificates in the PEM */
+} acme5g_cert_info;
+
+/* ------------------------------------------------------------------------
+ * The context.  Declared in full so that sizeof() is known; every field is
+ * private.
+ * ---------------------------------------------------------------------- */
+typedef struct acme5g_ec_key {
+    br_ec_private_key sk;
+    br_ec_public_key pk;
+    unsigned char priv[BR_EC_KBUF_PRIV_MAX_SIZE];
+    unsigned char pub[BR_EC_KBUF_PUB_MAX_SIZE];
+    int loaded;
+} acme5g_ec_key;
+
+typedef struct acme5g_ctx {
+    acme5g_port port;
+    int last_error;
+    int last_tls_error;
+    acme5g_problem problem;
+    uint64_t deadline_ms;
+
+    /* section 2: connection to the ACME server */
+    br_ssl_client_context tls;
+    br_x509_minimal_context x509;
+    const br_x509_class *x509_vtable;   /* our wrapper around x509 */
+    br_sslio_context io;
+    br_ssl_session_parameters session;
+    int have_session;
+    int sock;                            /* -1 when not connected */
+    int conn_requests;                   /* requests sent on this connection */
+    char conn_host[128];
+    uint16_t conn_port;
+    int conn_ip_literal;                 /* verify iPAddress SAN ourselves */
+    uint8_t conn_ip[16];
+    size_t conn_ip_len;
+    size_t leaf_len;                     /* leaf captured in body during handshake */
+    int leaf_index;
+    int io_error;                        /* why the last port call failed */
+    unsigned char tls_buf[ACME5G_TLS_BUF_SIZE];
+    br_x509_trust_anchor tas[ACME5G_MAX_TRUST_ANCHORS];
+    size_t ta_count;
+    unsigned char ta_buf[ACME5G_TA_BUF_SIZE];
+    size_t ta_used;
+    br_hmac_drbg_context drbg;
+    int drbg_seeded;
+
+    /* the last HTTP response */
+    int http_status;
+    int http_content_type;
+    char nonce[96];
+    char location[ACME5G_URL_MAX];
+    char link_up[ACME5G_URL_MAX];
+    int32_t retry_after_s;               /* -1 when absent */
+    char line[ACME5G_LINE_MAX];
+    unsigned char body[ACME5G_BODY_MAX + 1];
+    size_t body_len;
+    unsigned char request[ACME5G_REQUEST_MAX];
+    int json_tokens[ACME5G_JSON_TOKENS * 4]; /* jsmntok_t storage */
+
+    /* section 4: ACME objects */
+    char dir_new_nonce[ACME5G_URL_MAX];
+    char dir_new_account[ACME5G_URL_MAX];
+    char dir_new_order[ACME5G_URL_MAX];
+    char account_url[ACME5G_URL_MAX];
+    char order_url[ACME5G_URL_MAX];
+    char finalize_url[ACME5G_URL_MAX];
+    char certificate_url[ACME5G_URL_MAX];
+    char challenge_url[ACME5G_URL_MAX];
+    char authz_urls[ACME5G_MAX_IDENTIFIERS][ACME5G_URL_MAX];
+    size_t authz_count;
+    char token[128];
+    acme5g_ec_key account_key;
+    acme5g_ec_key cert_key;
+} acme5g_ctx;
+
+/* ------------------------------------------------------------------------
+ * Functions.
+ * ---------------------------------------------------------------------- */
+
+/* Initialise a context.
+ *
+ * Copies `port` into the context (the struct may be discarded after the
+ * call; `port->user` must stay valid while the context is used) and
+ * clears everything else.  Makes no port call.
+ *
+ * Returns ACME5G_OK, or ACME5G_ERR_ARG when a required port function
+ * (connect, send, recv, close, now_s, monotonic_ms, sleep_ms, entropy,
+ * store_read, store_write) is NULL. */
+int acme5g_init(acme5g_ctx *ctx, const acme5g_port *port);
+
+/* Add the CA certificates in `pem` (one or more "CERTIFICATE" blocks) as
+ * trust anchors for the ACME server's TLS certificate.
+ *
+ * The bytes are decoded and copied; `pem` may be freed after the call.
+ * Without at least one anchor no connection can be made: TLS server
+ * verification cannot be turned off.
+ *
+ * Returns ACME5G_OK, ACME5G_ERR_TRUST_ANCHOR (no certificate found, or one
+ * that is not a CA or has an unsupported key), or
+ * ACME5G_ERR_TRUST_ANCHORS_FULL (raise ACME5G_MAX_TRUST_ANCHORS or
+ * ACME5G_TA_BUF_SIZE).  Anchors added before a failure stay. */
+int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len);
+
+/* Obtain a certificate (RFC 8555 enrolment, TR 33.776 solution #5).
+ *
+ * Steps and HTTP requests, all over one TLS connection kept alive (a new
+ * connection only if the server closes it): GET directory; HEAD newNonce
+ * (once, when no nonce is held); POST newAccount with the account key
+ * (loaded from ACME5G_STORE_ACCOUNT_KEY, or generated with the port's
+ * entropy and stored) -- an account already registered for the key is
+ * reused; POST newOrder; for each authorization that is not yet valid:
+ * POST-as-GET it, serve the http-01 key authorization on `http_port`
+ * through port->listen/accept, POST the challenge and poll the
+ * authorization; POST finalize with a CSR for a fresh EC P-256
+ * certificate key; poll the order; POST-as-GET the certificate.  The
+ * chain's leaf must carry every identifier and the CSR's public key; only
+ * then are ACME5G_STORE_CERT_KEY and ACME5G_STORE_CERT written (the old
+ * pair stays in place on any failure).  badNonce is retried with the fresh
+ * nonce up to ACME5G_BADNONCE_RETRIES times.  Polls honour Retry-After
+ * (seconds or HTTP date) and otherwise back off from 1 s to 5 s.
+ *
+ * Port functions used: all but log are needed; listen/accept only when an
+ * authorization needs a challenge.
+ *
+ * Returns ACME5G_OK or an error code; on ACME5G_ERR_PROBLEM the server's
+ * problem document is in acme5g_last_problem().  On any return, private
+ * keys are wiped from the context and the connection is closed.
+ *
+ * Blocks for at most params->timeout_s in total.  Stack: ~3 KB. */
+int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params);
+
+/* Parse a PEM certificate chain (leaf first) and describe its leaf.
+ * Pure: no port call, no context.  Returns ACME5G_OK or ACME5G_ERR_CERT. */
+int acme5g_cert_info(const char *pem, size_t len, acme5g_cert_info *info);
+
+/* The last error of a call on this context (as returned). */
+int acme5g_last_error(const acme5g_ctx *ctx);
+
+/* BearSSL's error code (BR_ERR_*) when the last error was a TLS one, else 0. */
+int acme5g_last_tls_error(const acme5g_ctx *ctx);
+
+/* The last problem document; http_status is 0 when the last error did not
+ * come with one.  Valid until the next call on the context. */
+const acme5g_problem *acme5g_last_problem(const acme5g_ctx *ctx);
+
+/* Wipe the whole context (keys included); acme5g_init() is needed again. */
+void acme5g_wipe(acme5g_ctx *ctx);
+
+#endif /* ACME5G_H */
