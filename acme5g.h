@@ -297,7 +297,7 @@ typedef struct acme5g_cert_info {
     int64_t not_before_s;  /* Unix seconds */
     int64_t not_after_s;   /* Unix seconds */
     size_t chain_length;   /* certificates in the PEM */
-} acme5g_cert_info;
+} acme5g_cert_summary;
 
 /* ------------------------------------------------------------------------
  * The context.  Declared in full so that sizeof() is known; every field is
@@ -430,7 +430,7 @@ int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params);
 
 /* Parse a PEM certificate chain (leaf first) and describe its leaf.
  * Pure: no port call, no context.  Returns ACME5G_OK or ACME5G_ERR_CERT. */
-int acme5g_cert_info(const char *pem, size_t len, acme5g_cert_info *info);
+int acme5g_cert_info(const char *pem, size_t len, acme5g_cert_summary *info);
 
 /* The last error of a call on this context (as returned). */
 int acme5g_last_error(const acme5g_ctx *ctx);

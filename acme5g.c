@@ -1,0 +1,2956 @@
+/*
+ * acme5g.c -- see acme5g.h for the API and its conventions.
+ *
+ * Sections, each using only the ones above it:
+ *   0. Preamble: errors, logging, the bounded writer
+ *   1. Bytes and encodings: base64url, hex, DER, dates, IP addresses, PEM
+ *   2. HTTP over TLS
+ *   3. JSON and JWS
+ *   4. ACME objects
+ *   5. Enrolment flow
+ */
+#include "acme5g.h"
+
+#include <string.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+/* ==========================================================================
+ * 0. Preamble
+ * ======================================================================== */
+
+typedef char acme5g_tokens_fit[(sizeof(jsmntok_t) == 4 * sizeof(int)) ? 1 : -1];
+
+#define USER_AGENT "acme5g/" ACME5G_VERSION
+#define ACME_ERR_PREFIX "urn:ietf:params:acme:error:"
+
+static const char *const err_names[] = {
+    "success",
+    "bad argument",
+    "timed out",
+    "malformed or non-https URL",
+    "URL too long (raise ACME5G_URL_MAX)",
+    "too many identifiers (raise ACME5G_MAX_IDENTIFIERS)",
+    "request too large (raise ACME5G_REQUEST_MAX)",
+    "response body too large (raise ACME5G_BODY_MAX)",
+    "response header line too long (raise ACME5G_LINE_MAX)",
+    "JSON document too big (raise ACME5G_JSON_TOKENS)",
+    "trust anchor storage full (raise ACME5G_MAX_TRUST_ANCHORS or ACME5G_TA_BUF_SIZE)",
+    "server string too long for its field",
+    "identifier is not a valid DNS name or IP address",
+};
+static const char *const err_port_names[] = {
+    "connection failed",
+    "network send/receive failed",
+    "connection closed by peer",
+    "http-01 responder could not listen",
+    "entropy source failed",
+    "stored data unreadable",
+    "could not write stored data",
+    "wall clock not set",
+    "no stored data",
+};
+static const char *const err_tls_names[] = {
+    "TLS failure",
+    "TLS: server certificate not trusted",
+    "TLS: server certificate does not match the host",
+    "TLS: server certificate expired or not yet valid",
+    "unusable trust anchor",
+};
+static const char *const err_http_names[] = {
+    "malformed HTTP response",
+    "unexpected HTTP status",
+    "unexpected Content-Type",
+};
+static const char *const err_json_names[] = {
+    "malformed JSON",
+    "JSON field missing or of the wrong type",
+};
+static const char *const err_acme_names[] = {
+    "ACME server error",
+    "no Replay-Nonce from the server",
+    "too many badNonce answers",
+    "order is invalid",
+    "authorization failed",
+    "unexpected ACME status",
+    "no supported challenge",
+    "issued certificate does not match the request",
+};
+static const char *const err_key_names[] = {
+    "stored key unusable",
+    "certificate unparsable",
+    "key generation or signing failed",
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* See acme5g.h. */
+const char *acme5g_strerror(int err)
+{
+    struct { int base; const char *const *names; size_t n; } groups[] = {
+        { 0, err_names, COUNT(err_names) },
+        { ACME5G_ERR_CONNECT, err_port_names, COUNT(err_port_names) },
+        { ACME5G_ERR_TLS, err_tls_names, COUNT(err_tls_names) },
+        { ACME5G_ERR_HTTP, err_http_names, COUNT(err_http_names) },
+        { ACME5G_ERR_JSON, err_json_names, COUNT(err_json_names) },
+        { ACME5G_ERR_PROBLEM, err_acme_names, COUNT(err_acme_names) },
+        { ACME5G_ERR_KEY, err_key_names, COUNT(err_key_names) },
+    };
+    size_t i;
+    for (i = 0; i < COUNT(groups); i++) {
+        if (err >= groups[i].base && (size_t)(err - groups[i].base) < groups[i].n)
+            return groups[i].names[err - groups[i].base];
+    }
+    return "unknown error";
+}
+
+/* Bounded writer: appends never overflow; `overflow` is sticky so a long
+ * run of appends needs one check at the end.  In base64url mode every byte
+ * written is encoded on the fly (used to build JWS payloads in place). */
+typedef struct wbuf {
+    char *p;
+    size_t cap, len;
+    int overflow;
+    int b64;          /* encode what is written as base64url */
+    unsigned acc;     /* pending bits in b64 mode */
+    int acc_n;        /* number of pending bytes (0..2) */
+} wbuf;
+
+static const char b64u_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void w_init(wbuf *w, void *buf, size_t cap)
+{
+    memset(w, 0, sizeof(*w));
+    w->p = (char *)buf;
+    w->cap = cap;
+}
+
+static void w_raw(wbuf *w, const void *src, size_t n)
+{
+    if (n > w->cap - w->len || w->overflow) {
+        w->overflow = 1;
+        return;
+    }
+    memcpy(w->p + w->len, src, n);
+    w->len += n;
+}
+
+static void w_mem(wbuf *w, const void *src, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t i;
+    if (!w->b64) {
+        w_raw(w, src, n);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        w->acc = (w->acc << 8) | s[i];
+        if (++w->acc_n == 3) {
+            char out[4];
+            out[0] = b64u_alphabet[(w->acc >> 18) & 63];
+            out[1] = b64u_alphabet[(w->acc >> 12) & 63];
+            out[2] = b64u_alphabet[(w->acc >> 6) & 63];
+            out[3] = b64u_alphabet[w->acc & 63];
+            w_raw(w, out, 4);
+            w->acc = 0;
+            w->acc_n = 0;
+        }
+    }
+}
+
+static void w_b64_begin(wbuf *w)
+{
+    w->b64 = 1;
+    w->acc = 0;
+    w->acc_n = 0;
+}
+
+/* Flush the last 1..2 bytes, without padding (RFC 8555 6.1). */
+static void w_b64_end(wbuf *w)
+{
+    char out[3];
+    w->b64 = 0;
+    if (w->acc_n == 1) {
+        out[0] = b64u_alphabet[(w->acc >> 2) & 63];
+        out[1] = b64u_alphabet[(w->acc << 4) & 63];
+        w_raw(w, out, 2);
+    } else if (w->acc_n == 2) {
+        out[0] = b64u_alphabet[(w->acc >> 10) & 63];
+        out[1] = b64u_alphabet[(w->acc >> 4) & 63];
+        out[2] = b64u_alphabet[(w->acc << 2) & 63];
+        w_raw(w, out, 3);
+    }
+    w->acc_n = 0;
+}
+
+static void w_str(wbuf *w, const char *s) { w_mem(w, s, strlen(s)); }
+
+static void w_u64(wbuf *w, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    w_mem(w, tmp + i, sizeof(tmp) - i);
+}
+
+/* NUL-terminate in place (the NUL is not counted); returns the string. */
+static const char *w_cstr(wbuf *w)
+{
+    if (w->len >= w->cap) {
+        w->overflow = 1;
+        if (w->cap == 0)
+            return "";
+        w->len = w->cap - 1;
+    }
+    w->p[w->len] = 0;
+    return w->p;
+}
+
+/* Copy a string into a fixed field, cutting it with "..." if needed. */
+static void copy_cut(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (cap == 0)
+        return;
+    if (n < cap) {
+        memcpy(dst, src, n);
+        dst[n] = 0;
+        return;
+    }
+    memcpy(dst, src, cap - 1);
+    dst[cap - 1] = 0;
+    if (cap > 4)
+        memcpy(dst + cap - 4, "...", 3);
+}
+
+/* Copy a string that must fit; returns 0 or -1. */
+static int copy_fit(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (n >= cap)
+        return -1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+    return 0;
+}
+
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--)
+        *v++ = 0;
+}
+
+static int lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+static int mem_ieq(const char *a, const char *b, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
+/* Logging: messages are compiled away above ACME5G_LOG_LEVEL.  Callers
+ * never pass key material. */
+static void log_msg2(acme5g_ctx *ctx, int level, const char *a, const char *b)
+{
+    char buf[ACME5G_URL_MAX + 96];
+    wbuf w;
+    if (!ctx->port.log)
+        return;
+    w_init(&w, buf, sizeof(buf));
+    w_str(&w, a);
+    if (b)
+        w_str(&w, b);
+    ctx->port.log(ctx->port.user, level, w_cstr(&w));
+}
+#define LOG_AT(lvl, ctx, a, b) \
+    do { if ((lvl) <= ACME5G_LOG_LEVEL) log_msg2((ctx), (lvl), (a), (b)); } while (0)
+#define LOG_ERR(ctx, a, b) LOG_AT(0, ctx, a, b)
+#define LOG_WARN(ctx, a, b) LOG_AT(1, ctx, a, b)
+#define LOG_INFO(ctx, a, b) LOG_AT(2, ctx, a, b)
+#define LOG_DEBUG(ctx, a, b) LOG_AT(3, ctx, a, b)
+
+/* ==========================================================================
+ * 1. Bytes and encodings
+ * ======================================================================== */
+
+static int b64u_valid_token(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Write bytes as base64url (through w, which may itself be in b64 mode). */
+static void w_b64u(wbuf *w, const void *data, size_t n)
+{
+    const unsigned char *d = (const unsigned char *)data;
+    size_t i;
+    for (i = 0; i + 3 <= n; i += 3) {
+        char o[4];
+        unsigned v = ((unsigned)d[i] << 16) | ((unsigned)d[i + 1] << 8) | d[i + 2];
+        o[0] = b64u_alphabet[v >> 18];
+        o[1] = b64u_alphabet[(v >> 12) & 63];
+        o[2] = b64u_alphabet[(v >> 6) & 63];
+        o[3] = b64u_alphabet[v & 63];
+        w_mem(w, o, 4);
+    }
+    if (n - i == 1) {
+        char o[2];
+        o[0] = b64u_alphabet[d[i] >> 2];
+        o[1] = b64u_alphabet[(d[i] & 3) << 4];
+        w_mem(w, o, 2);
+    } else if (n - i == 2) {
+        char o[3];
+        unsigned v = ((unsigned)d[i] << 8) | d[i + 1];
+        o[0] = b64u_alphabet[v >> 10];
+        o[1] = b64u_alphabet[(v >> 4) & 63];
+        o[2] = b64u_alphabet[(v << 2) & 63];
+        w_mem(w, o, 3);
+    }
+}
+
+static void w_hex(wbuf *w, const unsigned char *d, size_t n)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char o[2];
+        o[0] = hx[d[i] >> 4];
+        o[1] = hx[d[i] & 15];
+        w_mem(w, o, 2);
+    }
+}
+
+/* --- DER writer: nested TLVs with lengths fixed up when closed. --- */
+#define DER_DEPTH 8
+typedef struct der_w {
+    unsigned char *buf;
+    size_t cap, len;
+    int overflow;
+    size_t open[DER_DEPTH];
+    int depth;
+} der_w;
+
+static void der_init(der_w *d, unsigned char *buf, size_t cap)
+{
+    memset(d, 0, sizeof(*d));
+    d->buf = buf;
+    d->cap = cap;
+}
+
+static void der_bytes(der_w *d, const void *src, size_t n)
+{
+    if (d->overflow || n > d->cap - d->len) {
+        d->overflow = 1;
+        return;
+    }
+    memcpy(d->buf + d->len, src, n);
+    d->len += n;
+}
+
+/* Open a constructed (or any) TLV: writes the tag and a 1-byte length
+ * placeholder, moved when the content turns out to need a longer form. */
+static void der_open(der_w *d, unsigned char tag)
+{
+    unsigned char hdr[2];
+    hdr[0] = tag;
+    hdr[1] = 0;
+    if (d->depth >= DER_DEPTH) {
+        d->overflow = 1;
+        return;
+    }
+    d->open[d->depth++] = d->len;
+    der_bytes(d, hdr, 2);
+}
+
+static void der_close(der_w *d)
+{
+    size_t start, content, clen, extra;
+    if (d->depth == 0) {
+        d->overflow = 1;
+        return;
+    }
+    start = d->open[--d->depth];
+    if (d->overflow)
+        return;
+    content = start + 2;
+    clen = d->len - content;
+    extra = clen < 0x80 ? 0 : clen < 0x100 ? 1 : clen < 0x10000 ? 2 : 3;
+    if (extra > d->cap - d->len) {
+        d->overflow = 1;
+        return;
+    }
+    if (extra) {
+        size_t j;
+        memmove(d->buf + content + extra, d->buf + content, clen);
+        d->len += extra;
+        d->buf[start + 1] = (unsigned char)(0x80 | extra);
+        for (j = 0; j < extra; j++)
+            d->buf[start + 2 + j] = (unsigned char)(clen >> (8 * (extra - 1 - j)));
+    } else {
+        d->buf[start + 1] = (unsigned char)clen;
+    }
+}
+
+static void der_tlv(der_w *d, unsigned char tag, const void *v, size_t n)
+{
+    der_open(d, tag);
+    der_bytes(d, v, n);
+    der_close(d);
+}
+
+/* --- DER reader --- */
+typedef struct der_r {
+    const unsigned char *p, *end;
+} der_r;
+
+/* Read one TLV (single-byte tags only, definite lengths up to 4 bytes). */
+static int der_next(der_r *r, int *tag, der_r *val)
+{
+    size_t len, avail;
+    if (r->p >= r->end || r->end - r->p < 2)
+        return -1;
+    avail = (size_t)(r->end - r->p);
+    *tag = r->p[0];
+    if ((*tag & 0x1f) == 0x1f)
+        return -1;
+    len = r->p[1];
+    r->p += 2;
+    avail -= 2;
+    if (len & 0x80) {
+        size_t nb = len & 0x7f, i;
+        if (nb == 0 || nb > 4 || nb > avail)
+            return -1;
+        len = 0;
+        for (i = 0; i < nb; i++)
+            len = (len << 8) | *r->p++;
+        avail -= nb;
+    }
+    if (len > avail)
+        return -1;
+    val->p = r->p;
+    val->end = r->p + len;
+    r->p += len;
+    return 0;
+}
+
+static int der_expect(der_r *r, int want, der_r *val)
+{
+    int tag;
+    if (der_next(r, &tag, val) || tag != want)
+        return -1;
+    return 0;
+}
+
+/* --- Dates --- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int parse_digits(const char *s, size_t n, unsigned *out)
+{
+    size_t i;
+    unsigned v = 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static int civil_to_unix(unsigned y, unsigned mo, unsigned d, unsigned h,
+                         unsigned mi, unsigned s, int64_t *out)
+{
+    static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || s > 60)
+        return -1;
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    return 0;
+}
+
+/* X.509 UTCTime (tag 0x17, YYMMDDHHMMSSZ) or GeneralizedTime (0x18,
+ * YYYYMMDDHHMMSSZ), as RFC 5280 4.1.2.5 restricts them. */
+static int x509_time(int tag, const unsigned char *v, size_t n, int64_t *out)
+{
+    const char *s = (const char *)v;
+    unsigned y, mo, d, h, mi, sec;
+    if (tag == 0x17 && n == 13 && s[12] == 'Z') {
+        if (parse_digits(s, 2, &y))
+            return -1;
+        y += y < 50 ? 2000 : 1900;
+        s += 2;
+    } else if (tag == 0x18 && n == 15 && s[14] == 'Z') {
+        if (parse_digits(s, 4, &y))
+            return -1;
+        s += 4;
+    } else {
+        return -1;
+    }
+    if (parse_digits(s, 2, &mo) || parse_digits(s + 2, 2, &d) ||
+        parse_digits(s + 4, 2, &h) || parse_digits(s + 6, 2, &mi) ||
+        parse_digits(s + 8, 2, &sec))
+        return -1;
+    return civil_to_unix(y, mo, d, h, mi, sec, out);
+}
+
+/* IMF-fixdate (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT". */
+static int http_date(const char *s, size_t n, int64_t *out)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    unsigned d, y, h, mi, sec, mo;
+    if (n != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+        s[16] != ' ' || s[19] != ':' || s[22] != ':' || memcmp(s + 25, " GMT", 4))
+        return -1;
+    for (mo = 0; mo < 12; mo++)
+        if (!memcmp(months + 3 * mo, s + 8, 3))
+            break;
+    if (mo == 12 || parse_digits(s + 5, 2, &d) || parse_digits(s + 12, 4, &y) ||
+        parse_digits(s + 17, 2, &h) || parse_digits(s + 20, 2, &mi) ||
+        parse_digits(s + 23, 2, &sec))
+        return -1;
+    return civil_to_unix(y, mo + 1, d, h, mi, sec, out);
+}
+
+/* --- IP addresses --- */
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = lower(c);
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+static int ip4_parse(const char *s, size_t n, unsigned char out[4])
+{
+    size_t i = 0;
+    int part;
+    for (part = 0; part < 4; part++) {
+        unsigned v = 0;
+        size_t start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            v = v * 10 + (unsigned)(s[i] - '0');
+            if (v > 255 || i - start > 2)
+                return -1;
+            i++;
+        }
+        if (i == start || (i - start > 1 && s[start] == '0'))
+            return -1;
+        out[part] = (unsigned char)v;
+        if (part < 3) {
+            if (i >= n || s[i] != '.')
+                return -1;
+            i++;
+        }
+    }
+    return i == n ? 0 : -1;
+}
+
+static int ip6_parse(const char *s, size_t n, unsigned char out[16])
+{
+    unsigned short g[8];
+    int count = 0, gap = -1, i;
+    size_t p = 0;
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        p = 2;
+    } else if (n && s[0] == ':') {
+        return -1;
+    }
+    while (p < n) {
+        unsigned v = 0;
+        size_t start = p;
+        if (count == 8)
+            return -1;
+        while (p < n && hexval((unsigned char)s[p]) >= 0 && p - start < 4)
+            v = (v << 4) | (unsigned)hexval((unsigned char)s[p++]);
+        if (p == start)
+            return -1;
+        g[count++] = (unsigned short)v;
+        if (p == n)
+            break;
+        if (s[p] != ':')
+            return -1;
+        p++;
+        if (p < n && s[p] == ':') {
+            if (gap >= 0)
+                return -1;
+            gap = count;
+            p++;
+        } else if (p == n) {
+            return -1;
+        }
+    }
+    if (gap < 0 ? count != 8 : count > 7)
+        return -1;
+    memset(out, 0, 16);
+    for (i = 0; i < count; i++) {
+        int at = (gap >= 0 && i >= gap) ? 8 - (count - i) : i;
+        out[2 * at] = (unsigned char)(g[i] >> 8);
+        out[2 * at + 1] = (unsigned char)g[i];
+    }
+    return 0;
+}
+
+/* IPv4 dotted quad or IPv6 text (no brackets, no zone, no embedded IPv4);
+ * returns the address length (4 or 16) or 0. */
+static size_t ip_parse(const char *s, size_t n, unsigned char out[16])
+{
+    if (ip4_parse(s, n, out) == 0)
+        return 4;
+    if (ip6_parse(s, n, out) == 0)
+        return 16;
+    return 0;
+}
+
+/* RFC 5952 text of an address (lower case, longest zero run as "::"). */
+static void w_ip(wbuf *w, const unsigned char *a, size_t len)
+{
+    static const char hx[] = "0123456789abcdef";
+    int i, best = -1, best_len = 1, run = 0;
+    if (len == 4) {
+        for (i = 0; i < 4; i++) {
+            if (i)
+                w_str(w, ".");
+            w_u64(w, a[i]);
+        }
+        return;
+    }
+    for (i = 0; i < 8; i++) {
+        run = (a[2 * i] | a[2 * i + 1]) ? 0 : run + 1;
+        if (run > best_len) {
+            best_len = run;
+            best = i - run + 1;
+        }
+    }
+    for (i = 0; i < 8; i++) {
+        unsigned v = ((unsigned)a[2 * i] << 8) | a[2 * i + 1];
+        char tmp[4];
+        int k = 4, started = 0, j;
+        if (i == best) {
+            w_str(w, "::");
+            i += best_len - 1;
+            continue;
+        }
+        if (i && i != best + best_len)
+            w_str(w, ":");
+        for (j = 0; j < 4; j++) {
+            unsigned nib = (v >> (12 - 4 * j)) & 15;
+            if (nib || started || j == 3) {
+                tmp[4 - k] = hx[nib];
+                k--;
+                started = 1;
+            }
+        }
+        w_mem(w, tmp, (size_t)(4 - k));
+    }
+}
+
+/* A DNS name as an ACME identifier: 1..253 chars of LDH labels, an optional
+ * leading "*." for wildcards. */
+static int dns_name_valid(const char *s)
+{
+    size_t n = strlen(s), i, label = 0;
+    if (n == 0 || n > 253)
+        return 0;
+    if (n > 2 && s[0] == '*' && s[1] == '.') {
+        s += 2;
+        n -= 2;
+    }
+    for (i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '.') {
+            if (label == 0 || s[i - 1] == '-')
+                return 0;
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   (c >= '0' && c <= '9') || (c == '-' && label > 0)) {
+            if (++label > 63)
+                return 0;
+        } else {
+            return 0;
+        }
+    }
+    return label > 0 && s[n - 1] != '-';
+}
+
+/* --- PEM: find the DER of the idx-th object with the given banner. --- */
+
+typedef struct pem_sink {
+    unsigned char *buf;
+    size_t cap, len;
+    int overflow;
+} pem_sink;
+
+static void pem_dest(void *c, const void *data, size_t len)
+{
+    pem_sink *s = (pem_sink *)c;
+    if (!s->buf)
+        return; /* counting only */
+    if (s->overflow || len > s->cap - s->len) {
+        s->overflow = 1;
+        return;
+    }
+    memcpy(s->buf + s->len, data, len);
+    s->len += len;
+}
+
+/* Decode PEM objects one by one.  `*off` is the read position, kept
+ * between calls.  Returns 1 with the DER of the next object whose banner
+ * matches one of `banners` ("|"-separated) in out, 0 at the end, -1 on a
+ * malformed PEM or a too small `cap`.  Objects with other banners are
+ * skipped. */
+static int pem_next(const char *pem, size_t len, size_t *off, const char *banners,
+                    unsigned char *out, size_t cap, size_t *out_len)
+{
+    br_pem_decoder_context pc;
+    pem_sink sink;
+    int in_obj = 0, want = 0;
+    br_pem_decoder_init(&pc);
+    sink.buf = out;
+    sink.cap = cap;
+    sink.len = 0;
+    sink.overflow = 0;
+    while (*off < len || in_obj) {
+        size_t n = *off < len ? br_pem_decoder_push(&pc, pem + *off, len - *off) : 0;
+        *off += n;
+        switch (br_pem_decoder_event(&pc)) {
+        case BR_PEM_BEGIN_OBJ: {
+            const char *name = br_pem_decoder_name(&pc);
+            size_t nl = strlen(name);
+            const char *b = banners;
+            want = 0;
+            while (*b) {
+                const char *e = strchr(b, '|');
+                size_t bl = e ? (size_t)(e - b) : strlen(b);
+                if (bl == nl && !memcmp(b, name, nl))
+                    want = 1;
+                b += bl + (e ? 1 : 0);
+            }
+            in_obj = 1;
+            sink.len = 0;
+            sink.overflow = 0;
+            br_pem_decoder_setdest(&pc, want ? pem_dest : NULL, &sink);
+            break;
+        }
+        case BR_PEM_END_OBJ:
+            in_obj = 0;
+            if (want) {
+                if (sink.overflow)
+                    return -1;
+                *out_len = sink.len;
+                return 1;
+            }
+            break;
+        case BR_PEM_ERROR:
+            return -1;
+        default:
+            if (n == 0 && *off >= len)
+                return in_obj ? -1 : 0;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* --- X.509 certificate fields (BearSSL 0.6 exposes none of these) --- */
+
+typedef struct x509_fields {
+    der_r serial, issuer, spki, san;
+    int64_t not_before_s, not_after_s;
+    int have_san;
+} x509_fields;
+
+static const unsigned char oid_san[] = { 0x55, 0x1d, 0x11 };
+
+static int x509_parse(const unsigned char *der, size_t len, x509_fields *f)
+{
+    der_r top, cert, tbs, v, validity, exts;
+    int tag;
+    memset(f, 0, sizeof(*f));
+    top.p = der;
+    top.end = der + len;
+    if (der_expect(&top, 0x30, &cert) || der_expect(&cert, 0x30, &tbs))
+        return -1;
+    if (der_next(&tbs, &tag, &v))
+        return -1;
+    if (tag == 0xa0 && der_next(&tbs, &tag, &v))
+        return -1;
+    if (tag != 0x02)
+        return -1;
+    f->serial = v;
+    if (der_expect(&tbs, 0x30, &v) || der_expect(&tbs, 0x30, &f->issuer) ||
+        der_expect(&tbs, 0x30, &validity))
+        return -1;
+    if (der_next(&validity, &tag, &v) ||
+        x509_time(tag, v.p, (size_t)(v.end - v.p), &f->not_before_s) ||
+        der_next(&validity, &tag, &v) ||
+        x509_time(tag, v.p, (size_t)(v.end - v.p), &f->not_after_s))
+        return -1;
+    if (der_expect(&tbs, 0x30, &v) || der_expect(&tbs, 0x30, &f->spki))
+        return -1;
+    while (tbs.p < tbs.end) {
+        if (der_next(&tbs, &tag, &v))
+            return -1;
+        if (tag != 0xa3)
+            continue;
+        if (der_expect(&v, 0x30, &exts))
+            return -1;
+        while (exts.p < exts.end) {
+            der_r ext, oid, val;
+            if (der_expect(&exts, 0x30, &ext) || der_expect(&ext, 0x06, &oid) ||
+                der_next(&ext, &tag, &val))
+                return -1;
+            if (tag == 0x01 && der_next(&ext, &tag, &val))
+                return -1;
+            if (tag != 0x04)
+                return -1;
+            if ((size_t)(oid.end - oid.p) == sizeof(oid_san) &&
+                !memcmp(oid.p, oid_san, sizeof(oid_san))) {
+                if (der_expect(&val, 0x30, &f->san))
+                    return -1;
+                f->have_san = 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The EC point of a SubjectPublicKeyInfo (without the BIT STRING's 00). */
+static int spki_ec_point(const der_r *spki, der_r *point)
+{
+    der_r s = *spki, alg, bits;
+    if (der_expect(&s, 0x30, &alg) || der_expect(&s, 0x03, &bits) ||
+        bits.end - bits.p < 2 || bits.p[0] != 0)
+        return -1;
+    point->p = bits.p + 1;
+    point->end = bits.end;
+    return 0;
+}
+
+/* Does the SAN hold this identifier?  DNS names compare case-insensitively. */
+static int san_has(const der_r *san, int want_tag, const void *v, size_t n)
+{
+    der_r s = *san, gn;
+    int tag;
+    while (s.p < s.end) {
+        if (der_next(&s, &tag, &gn))
+            return 0;
+        if (tag == want_tag && (size_t)(gn.end - gn.p) == n &&
+            (want_tag == 0x82 ? mem_ieq((const char *)gn.p, (const char *)v, n)
+                              : !memcmp(gn.p, v, n)))
+            return 1;
+    }
+    return 0;
+}
+
+/* ==========================================================================
+ * 2. HTTP over TLS
+ * ======================================================================== */
+
+enum { CT_OTHER = 0, CT_JSON, CT_PROBLEM, CT_PEM_CHAIN };
+
+#define HTTP_MAX_HEADERS 64
+#define IO_TIMEOUT (-10)
+
+static uint32_t time_left_ms(acme5g_ctx *ctx)
+{
+    uint64_t now = ctx->port.monotonic_ms(ctx->port.user);
+    if (now >= ctx->deadline_ms)
+        return 0;
+    return (ctx->deadline_ms - now) > 0xffffffffu ? 0xffffffffu
+                                                   : (uint32_t)(ctx->deadline_ms - now);
+}
+
+static int set_error(acme5g_ctx *ctx, int err)
+{
+    ctx->last_error = err;
+    return err;
+}
+
+/* A parsed https URL: host (brackets stripped), port, path+query. */
+typedef struct url_parts {
+    char host[128];
+    uint16_t port;
+    const char *path; /* points into the URL; "/" when empty */
+    int is_ip;
+    unsigned char ip[16];
+    size_t ip_len;
+} url_parts;
+
+static int url_parse(const char *url, url_parts *u)
+{
+    const char *h, *he, *p;
+    size_t hl;
+    memset(u, 0, sizeof(*u));
+    if (strncmp(url, "https://", 8))
+        return ACME5G_ERR_URL;
+    h = url + 8;
+    if (*h == '[') {
+        he = strchr(h, ']');
+        if (!he)
+            return ACME5G_ERR_URL;
+        h++;
+        p = he + 1;
+    } else {
+        he = h + strcspn(h, ":/?#");
+        p = he;
+    }
+    hl = (size_t)(he - h);
+    if (hl == 0 || copy_fit(u->host, sizeof(u->host), h, hl))
+        return ACME5G_ERR_URL;
+    u->port = 443;
+    if (*p == ':') {
+        unsigned v = 0;
+        p++;
+        if (*p < '0' || *p > '9')
+            return ACME5G_ERR_URL;
+        while (*p >= '0' && *p <= '9') {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            if (v > 65535)
+                return ACME5G_ERR_URL;
+        }
+        if (v == 0)
+            return ACME5G_ERR_URL;
+        u->port = (uint16_t)v;
+    }
+    if (*p != '/' && *p != 0 && *p != '?')
+        return ACME5G_ERR_URL;
+    u->path = *p ? p : "/";
+    for (; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '#')
+            return ACME5G_ERR_URL;
+    u->ip_len = ip_parse(u->host, hl, u->ip);
+    u->is_ip = u->ip_len != 0;
+    if (!u->is_ip && !dns_name_valid(u->host))
+        return ACME5G_ERR_URL;
+    return ACME5G_OK;
+}
+
+/* --- X.509 wrapper: BearSSL's minimal engine, plus an iPAddress SAN check
+ * when the server was addressed by IP literal (the minimal engine matches
+ * DNS names only).  The leaf is captured into ctx->body during the
+ * handshake: nothing in the body is live while a connection opens. --- */
+
+#define CTX_OF_X509(pp) \
+    ((acme5g_ctx *)(void *)((char *)(pp) - offsetof(acme5g_ctx, x509_vtable)))
+
+static void xw_start_chain(const br_x509_class **pp, const char *server_name)
+{
+    acme5g_ctx *ctx = CTX_OF_X509(pp);
+    ctx->leaf_index = -1;
+    ctx->leaf_len = 0;
+    ctx->x509.vtable->start_chain(&ctx->x509.vtable, server_name);
+}
+
+static void xw_start_cert(const br_x509_class **pp, uint32_t length)
+{
+    acme5g_ctx *ctx = CTX_OF_X509(pp);
+    ctx->leaf_index++;
+    ctx->x509.vtable->start_cert(&ctx->x509.vtable, length);
+}
+
+static void xw_append(const br_x509_class **pp, const unsigned char *buf, size_t len)
+{
+    acme5g_ctx *ctx = CTX_OF_X509(pp);
+    if (ctx->leaf_index == 0 && ctx->conn_ip_literal) {
+        if (len <= ACME5G_BODY_MAX - ctx->leaf_len) {
+            memcpy(ctx->body + ctx->leaf_len, buf, len);
+            ctx->leaf_len += len;
+        } else {
+            ctx->leaf_len = ACME5G_BODY_MAX + 1; /* marks "did not fit" */
+        }
+    }
+    ctx->x509.vtable->append(&ctx->x509.vtable, buf, len);
+}
+
+static void xw_end_cert(const br_x509_class **pp)
+{
+    acme5g_ctx *ctx = CTX_OF_X509(pp);
+    ctx->x509.vtable->end_cert(&ctx->x509.vtable);
+}
+
+static unsigned xw_end_chain(const br_x509_class **pp)
+{
+    acme5g_ctx *ctx = CTX_OF_X509(pp);
+    unsigned r = ctx->x509.vtable->end_chain(&ctx->x509.vtable);
+    x509_fields f;
+    if (r != 0 || !ctx->conn_ip_literal)
+        return r;
+    if (ctx->leaf_len > ACME5G_BODY_MAX || x509_parse(ctx->body, ctx->leaf_len, &f) ||
+        !f.have_san || !san_has(&f.san, 0x87, ctx->conn_ip, ctx->conn_ip_len))
+        return BR_ERR_X509_BAD_SERVER_NAME;
+    return 0;
+}
+
+static const br_x509_pkey *xw_get_pkey(const br_x509_class *const *pp, unsigned *usages)
+{
+    const acme5g_ctx *ctx = (const acme5g_ctx *)(const void *)((const char *)pp -
+                                                              offsetof(acme5g_ctx, x509_vtable));
+    return ctx->x509.vtable->get_pkey(&ctx->x509.vtable, usages);
+}
+
+static const br_x509_class x509_wrapper_class = {
+    sizeof(const br_x509_class *),
+    xw_start_chain, xw_start_cert, xw_append, xw_end_cert, xw_end_chain, xw_get_pkey
+};
+
+/* --- Port glue for br_sslio: every call gets the time left. --- */
+
+static int io_port_read(void *c, unsigned char *buf, size_t len)
+{
+    acme5g_ctx *ctx = (acme5g_ctx *)c;
+    uint32_t left = time_left_ms(ctx);
+    int r;
+    if (left == 0) {
+        ctx->io_error = ACME5G_ERR_TIMEOUT;
+        return -1;
+    }
+    r = ctx->port.recv(ctx->port.user, ctx->sock, buf, len, left);
+    if (r > 0)
+        return r;
+    ctx->io_error = r == 0 ? ACME5G_ERR_TIMEOUT
+                  : r == ACME5G_PORT_CLOSED ? ACME5G_ERR_NET_CLOSED : ACME5G_ERR_NET;
+    return -1;
+}
+
+static int io_port_write(void *c, const unsigned char *buf, size_t len)
+{
+    acme5g_ctx *ctx = (acme5g_ctx *)c;
+    uint32_t left = time_left_ms(ctx);
+    int r;
+    if (left == 0) {
+        ctx->io_error = ACME5G_ERR_TIMEOUT;
+        return -1;
+    }
+    r = ctx->port.send(ctx->port.user, ctx->sock, buf, len, left);
+    if (r > 0)
+        return r;
+    ctx->io_error = r == 0 ? ACME5G_ERR_TIMEOUT : ACME5G_ERR_NET;
+    return -1;
+}
+
+/* Client profile: TLS 1.2, ECDHE with ECDSA or RSA server keys,
+ * AES-GCM and ChaCha20-Poly1305, SHA-256/384 (BearSSL samples/
+ * custom_profile.c shows the pattern). */
+static void tls_profile(acme5g_ctx *ctx)
+{
+    static const uint16_t suites[] = {
+        BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    };
+    br_ssl_client_context *cc = &ctx->tls;
+    br_x509_minimal_context *xc = &ctx->x509;
+
+    br_ssl_client_zero(cc);
+    br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_suites(&cc->eng, suites, COUNT(suites));
+    br_ssl_engine_set_hash(&cc->eng, br_sha256_ID, &br_sha256_vtable);
+    br_ssl_engine_set_hash(&cc->eng, br_sha384_ID, &br_sha384_vtable);
+    br_ssl_engine_set_hash(&cc->eng, br_sha512_ID, &br_sha512_vtable);
+    br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
+    br_ssl_engine_set_prf_sha384(&cc->eng, &br_tls12_sha384_prf);
+    br_ssl_engine_set_default_ec(&cc->eng);
+    br_ssl_engine_set_default_ecdsa(&cc->eng);
+    br_ssl_client_set_default_rsapub(cc);
+    br_ssl_engine_set_default_rsavrfy(&cc->eng);
+    br_ssl_engine_set_default_aes_gcm(&cc->eng);
+    br_ssl_engine_set_default_chapol(&cc->eng);
+
+    br_x509_minimal_init(xc, &br_sha256_vtable, ctx->tas, ctx->ta_count);
+    br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
+    br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
+    br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
+    br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
+    br_x509_minimal_set_ecdsa(xc, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+    ctx->x509_vtable = &x509_wrapper_class;
+    br_ssl_engine_set_x509(&cc->eng, &ctx->x509_vtable);
+    br_ssl_engine_set_buffer(&cc->eng, ctx->tls_buf, sizeof(ctx->tls_buf), 0);
+}
+
+static int tls_error_code(int br_err)
+{
+    switch (br_err) {
+    case BR_ERR_X509_NOT_TRUSTED: return ACME5G_ERR_TLS_UNTRUSTED;
+    case BR_ERR_X509_BAD_SERVER_NAME: return ACME5G_ERR_TLS_NAME;
+    case BR_ERR_X509_EXPIRED: return ACME5G_ERR_TLS_TIME;
+    default: return ACME5G_ERR_TLS;
+    }
+}
+
+static void conn_close(acme5g_ctx *ctx)
+{
+    if (ctx->sock >= 0) {
+        ctx->port.close(ctx->port.user, ctx->sock);
+        ctx->sock = -1;
+    }
+    ctx->conn_requests = 0;
+}
+
+static int entropy_get(acme5g_ctx *ctx, unsigned char *buf, size_t len)
+{
+    if (ctx->port.entropy(ctx->port.user, buf, len) != 0)
+        return ACME5G_ERR_ENTROPY;
+    return ACME5G_OK;
+}
+
+/* Open a TLS connection to the URL's origin (the handshake itself runs
+ * with the first request).  The previous session is offered for
+ * resumption when it was with the same origin. */
+static int conn_open(acme5g_ctx *ctx, const url_parts *u)
+{
+    unsigned char seed[32];
+    int64_t now = ctx->port.now_s(ctx->port.user);
+    int resume, sock;
+    uint32_t left = time_left_ms(ctx);
+    if (ctx->ta_count == 0)
+        return ACME5G_ERR_TRUST_ANCHOR;
+    if (now < 1577836800) /* 2020-01-01: no usable wall clock */
+        return ACME5G_ERR_CLOCK;
+    if (left == 0)
+        return ACME5G_ERR_TIMEOUT;
+    if (entropy_get(ctx, seed, sizeof(seed)))
+        return ACME5G_ERR_ENTROPY;
+    sock = ctx->port.connect(ctx->port.user, u->host, u->port, left);
+    if (sock < 0) {
+        wipe(seed, sizeof(seed));
+        return sock == ACME5G_PORT_TIMEOUT ? ACME5G_ERR_TIMEOUT : ACME5G_ERR_CONNECT;
+    }
+    ctx->sock = sock;
+    ctx->conn_requests = 0;
+    resume = ctx->have_session && ctx->conn_port == u->port &&
+             !strcmp(ctx->conn_host, u->host);
+    memcpy(ctx->conn_host, u->host, sizeof(ctx->conn_host));
+    ctx->conn_port = u->port;
+    ctx->conn_ip_literal = u->is_ip;
+    memcpy(ctx->conn_ip, u->ip, sizeof(ctx->conn_ip));
+    ctx->conn_ip_len = u->ip_len;
+
+    tls_profile(ctx);
+    br_x509_minimal_set_time(&ctx->x509, (uint32_t)(now / 86400 + 719528),
+                             (uint32_t)(now % 86400));
+    br_ssl_engine_inject_entropy(&ctx->tls.eng, seed, sizeof(seed));
+    wipe(seed, sizeof(seed));
+    if (resume)
+        br_ssl_engine_set_session_parameters(&ctx->tls.eng, &ctx->session);
+    /* No SNI and no DNS-name check for IP literals: the wrapper checks the
+     * iPAddress SAN instead. */
+    if (!br_ssl_client_reset(&ctx->tls, u->is_ip ? NULL : u->host, resume)) {
+        conn_close(ctx);
+        return ACME5G_ERR_TLS;
+    }
+    br_sslio_init(&ctx->io, &ctx->tls.eng, io_port_read, ctx, io_port_write, ctx);
+    LOG_DEBUG(ctx, "connecting to ", u->host);
+    return ACME5G_OK;
+}
+
+/* Map a failed br_sslio call to our code. */
+static int io_failure(acme5g_ctx *ctx)
+{
+    int br = br_ssl_engine_last_error(&ctx->tls.eng);
+    if (br != BR_ERR_OK && br != BR_ERR_IO) {
+        ctx->last_tls_error = br;
+        return tls_error_code(br);
+    }
+    return ctx->io_error ? ctx->io_error : ACME5G_ERR_NET_CLOSED;
+}
+
+/* One byte of the response, without copying through br_sslio when the
+ * engine already holds decrypted data.  -1 on failure (see io_failure). */
+static int io_getc(acme5g_ctx *ctx)
+{
+    size_t avail;
+    unsigned char c, *p = br_ssl_engine_recvapp_buf(&ctx->tls.eng, &avail);
+    if (p && avail) {
+        c = p[0];
+        br_ssl_engine_recvapp_ack(&ctx->tls.eng, 1);
+        return c;
+    }
+    if (br_sslio_read(&ctx->io, &c, 1) != 1)
+        return -1;
+    return c;
+}
+
+static int io_read(acme5g_ctx *ctx, unsigned char *dst, size_t n)
+{
+    while (n) {
+        size_t avail;
+        unsigned char *p = br_ssl_engine_recvapp_buf(&ctx->tls.eng, &avail);
+        if (p && avail) {
+            size_t k = avail < n ? avail : n;
+            memcpy(dst, p, k);
+            br_ssl_engine_recvapp_ack(&ctx->tls.eng, k);
+            dst += k;
+            n -= k;
+        } else {
+            int r = br_sslio_read(&ctx->io, dst, n);
+            if (r < 0)
+                return -1;
+            dst += r;
+            n -= (size_t)r;
+        }
+    }
+    return 0;
+}
+
+/* Read one CRLF-terminated line (a bare LF is accepted) into ctx->line.
+ * Returns its length, or a negative acme5g error. */
+static long http_line(acme5g_ctx *ctx)
+{
+    size_t n = 0;
+    for (;;) {
+        int c = io_getc(ctx);
+        if (c < 0)
+            return -(long)io_failure(ctx);
+        if (c == '\n')
+            break;
+        if (n + 1 >= sizeof(ctx->line))
+            return -(long)ACME5G_ERR_HEADER_TOO_LONG;
+        ctx->line[n++] = (char)c;
+    }
+    if (n && ctx->line[n - 1] == '\r')
+        n--;
+    ctx->line[n] = 0;
+    return (long)n;
+}
+
+static int parse_uint(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+    if (n == 0 || n > 20)
+        return -1;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+        if (v > max)
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Link: <url>; rel="up", <url2>; rel=alternate (RFC 8288). Only rel="up"
+ * is kept for now. */
+static void http_link(acme5g_ctx *ctx, const char *v)
+{
+    while (*v) {
+        const char *lt = strchr(v, '<'), *gt, *next;
+        if (!lt || !(gt = strchr(lt, '>')))
+            return;
+        next = gt + 1 + strcspn(gt + 1, ",");
+        {
+            const char *r = gt + 1;
+            size_t plen = (size_t)(next - r);
+            /* search for rel=up / rel="up" among the parameters */
+            while (plen) {
+                const char *semi = memchr(r, ';', plen);
+                size_t k;
+                if (!semi)
+                    break;
+                plen -= (size_t)(semi - r) + 1;
+                r = semi + 1;
+                while (plen && (*r == ' ' || *r == '\t')) { r++; plen--; }
+                if (plen >= 4 && mem_ieq(r, "rel=", 4)) {
+                    const char *val = r + 4;
+                    k = plen - 4;
+                    if (k >= 4 && !memcmp(val, "\"up\"", 4))
+                        (void)copy_fit(ctx->link_up, sizeof(ctx->link_up), lt + 1, (size_t)(gt - lt - 1));
+                    else if (k >= 2 && !memcmp(val, "up", 2) &&
+                             (k == 2 || val[2] == ';' || val[2] == ' ' || val[2] == ','))
+                        (void)copy_fit(ctx->link_up, sizeof(ctx->link_up), lt + 1, (size_t)(gt - lt - 1));
+                }
+            }
+        }
+        v = *next ? next + 1 : next;
+    }
+}
+
+typedef struct http_framing {
+    int chunked;
+    int have_length;
+    uint64_t length;
+    int close;
+} http_framing;
+
+/* Interpret one header line; fields we do not use are ignored. */
+static int http_header(acme5g_ctx *ctx, http_framing *fr, size_t n)
+{
+    char *line = ctx->line;
+    char *colon = memchr(line, ':', n);
+    const char *v;
+    size_t nl, vl;
+    if (!colon || colon == line)
+        return ACME5G_ERR_HTTP;
+    nl = (size_t)(colon - line);
+    v = colon + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    vl = strlen(v);
+    while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+        vl--;
+    line[(v - line) + vl] = 0;
+
+#define IS(name) (nl == sizeof(name) - 1 && mem_ieq(line, name, nl))
+    if (IS("Replay-Nonce")) {
+        if (!b64u_valid_token(v, vl) || copy_fit(ctx->nonce, sizeof(ctx->nonce), v, vl))
+            ctx->nonce[0] = 0; /* an unusable nonce is no nonce */
+    } else if (IS("Location")) {
+        if (copy_fit(ctx->location, sizeof(ctx->location), v, vl))
+            return ACME5G_ERR_URL_TOO_LONG;
+    } else if (IS("Link")) {
+        http_link(ctx, v);
+    } else if (IS("Retry-After")) {
+        uint64_t secs;
+        int64_t when;
+        if (parse_uint(v, vl, 86400 * 7, &secs) == 0) {
+            ctx->retry_after_s = (int32_t)secs;
+        } else if (http_date(v, vl, &when) == 0) {
+            int64_t d = when - ctx->port.now_s(ctx->port.user);
+            ctx->retry_after_s = d < 0 ? 0 : d > 86400 * 7 ? 86400 * 7 : (int32_t)d;
+        }
+    } else if (IS("Content-Type")) {
+        size_t ml = strcspn(v, "; \t");
+        ctx->http_content_type =
+            (ml == 16 && mem_ieq(v, "application/json", 16)) ? CT_JSON
+            : (ml == 24 && mem_ieq(v, "application/problem+json", 24)) ? CT_PROBLEM
+            : (ml == 33 && mem_ieq(v, "application/pem-certificate-chain", 33)) ? CT_PEM_CHAIN
+            : CT_OTHER;
+    } else if (IS("Content-Length")) {
+        uint64_t len;
+        if (parse_uint(v, vl, (uint64_t)1 << 40, &len) ||
+            (fr->have_length && fr->length != len))
+            return ACME5G_ERR_HTTP;
+        fr->have_length = 1;
+        fr->length = len;
+    } else if (IS("Transfer-Encoding")) {
+        if (vl == 7 && mem_ieq(v, "chunked", 7))
+            fr->chunked = 1;
+        else
+            return ACME5G_ERR_HTTP; /* no other coding is acceptable to us */
+    } else if (IS("Connection")) {
+        if (vl == 5 && mem_ieq(v, "close", 5))
+            fr->close = 1;
+    }
+#undef IS
+    return ACME5G_OK;
+}
+
+static int body_append(acme5g_ctx *ctx, uint64_t n)
+{
+    if (n > ACME5G_BODY_MAX - ctx->body_len)
+        return ACME5G_ERR_BODY_TOO_LARGE;
+    if (io_read(ctx, ctx->body + ctx->body_len, (size_t)n))
+        return io_failure(ctx);
+    ctx->body_len += (size_t)n;
+    return ACME5G_OK;
+}
+
+static int http_chunked_body(acme5g_ctx *ctx)
+{
+    for (;;) {
+        long n = http_line(ctx);
+        uint64_t size = 0;
+        size_t i;
+        if (n < 0)
+            return (int)-n;
+        for (i = 0; i < (size_t)n && hexval((unsigned char)ctx->line[i]) >= 0; i++) {
+            size = (size << 4) | (uint64_t)hexval((unsigned char)ctx->line[i]);
+            if (size > ACME5G_BODY_MAX)
+                return ACME5G_ERR_BODY_TOO_LARGE;
+        }
+        if (i == 0 || (i < (size_t)n && ctx->line[i] != ';' && ctx->line[i] != ' ' &&
+                       ctx->line[i] != '\t'))
+            return ACME5G_ERR_HTTP;
+        if (size == 0)
+            break;
+        {
+            int err = body_append(ctx, size);
+            if (err)
+                return err;
+        }
+        n = http_line(ctx);
+        if (n < 0)
+            return (int)-n;
+        if (n != 0)
+            return ACME5G_ERR_HTTP;
+    }
+    /* trailer fields until the empty line; bounded like headers */
+    {
+        int count = 0;
+        for (;;) {
+            long n = http_line(ctx);
+            if (n < 0)
+                return (int)-n;
+            if (n == 0)
+                return ACME5G_OK;
+            if (++count > HTTP_MAX_HEADERS)
+                return ACME5G_ERR_HTTP;
+        }
+    }
+}
+
+/* Read to end of stream (a response without length framing). */
+static int http_body_to_close(acme5g_ctx *ctx)
+{
+    for (;;) {
+        int r;
+        if (ctx->body_len >= ACME5G_BODY_MAX) {
+            unsigned char extra;
+            if (br_sslio_read(&ctx->io, &extra, 1) < 0)
+                break;
+            return ACME5G_ERR_BODY_TOO_LARGE;
+        }
+        r = br_sslio_read(&ctx->io, ctx->body + ctx->body_len, ACME5G_BODY_MAX - ctx->body_len);
+        if (r < 0)
+            break;
+        ctx->body_len += (size_t)r;
+    }
+    {
+        int br = br_ssl_engine_last_error(&ctx->tls.eng);
+        if (br != BR_ERR_OK) {
+            ctx->last_tls_error = br;
+            return ACME5G_ERR_TLS; /* truncation without close_notify */
+        }
+    }
+    return ACME5G_OK;
+}
+
+/* Read one response (status, headers, body) into the context. */
+static int http_response(acme5g_ctx *ctx, int is_head, http_framing *fr)
+{
+    long n;
+    int headers = 0, err;
+    for (;;) {
+        uint64_t status;
+        n = http_line(ctx);
+        if (n < 0)
+            return (int)-n;
+        if (n < 12 || memcmp(ctx->line, "HTTP/1.", 7) || ctx->line[8] != ' ' ||
+            parse_uint(ctx->line + 9, 3, 999, &status) ||
+            (ctx->line[12] != ' ' && ctx->line[12] != 0) || status < 100)
+            return ACME5G_ERR_HTTP;
+        ctx->http_status = (int)status;
+        memset(fr, 0, sizeof(*fr));
+        if (ctx->line[7] == '0')
+            fr->close = 1;
+        for (;;) {
+            n = http_line(ctx);
+            if (n < 0)
+                return (int)-n;
+            if (n == 0)
+                break;
+            if (++headers > HTTP_MAX_HEADERS)
+                return ACME5G_ERR_HTTP;
+            if (ctx->line[0] == ' ' || ctx->line[0] == '\t')
+                return ACME5G_ERR_HTTP; /* obsolete folding: no server we talk to uses it */
+            err = http_header(ctx, fr, (size_t)n);
+            if (err)
+                return err;
+        }
+        if (status >= 200)
+            break; /* 1xx: interim, another response follows */
+    }
+    ctx->body_len = 0;
+    if (is_head || ctx->http_status == 204 || ctx->http_status == 304)
+        err = ACME5G_OK;
+    else if (fr->chunked)
+        err = fr->have_length ? ACME5G_ERR_HTTP : http_chunked_body(ctx);
+    else if (fr->have_length)
+        err = body_append(ctx, fr->length);
+    else {
+        fr->close = 1;
+        err = http_body_to_close(ctx);
+    }
+    ctx->body[ctx->body_len] = 0;
+    return err;
+}
+
+/* Send one request and read its response.  The connection to the origin is
+ * reused; a reused connection that the server had closed is reopened once
+ * and the same bytes are sent again (a spent nonce then comes back as
+ * badNonce, which the JWS layer retries). */
+static int http_request(acme5g_ctx *ctx, const char *method, const char *url,
+                        const unsigned char *body, size_t body_len)
+{
+    url_parts u;
+    char head[ACME5G_URL_MAX + 256];
+    wbuf w;
+    int err, attempt;
+    http_framing fr;
+
+    err = url_parse(url, &u);
+    if (err)
+        return err;
+    w_init(&w, head, sizeof(head));
+    w_str(&w, method);
+    w_str(&w, " ");
+    w_str(&w, u.path);
+    w_str(&w, " HTTP/1.1\r\nHost: ");
+    if (u.ip_len == 16) {
+        w_str(&w, "[");
+        w_str(&w, u.host);
+        w_str(&w, "]");
+    } else {
+        w_str(&w, u.host);
+    }
+    if (u.port != 443) {
+        w_str(&w, ":");
+        w_u64(&w, u.port);
+    }
+    w_str(&w, "\r\nUser-Agent: " USER_AGENT "\r\nAccept: */*\r\n");
+    if (body) {
+        w_str(&w, "Content-Type: application/jose+json\r\nContent-Length: ");
+        w_u64(&w, body_len);
+        w_str(&w, "\r\n");
+    }
+    w_str(&w, "\r\n");
+    if (w.overflow)
+        return ACME5G_ERR_URL_TOO_LONG;
+
+    if (ctx->sock >= 0 && (ctx->conn_port != u.port || strcmp(ctx->conn_host, u.host)))
+        conn_close(ctx);
+    for (attempt = 0; attempt < 2; attempt++) {
+        int reused = ctx->sock >= 0 && ctx->conn_requests > 0;
+        if (ctx->sock < 0) {
+            err = conn_open(ctx, &u);
+            if (err)
+                return err;
+        }
+        LOG_DEBUG(ctx, method, url + 7);
+        ctx->io_error = 0;
+        ctx->http_status = 0;
+        ctx->http_content_type = CT_OTHER;
+        ctx->location[0] = 0;
+        ctx->link_up[0] = 0;
+        ctx->retry_after_s = -1;
+        ctx->nonce[0] = 0;
+        ctx->conn_requests++;
+        if (br_sslio_write_all(&ctx->io, head, w.len) < 0 ||
+            (body && br_sslio_write_all(&ctx->io, body, body_len) < 0) ||
+            br_sslio_flush(&ctx->io) < 0) {
+            err = io_failure(ctx);
+        } else {
+            if (ctx->conn_requests == 1 && !ctx->have_session) {
+                br_ssl_engine_get_session_parameters(&ctx->tls.eng, &ctx->session);
+                ctx->have_session = 1;
+            }
+            err = http_response(ctx, !strcmp(method, "HEAD"), &fr);
+            if (!err && fr.close)
+                conn_close(ctx);
+        }
+        if (!err)
+            return ACME5G_OK;
+        conn_close(ctx);
+        /* Retry only when a kept-alive connection died before answering. */
+        if (!reused || ctx->http_status != 0 ||
+            (err != ACME5G_ERR_NET_CLOSED && err != ACME5G_ERR_NET))
+            return err;
+        LOG_DEBUG(ctx, "connection closed by the server, reconnecting", NULL);
+    }
+    return err;
+}
+
+/* ==========================================================================
+ * 3. JSON and JWS
+ * ======================================================================== */
+
+#define TOK(ctx) ((jsmntok_t *)(void *)(ctx)->json_tokens)
+
+/* Parse ctx->body; the root must be an object.  Returns the token count or
+ * a negative acme5g error. */
+static int json_parse(acme5g_ctx *ctx)
+{
+    jsmn_parser p;
+    int n;
+    jsmn_init(&p);
+    n = jsmn_parse(&p, (const char *)ctx->body, ctx->body_len, TOK(ctx), ACME5G_JSON_TOKENS);
+    if (n == JSMN_ERROR_NOMEM)
+        return -ACME5G_ERR_JSON_TOO_BIG;
+    if (n < 1 || TOK(ctx)[0].type != JSMN_OBJECT || (size_t)TOK(ctx)[0].end != ctx->body_len)
+        return -ACME5G_ERR_JSON;
+    return n;
+}
+
+/* Index of the token after the subtree at i. */
+static int json_skip(const jsmntok_t *t, int i)
+{
+    int pending = 1;
+    while (pending > 0) {
+        pending += t[i].size;
+        pending--;
+        i++;
+    }
+    return i;
+}
+
+/* Value token of `key` in the object at `obj`, or -1. */
+static int json_get(acme5g_ctx *ctx, int obj, const char *key)
+{
+    const jsmntok_t *t = TOK(ctx);
+    size_t kl = strlen(key);
+    int i, k;
+    if (obj < 0 || t[obj].type != JSMN_OBJECT)
+        return -1;
+    i = obj + 1;
+    for (k = 0; k < t[obj].size; k++) {
+        if (t[i].type == JSMN_STRING && (size_t)(t[i].end - t[i].start) == kl &&
+            !memcmp(ctx->body + t[i].start, key, kl))
+            return i + 1;
+        i = json_skip(t, i + 1);
+    }
+    return -1;
+}
+
+/* Unescape a JSON string token into out (NUL-terminated).  \uXXXX becomes
+ * UTF-8 (surrogate pairs combined).  Returns 0, or an acme5g error. */
+static int json_str(acme5g_ctx *ctx, int tok, char *out, size_t cap)
+{
+    const jsmntok_t *t = TOK(ctx);
+    const char *s;
+    size_t n, i, o = 0;
+    if (tok < 0 || t[tok].type != JSMN_STRING)
+        return ACME5G_ERR_JSON_FIELD;
+    s = (const char *)ctx->body + t[tok].start;
+    n = (size_t)(t[tok].end - t[tok].start);
+    for (i = 0; i < n; i++) {
+        unsigned long cp = (unsigned char)s[i];
+        unsigned char enc[4];
+        size_t el = 1, k;
+        int escaped = 0;
+        if (cp < 0x20)
+            return ACME5G_ERR_JSON;
+        if (cp == '\\') {
+            escaped = 1;
+            if (++i >= n)
+                return ACME5G_ERR_JSON;
+            switch (s[i]) {
+            case '"': cp = '"'; break;
+            case '\\': cp = '\\'; break;
+            case '/': cp = '/'; break;
+            case 'b': cp = 8; break;
+            case 'f': cp = 12; break;
+            case 'n': cp = 10; break;
+            case 'r': cp = 13; break;
+            case 't': cp = 9; break;
+            case 'u': {
+                int j;
+                if (i + 4 >= n)
+                    return ACME5G_ERR_JSON;
+                cp = 0;
+                for (j = 1; j <= 4; j++)
+                    cp = (cp << 4) | (unsigned long)hexval((unsigned char)s[i + (size_t)j]);
+                i += 4;
+                if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < n && s[i + 1] == '\\' && s[i + 2] == 'u') {
+                    unsigned long lo = 0;
+                    for (j = 3; j <= 6; j++)
+                        lo = (lo << 4) | (unsigned long)hexval((unsigned char)s[i + (size_t)j]);
+                    if (lo >= 0xdc00 && lo < 0xe000) {
+                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                        i += 6;
+                    }
+                }
+                if (cp == 0 || (cp >= 0xd800 && cp < 0xe000))
+                    cp = 0xfffd; /* no NUL inside C strings; lone surrogates */
+                break;
+            }
+            default:
+                return ACME5G_ERR_JSON;
+            }
+        }
+        if (cp < 0x80 || !escaped) {
+            enc[0] = (unsigned char)cp; /* ASCII, or a raw UTF-8 byte copied as is */
+        } else if (cp < 0x800) {
+            enc[0] = (unsigned char)(0xc0 | (cp >> 6));
+            enc[1] = (unsigned char)(0x80 | (cp & 0x3f));
+            el = 2;
+        } else if (cp < 0x10000) {
+            enc[0] = (unsigned char)(0xe0 | (cp >> 12));
+            enc[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+            enc[2] = (unsigned char)(0x80 | (cp & 0x3f));
+            el = 3;
+        } else {
+            enc[0] = (unsigned char)(0xf0 | (cp >> 18));
+            enc[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+            enc[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+            enc[3] = (unsigned char)(0x80 | (cp & 0x3f));
+            el = 4;
+        }
+        if (o + el >= cap)
+            return ACME5G_ERR_FIELD_TOO_LONG;
+        for (k = 0; k < el; k++)
+            out[o++] = (char)enc[k];
+    }
+    out[o] = 0;
+    return ACME5G_OK;
+}
+
+/* A URL field: must fit ACME5G_URL_MAX. */
+static int json_url(acme5g_ctx *ctx, int obj, const char *key, char *out)
+{
+    int err = json_str(ctx, json_get(ctx, obj, key), out, ACME5G_URL_MAX);
+    return err == ACME5G_ERR_FIELD_TOO_LONG ? ACME5G_ERR_URL_TOO_LONG : err;
+}
+
+/* JSON string literal with every caller byte escaped as needed. */
+static void w_json_str(wbuf *w, const char *s)
+{
+    static const char hx[] = "0123456789abcdef";
+    w_str(w, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            char e[2];
+            e[0] = '\\';
+            e[1] = (char)c;
+            w_mem(w, e, 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            char e[6];
+            e[0] = '\\'; e[1] = 'u'; e[2] = '0'; e[3] = '0';
+            e[4] = hx[c >> 4];
+            e[5] = hx[c & 15];
+            w_mem(w, e, 6);
+        } else {
+            w_mem(w, s, 1);
+        }
+    }
+    w_str(w, "\"");
+}
+
+/* --- Keys --- */
+
+static const br_ec_impl *ec_impl(void) { return br_ec_get_default(); }
+
+static int key_generate(acme5g_ctx *ctx, acme5g_ec_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    if (!br_ec_keygen(&ctx->drbg.vtable, ec_impl(), &k->sk, k->priv, BR_EC_secp256r1) ||
+        !br_ec_compute_pub(ec_impl(), &k->pk, k->pub, &k->sk))
+        return ACME5G_ERR_CRYPTO;
+    k->loaded = 1;
+    return ACME5G_OK;
+}
+
+static int key_from_pem(acme5g_ctx *ctx, acme5g_ec_key *k, const char *pem, size_t len)
+{
+    unsigned char der[256];
+    size_t off = 0, der_len = 0;
+    br_skey_decoder_context dc;
+    const br_ec_private_key *sk;
+    int err = ACME5G_ERR_KEY;
+    (void)ctx;
+    memset(k, 0, sizeof(*k));
+    if (pem_next(pem, len, &off, "PRIVATE KEY|EC PRIVATE KEY", der, sizeof(der), &der_len) == 1) {
+        br_skey_decoder_init(&dc);
+        br_skey_decoder_push(&dc, der, der_len);
+        sk = br_skey_decoder_get_ec(&dc);
+        if (br_skey_decoder_last_error(&dc) == 0 && sk && sk->curve == BR_EC_secp256r1 &&
+            sk->xlen <= sizeof(k->priv)) {
+            memcpy(k->priv, sk->x, sk->xlen);
+            k->sk.curve = sk->curve;
+            k->sk.x = k->priv;
+            k->sk.xlen = sk->xlen;
+            if (br_ec_compute_pub(ec_impl(), &k->pk, k->pub, &k->sk)) {
+                k->loaded = 1;
+                err = ACME5G_OK;
+            }
+        }
+        wipe(&dc, sizeof(dc));
+    }
+    wipe(der, sizeof(der));
+    return err;
+}
+
+/* PKCS#8 PEM ("PRIVATE KEY") of a key; returns the length or 0. */
+static size_t key_to_pem(const acme5g_ec_key *k, char *out, size_t cap)
+{
+    unsigned char der[160];
+    size_t dl = br_encode_ec_pkcs8_der(NULL, &k->sk, &k->pk), pl;
+    if (dl == 0 || dl > sizeof(der))
+        return 0;
+    br_encode_ec_pkcs8_der(der, &k->sk, &k->pk);
+    pl = br_pem_encode(NULL, der, dl, BR_ENCODE_PEM_PKCS8, BR_PEM_LINE64);
+    if (pl + 1 > cap) {
+        wipe(der, sizeof(der));
+        return 0;
+    }
+    br_pem_encode(out, der, dl, BR_ENCODE_PEM_PKCS8, BR_PEM_LINE64);
+    wipe(der, sizeof(der));
+    return pl;
+}
+
+/* Load the key stored under `name`, or make one and store it. */
+static int key_load_or_create(acme5g_ctx *ctx, acme5g_ec_key *k, const char *name, int *created)
+{
+    char pem[512];
+    size_t len = 0;
+    int r = ctx->port.store_read(ctx->port.user, name, (uint8_t *)pem, sizeof(pem) - 1, &len);
+    int err;
+    *created = 0;
+    if (r == 0) {
+        err = key_from_pem(ctx, k, pem, len);
+        wipe(pem, sizeof(pem));
+        return err;
+    }
+    if (r != ACME5G_PORT_NOT_FOUND)
+        return r == ACME5G_PORT_TOO_LARGE ? ACME5G_ERR_KEY : ACME5G_ERR_STORAGE_READ;
+    err = key_generate(ctx, k);
+    if (err)
+        return err;
+    len = key_to_pem(k, pem, sizeof(pem));
+    if (len == 0)
+        err = ACME5G_ERR_CRYPTO;
+    else if (ctx->port.store_write(ctx->port.user, name, (const uint8_t *)pem, len, 1) != 0)
+        err = ACME5G_ERR_STORAGE_WRITE;
+    wipe(pem, sizeof(pem));
+    *created = err == ACME5G_OK;
+    return err;
+}
+
+/* --- JWK, thumbprint, signing --- */
+
+/* The JWK of a P-256 public key; its members are in the order RFC 7638
+ * requires, so the same bytes serve the thumbprint. */
+static void w_jwk(wbuf *w, const acme5g_ec_key *k)
+{
+    w_str(w, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
+    w_b64u(w, k->pub + 1, 32);
+    w_str(w, "\",\"y\":\"");
+    w_b64u(w, k->pub + 33, 32);
+    w_str(w, "\"}");
+}
+
+/* base64url(SHA-256(JWK)) (RFC 7638), 43 chars + NUL. */
+static void jwk_thumbprint(const acme5g_ec_key *k, char out[44])
+{
+    char jwk[160];
+    unsigned char h[32];
+    br_sha256_context sc;
+    wbuf w;
+    w_init(&w, jwk, sizeof(jwk));
+    w_jwk(&w, k);
+    br_sha256_init(&sc);
+    br_sha256_update(&sc, jwk, w.len);
+    br_sha256_out(&sc, h);
+    w_init(&w, out, 44);
+    w_b64u(&w, h, sizeof(h));
+    w_cstr(&w);
+}
+
+/* ES256 over data: raw r||s (RFC 7518 3.4). */
+static int es256_sign(const acme5g_ec_key *k, const unsigned char *h32, unsigned char sig[64])
+{
+    return br_ecdsa_sign_raw_get_default()(ec_impl(), &br_sha256_vtable, h32, &k->sk, sig) == 64
+               ? ACME5G_OK : ACME5G_ERR_CRYPTO;
+}
+
+/* The request buffer holds {"payload":"<b64>","protected":"<b64>","signature":"<b64>"}.
+ * The payload comes first so that a badNonce retry rewrites only what
+ * follows it. */
+#define JWS_PAYLOAD_START 12 /* strlen("{\"payload\":\"") */
+
+static void jws_payload_begin(acme5g_ctx *ctx, wbuf *w)
+{
+    w_init(w, ctx->request, sizeof(ctx->request));
+    w_str(w, "{\"payload\":\"");
+    w_b64_begin(w);
+}
+
+/* Finish the JWS whose payload is in ctx->request[JWS_PAYLOAD_START..end):
+ * protected header with the current nonce and url, jwk or kid, signature.
+ * Returns the total length in *len. */
+static int jws_seal(acme5g_ctx *ctx, size_t payload_end, const char *url, int use_jwk, size_t *len)
+{
+    wbuf w;
+    size_t prot_start, prot_end;
+    unsigned char h[32], sig[64];
+    br_sha256_context sc;
+    int err;
+
+    w_init(&w, ctx->request, sizeof(ctx->request));
+    w.len = payload_end;
+    w_str(&w, "\",\"protected\":\"");
+    prot_start = w.len;
+    w_b64_begin(&w);
+    w_str(&w, "{\"alg\":\"ES256\",");
+    if (use_jwk) {
+        w_str(&w, "\"jwk\":");
+        w_jwk(&w, &ctx->account_key);
+    } else {
+        w_str(&w, "\"kid\":");
+        w_json_str(&w, ctx->account_url);
+    }
+    w_str(&w, ",\"nonce\":");
+    w_json_str(&w, ctx->nonce);
+    w_str(&w, ",\"url\":");
+    w_json_str(&w, url);
+    w_str(&w, "}");
+    w_b64_end(&w);
+    prot_end = w.len;
+    w_str(&w, "\",\"signature\":\"");
+    if (w.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+
+    br_sha256_init(&sc);
+    br_sha256_update(&sc, ctx->request + prot_start, prot_end - prot_start);
+    br_sha256_update(&sc, ".", 1);
+    br_sha256_update(&sc, ctx->request + JWS_PAYLOAD_START, payload_end - JWS_PAYLOAD_START);
+    br_sha256_out(&sc, h);
+    err = es256_sign(&ctx->account_key, h, sig);
+    if (err)
+        return err;
+    w_b64u(&w, sig, sizeof(sig));
+    w_str(&w, "\"}");
+    if (w.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    *len = w.len;
+    return ACME5G_OK;
+}
+
+/* ==========================================================================
+ * 4. ACME objects
+ * ======================================================================== */
+
+enum {
+    ST_UNKNOWN = 0, ST_PENDING, ST_READY, ST_PROCESSING, ST_VALID, ST_INVALID,
+    ST_EXPIRED, ST_DEACTIVATED, ST_REVOKED
+};
+
+static int obj_status(acme5g_ctx *ctx, int obj)
+{
+    static const char *const names[] = {
+        "", "pending", "ready", "processing", "valid", "invalid",
+        "expired", "deactivated", "revoked"
+    };
+    char s[16];
+    size_t i;
+    if (json_str(ctx, json_get(ctx, obj, "status"), s, sizeof(s)))
+        return ST_UNKNOWN;
+    for (i = 1; i < COUNT(names); i++)
+        if (!strcmp(s, names[i]))
+            return (int)i;
+    return ST_UNKNOWN;
+}
+
+/* Fill ctx->problem from a problem document in the body (or just the
+ * HTTP status when the body is not one). */
+static void obj_problem(acme5g_ctx *ctx)
+{
+    acme5g_problem *pr = &ctx->problem;
+    memset(pr, 0, sizeof(*pr));
+    pr->http_status = ctx->http_status;
+    if (json_parse(ctx) > 0) {
+        int t = json_get(ctx, 0, "type"), d = json_get(ctx, 0, "detail");
+        const jsmntok_t *tk = TOK(ctx);
+        if (t >= 0 && tk[t].type == JSMN_STRING &&
+            json_str(ctx, t, pr->type, sizeof(pr->type)) == ACME5G_ERR_FIELD_TOO_LONG)
+            copy_cut(pr->type, sizeof(pr->type), (const char *)ctx->body + tk[t].start,
+                     (size_t)(tk[t].end - tk[t].start));
+        if (d >= 0 && tk[d].type == JSMN_STRING &&
+            json_str(ctx, d, pr->detail, sizeof(pr->detail)) == ACME5G_ERR_FIELD_TOO_LONG)
+            copy_cut(pr->detail, sizeof(pr->detail), (const char *)ctx->body + tk[d].start,
+                     (size_t)(tk[d].end - tk[d].start));
+    }
+}
+
+static int problem_is(const acme5g_ctx *ctx, const char *token)
+{
+    size_t pl = sizeof(ACME_ERR_PREFIX) - 1;
+    return !strncmp(ctx->problem.type, ACME_ERR_PREFIX, pl) &&
+           !strcmp(ctx->problem.type + pl, token);
+}
+
+static int obj_directory(acme5g_ctx *ctx)
+{
+    int n = json_parse(ctx), err;
+    if (n < 0)
+        return -n;
+    if ((err = json_url(ctx, 0, "newNonce", ctx->dir_new_nonce)) ||
+        (err = json_url(ctx, 0, "newAccount", ctx->dir_new_account)) ||
+        (err = json_url(ctx, 0, "newOrder", ctx->dir_new_order)))
+        return err;
+    return ACME5G_OK;
+}
+
+/* Order: status, finalize, certificate (when valid), authorization URLs. */
+static int obj_order(acme5g_ctx *ctx, int *status)
+{
+    int n = json_parse(ctx), err, arr, i, k;
+    const jsmntok_t *t = TOK(ctx);
+    if (n < 0)
+        return -n;
+    *status = obj_status(ctx, 0);
+    if (*status == ST_UNKNOWN)
+        return ACME5G_ERR_STATUS;
+    if ((err = json_url(ctx, 0, "finalize", ctx->finalize_url)))
+        return err;
+    ctx->certificate_url[0] = 0;
+    if (*status == ST_VALID && (err = json_url(ctx, 0, "certificate", ctx->certificate_url)))
+        return err;
+    arr = json_get(ctx, 0, "authorizations");
+    if (arr < 0 || t[arr].type != JSMN_ARRAY)
+        return ACME5G_ERR_JSON_FIELD;
+    if ((size_t)t[arr].size > ACME5G_MAX_IDENTIFIERS)
+        return ACME5G_ERR_TOO_MANY_NAMES;
+    ctx->authz_count = 0;
+    for (i = arr + 1, k = 0; k < t[arr].size; k++, i = json_skip(t, i)) {
+        err = json_str(ctx, i, ctx->authz_urls[ctx->authz_count], ACME5G_URL_MAX);
+        if (err)
+            return err == ACME5G_ERR_FIELD_TOO_LONG ? ACME5G_ERR_URL_TOO_LONG : err;
+        ctx->authz_count++;
+    }
+    return ACME5G_OK;
+}
+
+/* Authorization: its status; for a pending one, the http-01 challenge's
+ * URL and token (into ctx->challenge_url / ctx->token). */
+static int obj_authz(acme5g_ctx *ctx, int *status, int *chall_status)
+{
+    int n = json_parse(ctx), arr, i, k, err;
+    const jsmntok_t *t = TOK(ctx);
+    if (n < 0)
+        return -n;
+    *status = obj_status(ctx, 0);
+    *chall_status = ST_UNKNOWN;
+    if (*status == ST_UNKNOWN)
+        return ACME5G_ERR_STATUS;
+    if (*status != ST_PENDING)
+        return ACME5G_OK;
+    arr = json_get(ctx, 0, "challenges");
+    if (arr < 0 || t[arr].type != JSMN_ARRAY)
+        return ACME5G_ERR_JSON_FIELD;
+    for (i = arr + 1, k = 0; k < t[arr].size; k++, i = json_skip(t, i)) {
+        char type[16];
+        if (json_str(ctx, json_get(ctx, i, "type"), type, sizeof(type)) || strcmp(type, "http-01"))
+            continue;
+        if ((err = json_url(ctx, i, "url", ctx->challenge_url)))
+            return err;
+        err = json_str(ctx, json_get(ctx, i, "token"), ctx->token, sizeof(ctx->token));
+        if (err)
+            return err;
+        /* the token goes into a URL path and a file name: base64url only (8.1) */
+        if (!b64u_valid_token(ctx->token, strlen(ctx->token)))
+            return ACME5G_ERR_JSON_FIELD;
+        *chall_status = obj_status(ctx, i);
+        return ACME5G_OK;
+    }
+    return ACME5G_ERR_NO_CHALLENGE;
+}
+
+/* ==========================================================================
+ * 5. Enrolment flow
+ * ======================================================================== */
+
+/* Classify a response: 2xx with an expected status code is OK; a problem
+ * document is kept and reported. */
+static int flow_check(acme5g_ctx *ctx, int want1, int want2)
+{
+    if (ctx->http_status == want1 || ctx->http_status == want2)
+        return ACME5G_OK;
+    obj_problem(ctx);
+    if (ctx->problem.type[0]) {
+        LOG_WARN(ctx, "server problem: ", ctx->problem.type);
+        return ACME5G_ERR_PROBLEM;
+    }
+    return ACME5G_ERR_HTTP_STATUS;
+}
+
+static int flow_require_json(acme5g_ctx *ctx)
+{
+    return ctx->http_content_type == CT_JSON ? ACME5G_OK : ACME5G_ERR_CONTENT_TYPE;
+}
+
+static int flow_new_nonce(acme5g_ctx *ctx)
+{
+    int err = http_request(ctx, "HEAD", ctx->dir_new_nonce, NULL, 0);
+    if (err)
+        return err;
+    if (ctx->http_status != 200 && ctx->http_status != 204)
+        return ACME5G_ERR_HTTP_STATUS;
+    return ctx->nonce[0] ? ACME5G_OK : ACME5G_ERR_NO_NONCE;
+}
+
+/* POST a JWS whose payload is already in ctx->request (up to payload_end,
+ * base64url, without the closing quote).  Keeps the nonce of every
+ * response, retries badNonce with it. */
+static int flow_post(acme5g_ctx *ctx, const char *url, size_t payload_end, int use_jwk)
+{
+    int tries, err;
+    char nonce_kept[sizeof(ctx->nonce)];
+    if (payload_end > sizeof(ctx->request))
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    for (tries = 0; tries <= ACME5G_BADNONCE_RETRIES; tries++) {
+        size_t len;
+        if (!ctx->nonce[0] && (err = flow_new_nonce(ctx)))
+            return err;
+        err = jws_seal(ctx, payload_end, url, use_jwk, &len);
+        if (err)
+            return err;
+        memcpy(nonce_kept, ctx->nonce, sizeof(nonce_kept));
+        err = http_request(ctx, "POST", url, ctx->request, len);
+        if (err)
+            return err;
+        if (ctx->http_status != 400 || ctx->http_content_type != CT_PROBLEM)
+            return ACME5G_OK;
+        obj_problem(ctx);
+        if (!problem_is(ctx, "badNonce"))
+            return ACME5G_OK;
+        LOG_DEBUG(ctx, "badNonce, retrying with the fresh nonce", NULL);
+        if (!ctx->nonce[0] || !strcmp(nonce_kept, ctx->nonce))
+            ctx->nonce[0] = 0; /* no usable new nonce: HEAD newNonce */
+    }
+    return ACME5G_ERR_BAD_NONCE_LIMIT;
+}
+
+/* POST-as-GET: the payload is the empty string (RFC 8555 6.3). */
+static int flow_post_as_get(acme5g_ctx *ctx, const char *url)
+{
+    wbuf w;
+    jws_payload_begin(ctx, &w);
+    w_b64_end(&w);
+    return flow_post(ctx, url, w.len, 0);
+}
+
+static int flow_directory(acme5g_ctx *ctx, const char *url)
+{
+    int err = http_request(ctx, "GET", url, NULL, 0);
+    if (err)
+        return err;
+    if ((err = flow_check(ctx, 200, 200)) || (err = flow_require_json(ctx)))
+        return err;
+    return obj_directory(ctx);
+}
+
+static int flow_account(acme5g_ctx *ctx, const char *contact)
+{
+    wbuf w;
+    int err, created;
+    size_t len = 0;
+    int r;
+
+    err = key_load_or_create(ctx, &ctx->account_key, ACME5G_STORE_ACCOUNT_KEY, &created);
+    if (err)
+        return err;
+    LOG_INFO(ctx, created ? "account key created" : "account key loaded", NULL);
+
+    jws_payload_begin(ctx, &w);
+    w_str(&w, "{\"termsOfServiceAgreed\":true");
+    if (contact) {
+        w_str(&w, ",\"contact\":[");
+        w_json_str(&w, contact);
+        w_str(&w, "]");
+    }
+    w_str(&w, "}");
+    w_b64_end(&w);
+    if (w.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    if ((err = flow_post(ctx, ctx->dir_new_account, w.len, 1)) ||
+        (err = flow_check(ctx, 201, 200)))
+        return err;
+    if (!ctx->location[0])
+        return ACME5G_ERR_JSON_FIELD;
+    if (copy_fit(ctx->account_url, sizeof(ctx->account_url), ctx->location, strlen(ctx->location)))
+        return ACME5G_ERR_URL_TOO_LONG;
+    LOG_INFO(ctx, ctx->http_status == 201 ? "account created: " : "account exists: ",
+             ctx->account_url);
+
+    /* Keep the account URL next to its key, for tools and for renewal. */
+    {
+        char stored[ACME5G_URL_MAX];
+        r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_ACCOUNT_URL, (uint8_t *)stored,
+                                 sizeof(stored) - 1, &len);
+        if (r != 0 || len != strlen(ctx->account_url) || memcmp(stored, ctx->account_url, len)) {
+            if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_ACCOUNT_URL,
+                                      (const uint8_t *)ctx->account_url,
+                                      strlen(ctx->account_url), 0) != 0)
+                return ACME5G_ERR_STORAGE_WRITE;
+        }
+    }
+    return ACME5G_OK;
+}
+
+static int flow_new_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *status)
+{
+    wbuf w;
+    size_t i;
+    int err;
+    jws_payload_begin(ctx, &w);
+    w_str(&w, "{\"identifiers\":[");
+    for (i = 0; i < p->identifier_count; i++) {
+        const acme5g_identifier *id = &p->identifiers[i];
+        if (i)
+            w_str(&w, ",");
+        w_str(&w, id->type == ACME5G_ID_IP ? "{\"type\":\"ip\",\"value\":\""
+                                          : "{\"type\":\"dns\",\"value\":");
+        if (id->type == ACME5G_ID_IP) {
+            unsigned char ip[16];
+            size_t l = ip_parse(id->value, strlen(id->value), ip);
+            w_ip(&w, ip, l);
+            w_str(&w, "\"}");
+        } else {
+            w_json_str(&w, id->value);
+            w_str(&w, "}");
+        }
+    }
+    w_str(&w, "]}");
+    w_b64_end(&w);
+    if (w.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    if ((err = flow_post(ctx, ctx->dir_new_order, w.len, 0)) ||
+        (err = flow_check(ctx, 201, 201)) || (err = flow_require_json(ctx)))
+        return err;
+    if (!ctx->location[0])
+        return ACME5G_ERR_JSON_FIELD;
+    if (copy_fit(ctx->order_url, sizeof(ctx->order_url), ctx->location, strlen(ctx->location)))
+        return ACME5G_ERR_URL_TOO_LONG;
+    LOG_INFO(ctx, "order: ", ctx->order_url);
+    return obj_order(ctx, status);
+}
+
+/* Sleep before the next poll: Retry-After when given (bounded by the
+ * deadline), else 1 s, 2 s, 4 s, 5 s, 5 s, ... */
+static int flow_poll_wait(acme5g_ctx *ctx, unsigned attempt)
+{
+    uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt, left = time_left_ms(ctx);
+    if (ctx->retry_after_s >= 0)
+        ms = ctx->retry_after_s == 0 ? 200u : (uint32_t)ctx->retry_after_s * 1000u;
+    if (left <= ms)
+        return ACME5G_ERR_TIMEOUT;
+    ctx->port.sleep_ms(ctx->port.user, ms);
+    return ACME5G_OK;
+}
+
+/* --- Built-in http-01 responder --- */
+
+/* Serve one connection: GET /.well-known/acme-challenge/<token> answers
+ * the key authorization; anything else 404.  Returns 1 when the token was
+ * served. */
+static int flow_http01_serve(acme5g_ctx *ctx, int sock, const char *keyauth)
+{
+    static const char prefix[] = "GET /.well-known/acme-challenge/";
+    char req[512];
+    size_t n = 0;
+    int served = 0;
+    uint64_t until = ctx->port.monotonic_ms(ctx->port.user) + 5000;
+    char resp[256];
+    wbuf w;
+
+    /* read until the end of the header section (bounded size and time) */
+    for (;;) {
+        uint64_t now = ctx->port.monotonic_ms(ctx->port.user);
+        int r;
+        if (now >= until || now >= ctx->deadline_ms || n >= sizeof(req) - 1)
+            break;
+        r = ctx->port.recv(ctx->port.user, sock, (uint8_t *)req + n, sizeof(req) - 1 - n,
+                           (uint32_t)(until - now));
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        req[n] = 0;
+        if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+            break;
+    }
+    req[n] = 0;
+    w_init(&w, resp, sizeof(resp));
+    {
+        size_t pl = sizeof(prefix) - 1, tl = strlen(ctx->token);
+        if (n > pl + tl && !memcmp(req, prefix, pl) && !memcmp(req + pl, ctx->token, tl) &&
+            req[pl + tl] == ' ') {
+            size_t kl = strlen(keyauth);
+            w_str(&w, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ");
+            w_u64(&w, kl);
+            w_str(&w, "\r\nConnection: close\r\n\r\n");
+            w_str(&w, keyauth);
+            served = 1;
+        } else {
+            w_str(&w, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    }
+    if (!w.overflow) {
+        size_t off = 0;
+        while (off < w.len) {
+            int r = ctx->port.send(ctx->port.user, sock, (const uint8_t *)resp + off,
+                                   w.len - off, 2000);
+            if (r <= 0)
+                break;
+            off += (size_t)r;
+        }
+    }
+    ctx->port.close(ctx->port.user, sock);
+    LOG_DEBUG(ctx, served ? "http-01: served the key authorization" : "http-01: answered 404", NULL);
+    return served;
+}
+
+/* Accept and serve validation requests for up to `wait_ms`; returns the
+ * number of times the token was served.  After the first hit it returns
+ * once the validator has been quiet for a short while (it sends several
+ * requests at once, from different vantage points). */
+static int flow_http01_wait(acme5g_ctx *ctx, int listener, const char *keyauth, uint32_t wait_ms)
+{
+    uint64_t end = ctx->port.monotonic_ms(ctx->port.user) + wait_ms;
+    int hits = 0;
+    for (;;) {
+        uint64_t now = ctx->port.monotonic_ms(ctx->port.user);
+        uint32_t slice;
+        int s;
+        if (now >= end || now >= ctx->deadline_ms)
+            break;
+        slice = (uint32_t)(end - now);
+        if (hits && slice > 300)
+            slice = 300;
+        s = ctx->port.accept(ctx->port.user, listener, slice);
+        if (s == ACME5G_PORT_TIMEOUT) {
+            if (hits)
+                break;
+            continue;
+        }
+        if (s < 0)
+            break;
+        hits += flow_http01_serve(ctx, s, keyauth);
+    }
+    return hits;
+}
+
+/* Bring one authorization to valid: fetch it, answer its http-01
+ * challenge, serve the validator, poll. */
+static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener, uint16_t http_port)
+{
+    char keyauth[128 + 1 + 44];
+    char thumb[44];
+    int status, chall_status, err;
+    unsigned attempt;
+    wbuf w;
+    char url[ACME5G_URL_MAX];
+
+    /* the URL may live in ctx->authz_urls, which the next order parse
+     * rewrites: keep a copy */
+    memcpy(url, authz_url, sizeof(url));
+    if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
+        (err = flow_require_json(ctx)) || (err = obj_authz(ctx, &status, &chall_status)))
+        return err;
+    if (status == ST_VALID)
+        return ACME5G_OK;
+    if (status != ST_PENDING)
+        return ACME5G_ERR_AUTHZ_INVALID;
+
+    jwk_thumbprint(&ctx->account_key, thumb);
+    w_init(&w, keyauth, sizeof(keyauth));
+    w_str(&w, ctx->token);
+    w_str(&w, ".");
+    w_str(&w, thumb);
+    w_cstr(&w);
+    if (w.overflow)
+        return ACME5G_ERR_FIELD_TOO_LONG;
+
+    if (*listener < 0) {
+        if (!ctx->port.listen || !ctx->port.accept)
+            return ACME5G_ERR_LISTEN;
+        *listener = ctx->port.listen(ctx->port.user, http_port);
+        if (*listener < 0)
+            return ACME5G_ERR_LISTEN;
+    }
+
+    if (chall_status == ST_PENDING) {
+        jws_payload_begin(ctx, &w);
+        w_str(&w, "{}");
+        w_b64_end(&w);
+        if ((err = flow_post(ctx, ctx->challenge_url, w.len, 0)) ||
+            (err = flow_check(ctx, 200, 200)))
+            return err;
+    }
+    /* RFC 8555 7.5.1: poll after the validation request was seen. */
+    flow_http01_wait(ctx, *listener, keyauth, 10000);
+    for (attempt = 0;; attempt++) {
+        if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
+            (err = flow_require_json(ctx)) || (err = obj_authz(ctx, &status, &chall_status)))
+            return err;
+        if (status == ST_VALID)
+            return ACME5G_OK;
+        if (status != ST_PENDING) {
+            int ch = json_get(ctx, 0, "challenges"), i, k;
+            const jsmntok_t *t = TOK(ctx);
+            /* surface the challenge's error as the problem document */
+            memset(&ctx->problem, 0, sizeof(ctx->problem));
+            if (ch >= 0 && t[ch].type == JSMN_ARRAY) {
+                for (i = ch + 1, k = 0; k < t[ch].size; k++, i = json_skip(t, i)) {
+                    int e = json_get(ctx, i, "error");
+                    if (e >= 0) {
+                        ctx->problem.http_status = ctx->http_status;
+                        (void)json_str(ctx, json_get(ctx, e, "type"), ctx->problem.type,
+                                       sizeof(ctx->problem.type));
+                        (void)json_str(ctx, json_get(ctx, e, "detail"), ctx->problem.detail,
+                                       sizeof(ctx->problem.detail));
+                        break;
+                    }
+                }
+            }
+            return ACME5G_ERR_AUTHZ_INVALID;
+        }
+        if (time_left_ms(ctx) == 0)
+            return ACME5G_ERR_TIMEOUT;
+        /* keep serving while waiting: the validator may retry */
+        {
+            uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt;
+            if (ctx->retry_after_s > 0)
+                ms = (uint32_t)ctx->retry_after_s * 1000u;
+            if (ms >= time_left_ms(ctx))
+                return ACME5G_ERR_TIMEOUT;
+            flow_http01_wait(ctx, *listener, keyauth, ms);
+        }
+    }
+}
+
+/* --- CSR (RFC 2986), built with our DER writer --- */
+
+static const unsigned char oid_ec_public_key[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
+static const unsigned char oid_prime256v1[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+static const unsigned char oid_ecdsa_sha256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+static const unsigned char oid_ext_request[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e };
+static const unsigned char oid_common_name[] = { 0x55, 0x04, 0x03 };
+
+/* DER CSR for the identifiers, signed with `key`.  Subject CN = the first
+ * DNS name (when it fits 64 chars), SAN = every identifier. */
+static int csr_build(const acme5g_ec_key *key, const acme5g_identifier *ids, size_t n,
+                     unsigned char *out, size_t cap, size_t *out_len)
+{
+    der_w d;
+    size_t cri_start, cri_end, i, sig_len;
+    unsigned char h[32], sig[80];
+    br_sha256_context sc;
+    const char *cn = NULL;
+
+    for (i = 0; i < n; i++)
+        if (ids[i].type == ACME5G_ID_DNS && strlen(ids[i].value) <= 64) {
+            cn = ids[i].value;
+            break;
+        }
+    der_init(&d, out, cap);
+    der_open(&d, 0x30);                         /* CertificationRequest */
+    cri_start = d.len;
+    der_open(&d, 0x30);                         /* CertificationRequestInfo */
+    der_tlv(&d, 0x02, "\x00", 1);               /* version 0 */
+    der_open(&d, 0x30);                         /* subject */
+    if (cn) {
+        der_open(&d, 0x31);
+        der_open(&d, 0x30);
+        der_tlv(&d, 0x06, oid_common_name, sizeof(oid_common_name));
+        der_tlv(&d, 0x0c, cn, strlen(cn));
+        der_close(&d);
+        der_close(&d);
+    }
+    der_close(&d);
+    der_open(&d, 0x30);                         /* SubjectPublicKeyInfo */
+    der_open(&d, 0x30);
+    der_tlv(&d, 0x06, oid_ec_public_key, sizeof(oid_ec_public_key));
+    der_tlv(&d, 0x06, oid_prime256v1, sizeof(oid_prime256v1));
+    der_close(&d);
+    der_open(&d, 0x03);
+    der_bytes(&d, "\x00", 1);
+    der_bytes(&d, key->pk.q, key->pk.qlen);
+    der_close(&d);
+    der_close(&d);
+    der_open(&d, 0xa0);                         /* attributes */
+    der_open(&d, 0x30);
+    der_tlv(&d, 0x06, oid_ext_request, sizeof(oid_ext_request));
+    der_open(&d, 0x31);
+    der_open(&d, 0x30);                         /* Extensions */
+    der_open(&d, 0x30);                         /* Extension: SAN */
+    der_tlv(&d, 0x06, oid_san, sizeof(oid_san));
+    der_open(&d, 0x04);
+    der_open(&d, 0x30);
+    for (i = 0; i < n; i++) {
+        if (ids[i].type == ACME5G_ID_IP) {
+            unsigned char ip[16];
+            size_t l = ip_parse(ids[i].value, strlen(ids[i].value), ip);
+            der_tlv(&d, 0x87, ip, l);
+        } else {
+            der_tlv(&d, 0x82, ids[i].value, strlen(ids[i].value));
+        }
+    }
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);                              /* end of CRI */
+    if (d.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    cri_end = d.len;
+
+    br_sha256_init(&sc);
+    br_sha256_update(&sc, out + cri_start, cri_end - cri_start);
+    br_sha256_out(&sc, h);
+    sig_len = br_ecdsa_sign_asn1_get_default()(ec_impl(), &br_sha256_vtable, h, &key->sk, sig);
+    if (sig_len == 0)
+        return ACME5G_ERR_CRYPTO;
+
+    der_open(&d, 0x30);
+    der_tlv(&d, 0x06, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256));
+    der_close(&d);
+    der_open(&d, 0x03);
+    der_bytes(&d, "\x00", 1);
+    der_bytes(&d, sig, sig_len);
+    der_close(&d);
+    der_close(&d);
+    if (d.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    *out_len = d.len;
+    return ACME5G_OK;
+}
+
+static int flow_finalize(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *status)
+{
+    wbuf w;
+    size_t csr_len;
+    int err;
+    char url[ACME5G_URL_MAX];
+
+    /* The CSR is built in the body buffer: nothing there is live now. */
+    err = csr_build(&ctx->cert_key, p->identifiers, p->identifier_count, ctx->body,
+                    ACME5G_BODY_MAX, &csr_len);
+    if (err)
+        return err;
+    jws_payload_begin(ctx, &w);
+    w_str(&w, "{\"csr\":\"");
+    w_b64u(&w, ctx->body, csr_len);
+    w_str(&w, "\"}");
+    w_b64_end(&w);
+    if (w.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    memcpy(url, ctx->finalize_url, sizeof(url));
+    if ((err = flow_post(ctx, url, w.len, 0)))
+        return err;
+    if (ctx->http_status == 403) {
+        /* orderNotReady: a finalize resent after a lost connection may have
+         * gone through already; the order poll tells. */
+        obj_problem(ctx);
+        if (problem_is(ctx, "orderNotReady")) {
+            *status = ST_PENDING;
+            return ACME5G_OK;
+        }
+        return ACME5G_ERR_PROBLEM;
+    }
+    if ((err = flow_check(ctx, 200, 200)) || (err = flow_require_json(ctx)))
+        return err;
+    return obj_order(ctx, status);
+}
+
+/* Check the downloaded chain's leaf: our key, every identifier. */
+static int flow_check_leaf(acme5g_ctx *ctx, const acme5g_enrol_params *p)
+{
+    size_t off = 0, der_len = 0, i;
+    x509_fields f;
+    der_r point;
+    /* the request buffer is free once the chain has arrived */
+    if (pem_next((const char *)ctx->body, ctx->body_len, &off, "CERTIFICATE", ctx->request,
+                 sizeof(ctx->request), &der_len) != 1 ||
+        x509_parse(ctx->request, der_len, &f) || spki_ec_point(&f.spki, &point))
+        return ACME5G_ERR_CERT;
+    if ((size_t)(point.end - point.p) != ctx->cert_key.pk.qlen ||
+        memcmp(point.p, ctx->cert_key.pk.q, ctx->cert_key.pk.qlen) || !f.have_san)
+        return ACME5G_ERR_CERT_MISMATCH;
+    for (i = 0; i < p->identifier_count; i++) {
+        const acme5g_identifier *id = &p->identifiers[i];
+        unsigned char ip[16];
+        size_t l = 0;
+        if (id->type == ACME5G_ID_IP)
+            l = ip_parse(id->value, strlen(id->value), ip);
+        if (id->type == ACME5G_ID_IP ? !san_has(&f.san, 0x87, ip, l)
+                                     : !san_has(&f.san, 0x82, id->value, strlen(id->value)))
+            return ACME5G_ERR_CERT_MISMATCH;
+    }
+    return ACME5G_OK;
+}
+
+static int flow_download(acme5g_ctx *ctx, const acme5g_enrol_params *p)
+{
+    char key_pem[512];
+    size_t key_len;
+    int err;
+    char url[ACME5G_URL_MAX];
+    memcpy(url, ctx->certificate_url, sizeof(url));
+    if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)))
+        return err;
+    if (ctx->http_content_type != CT_PEM_CHAIN)
+        return ACME5G_ERR_CONTENT_TYPE;
+    if ((err = flow_check_leaf(ctx, p)))
+        return err;
+    /* Only now does the new pair replace the old one.  The key goes first:
+     * a cut between the two writes leaves a new key with the old chain,
+     * which a renewal detects (key mismatch) and repairs. */
+    key_len = key_to_pem(&ctx->cert_key, key_pem, sizeof(key_pem));
+    if (key_len == 0)
+        return ACME5G_ERR_CRYPTO;
+    if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY, (const uint8_t *)key_pem,
+                              key_len, 1) != 0)
+        err = ACME5G_ERR_STORAGE_WRITE;
+    wipe(key_pem, sizeof(key_pem));
+    if (err)
+        return err;
+    if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ctx->body_len, 0) != 0)
+        return ACME5G_ERR_STORAGE_WRITE;
+    LOG_INFO(ctx, "certificate stored", NULL);
+    return ACME5G_OK;
+}
+
+static int flow_validate_params(const acme5g_enrol_params *p)
+{
+    size_t i;
+    url_parts u;
+    if (!p || !p->directory_url || !p->identifiers || p->identifier_count == 0)
+        return ACME5G_ERR_ARG;
+    if (p->identifier_count > ACME5G_MAX_IDENTIFIERS)
+        return ACME5G_ERR_TOO_MANY_NAMES;
+    if (strlen(p->directory_url) >= ACME5G_URL_MAX)
+        return ACME5G_ERR_URL_TOO_LONG;
+    if (url_parse(p->directory_url, &u))
+        return ACME5G_ERR_URL;
+    for (i = 0; i < p->identifier_count; i++) {
+        const acme5g_identifier *id = &p->identifiers[i];
+        unsigned char ip[16];
+        if (!id->value)
+            return ACME5G_ERR_ARG;
+        if (id->type == ACME5G_ID_DNS ? !dns_name_valid(id->value)
+            : id->type == ACME5G_ID_IP ? ip_parse(id->value, strlen(id->value), ip) == 0
+                                       : 1)
+            return ACME5G_ERR_NAME;
+    }
+    if (p->contact && strlen(p->contact) > 256)
+        return ACME5G_ERR_ARG;
+    return ACME5G_OK;
+}
+
+static int flow_seed(acme5g_ctx *ctx)
+{
+    unsigned char seed[48];
+    int64_t now = ctx->port.now_s(ctx->port.user);
+    if (entropy_get(ctx, seed, 32))
+        return ACME5G_ERR_ENTROPY;
+    memcpy(seed + 32, &now, sizeof(now));
+    br_hmac_drbg_init(&ctx->drbg, &br_sha256_vtable, seed, 32 + sizeof(now));
+    wipe(seed, sizeof(seed));
+    ctx->drbg_seeded = 1;
+    return ACME5G_OK;
+}
+
+static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listener)
+{
+    int err, status;
+    size_t i;
+    unsigned attempt;
+
+    if ((err = flow_seed(ctx)) || (err = flow_directory(ctx, p->directory_url)) ||
+        (err = flow_account(ctx, p->contact)) || (err = flow_new_order(ctx, p, &status)))
+        return err;
+
+    if (status == ST_PENDING) {
+        char urls[ACME5G_MAX_IDENTIFIERS][ACME5G_URL_MAX];
+        size_t n = ctx->authz_count;
+        memcpy(urls, ctx->authz_urls, sizeof(urls));
+        for (i = 0; i < n; i++) {
+            err = flow_authorize(ctx, urls[i], listener,
+                                 p->http_port ? p->http_port : 80);
+            if (err)
+                return err;
+        }
+        status = ST_READY;
+    }
+    if (status == ST_INVALID)
+        return ACME5G_ERR_ORDER_INVALID;
+
+    err = key_generate(ctx, &ctx->cert_key);
+    if (err)
+        return err;
+    for (attempt = 0;; attempt++) {
+        if (status == ST_READY) {
+            if ((err = flow_finalize(ctx, p, &status)))
+                return err;
+            if (status == ST_VALID)
+                break;
+            if (status == ST_INVALID)
+                return ACME5G_ERR_ORDER_INVALID;
+        } else if (status == ST_VALID) {
+            break;
+        } else if (status == ST_INVALID) {
+            return ACME5G_ERR_ORDER_INVALID;
+        } else if (status != ST_PROCESSING && status != ST_PENDING) {
+            return ACME5G_ERR_STATUS;
+        }
+        /* processing (or pending after orderNotReady): poll the order */
+        if ((err = flow_poll_wait(ctx, attempt)))
+            return err;
+        {
+            char url[ACME5G_URL_MAX];
+            memcpy(url, ctx->order_url, sizeof(url));
+            if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
+                (err = flow_require_json(ctx)) || (err = obj_order(ctx, &status)))
+                return err;
+        }
+        if (status == ST_PENDING)
+            return ACME5G_ERR_AUTHZ_INVALID;
+    }
+    return flow_download(ctx, p);
+}
+
+/* See acme5g.h. */
+int acme5g_init(acme5g_ctx *ctx, const acme5g_port *port)
+{
+    if (!ctx || !port)
+        return ACME5G_ERR_ARG;
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->sock = -1;
+    if (!port->connect || !port->send || !port->recv || !port->close || !port->now_s ||
+        !port->monotonic_ms || !port->sleep_ms || !port->entropy || !port->store_read ||
+        !port->store_write)
+        return set_error(ctx, ACME5G_ERR_ARG);
+    ctx->port = *port;
+    return ACME5G_OK;
+}
+
+/* DN callback of br_x509_decoder: append into the anchor buffer. */
+static void ta_dn_append(void *c, const void *buf, size_t len)
+{
+    acme5g_ctx *ctx = (acme5g_ctx *)c;
+    if (len > sizeof(ctx->ta_buf) - ctx->ta_used) {
+        ctx->ta_used = sizeof(ctx->ta_buf) + 1; /* marks overflow */
+        return;
+    }
+    memcpy(ctx->ta_buf + ctx->ta_used, buf, len);
+    ctx->ta_used += len;
+}
+
+/* See acme5g.h. */
+int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len)
+{
+    size_t off = 0, der_len;
+    int added = 0, r;
+    /* DER is decoded into the body buffer: no flow runs now. */
+    while ((r = pem_next(pem, len, &off, "CERTIFICATE", ctx->body, ACME5G_BODY_MAX, &der_len)) == 1) {
+        br_x509_decoder_context dc;
+        br_x509_trust_anchor *ta;
+        const br_x509_pkey *pk;
+        size_t used0 = ctx->ta_used;
+        unsigned char *dn;
+        if (ctx->ta_count >= ACME5G_MAX_TRUST_ANCHORS)
+            return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
+        dn = ctx->ta_buf + ctx->ta_used;
+        br_x509_decoder_init(&dc, ta_dn_append, ctx);
+        br_x509_decoder_push(&dc, ctx->body, der_len);
+        pk = br_x509_decoder_get_pkey(&dc);
+        if (ctx->ta_used > sizeof(ctx->ta_buf)) {
+            ctx->ta_used = used0;
+            return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
+        }
+        if (!pk || br_x509_decoder_last_error(&dc)) {
+            ctx->ta_used = used0;
+            return set_error(ctx, ACME5G_ERR_TRUST_ANCHOR);
+        }
+        ta = &ctx->tas[ctx->ta_count];
+        memset(ta, 0, sizeof(*ta));
+        ta->dn.data = dn;
+        ta->dn.len = ctx->ta_used - used0;
+        /* a CA signs the server's chain; a non-CA anchor is trusted directly */
+        ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+        if (pk->key_type == BR_KEYTYPE_EC) {
+            size_t ql = pk->key.ec.qlen;
+            if (ql > sizeof(ctx->ta_buf) - ctx->ta_used) {
+                ctx->ta_used = used0;
+                return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
+            }
+            memcpy(ctx->ta_buf + ctx->ta_used, pk->key.ec.q, ql);
+            ta->pkey.key_type = BR_KEYTYPE_EC;
+            ta->pkey.key.ec.curve = pk->key.ec.curve;
+            ta->pkey.key.ec.q = ctx->ta_buf + ctx->ta_used;
+            ta->pkey.key.ec.qlen = ql;
+            ctx->ta_used += ql;
+        } else if (pk->key_type == BR_KEYTYPE_RSA) {
+            size_t nl = pk->key.rsa.nlen, el = pk->key.rsa.elen;
+            if (nl + el > sizeof(ctx->ta_buf) - ctx->ta_used) {
+                ctx->ta_used = used0;
+                return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
+            }
+            ta->pkey.key_type = BR_KEYTYPE_RSA;
+            memcpy(ctx->ta_buf + ctx->ta_used, pk->key.rsa.n, nl);
+            ta->pkey.key.rsa.n = ctx->ta_buf + ctx->ta_used;
+            ta->pkey.key.rsa.nlen = nl;
+            ctx->ta_used += nl;
+            memcpy(ctx->ta_buf + ctx->ta_used, pk->key.rsa.e, el);
+            ta->pkey.key.rsa.e = ctx->ta_buf + ctx->ta_used;
+            ta->pkey.key.rsa.elen = el;
+            ctx->ta_used += el;
+        } else {
+            ctx->ta_used = used0;
+            return set_error(ctx, ACME5G_ERR_TRUST_ANCHOR);
+        }
+        ctx->ta_count++;
+        added++;
+    }
+    if (r < 0 || added == 0)
+        return set_error(ctx, ACME5G_ERR_TRUST_ANCHOR);
+    return set_error(ctx, ACME5G_OK);
+}
+
+/* See acme5g.h. */
+int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params)
+{
+    int err, listener = -1;
+    uint32_t timeout_s;
+
+    ctx->last_tls_error = 0;
+    memset(&ctx->problem, 0, sizeof(ctx->problem));
+    err = flow_validate_params(params);
+    if (err)
+        return set_error(ctx, err);
+    timeout_s = params->timeout_s ? params->timeout_s : 300;
+    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) + (uint64_t)timeout_s * 1000u;
+    ctx->nonce[0] = 0;
+    ctx->sock = -1;
+
+    err = flow_enrol(ctx, params, &listener);
+
+    if (listener >= 0)
+        ctx->port.close(ctx->port.user, listener);
+    conn_close(ctx);
+    wipe(&ctx->account_key, sizeof(ctx->account_key));
+    wipe(&ctx->cert_key, sizeof(ctx->cert_key));
+    wipe(&ctx->drbg, sizeof(ctx->drbg));
+    wipe(ctx->request, sizeof(ctx->request));
+    ctx->drbg_seeded = 0;
+    if (err != ACME5G_ERR_PROBLEM && err != ACME5G_ERR_AUTHZ_INVALID)
+        memset(&ctx->problem, 0, sizeof(ctx->problem));
+    if (err)
+        LOG_ERR(ctx, "enrolment failed: ", acme5g_strerror(err));
+    return set_error(ctx, err);
+}
+
+/* Issuer DN as "CN=..., O=..." for the attributes people read. */
+static void w_dn(wbuf *w, const der_r *dn)
+{
+    static const struct { unsigned char oid; const char *name; } attrs[] = {
+        { 3, "CN" }, { 6, "C" }, { 7, "L" }, { 8, "ST" }, { 10, "O" }, { 11, "OU" },
+    };
+    der_r s = *dn, set, atv, oid, val;
+    int tag, first = 1;
+    while (s.p < s.end) {
+        if (der_expect(&s, 0x31, &set))
+            return;
+        while (set.p < set.end) {
+            size_t i;
+            const char *name = NULL;
+            if (der_expect(&set, 0x30, &atv) || der_expect(&atv, 0x06, &oid) ||
+                der_next(&atv, &tag, &val))
+                return;
+            if (oid.end - oid.p == 3 && oid.p[0] == 0x55 && oid.p[1] == 0x04)
+                for (i = 0; i < COUNT(attrs); i++)
+                    if (attrs[i].oid == oid.p[2])
+                        name = attrs[i].name;
+            if (!name)
+                continue;
+            if (!first)
+                w_str(w, ", ");
+            first = 0;
+            w_str(w, name);
+            w_str(w, "=");
+            w_mem(w, val.p, (size_t)(val.end - val.p));
+        }
+    }
+}
+
+/* See acme5g.h. */
+int acme5g_cert_info(const char *pem, size_t len, acme5g_cert_summary *info)
+{
+    unsigned char der[4096];
+    size_t off = 0, der_len, count = 0;
+    x509_fields f;
+    wbuf w;
+    der_r san;
+    int tag, r;
+    memset(info, 0, sizeof(*info));
+    if (pem_next(pem, len, &off, "CERTIFICATE", der, sizeof(der), &der_len) != 1 ||
+        x509_parse(der, der_len, &f))
+        return ACME5G_ERR_CERT;
+    count = 1;
+    {
+        size_t sl;
+        while ((r = pem_next(pem, len, &off, "CERTIFICATE", NULL, 0, &sl)) == 1)
+            count++;
+        if (r < 0)
+            return ACME5G_ERR_CERT;
+    }
+    info->chain_length = count;
+    info->not_before_s = f.not_before_s;
+    info->not_after_s = f.not_after_s;
+    w_init(&w, info->serial_hex, sizeof(info->serial_hex));
+    w_hex(&w, f.serial.p, (size_t)(f.serial.end - f.serial.p));
+    w_cstr(&w);
+    w_init(&w, info->issuer, sizeof(info->issuer));
+    w_dn(&w, &f.issuer);
+    w_cstr(&w);
+    w_init(&w, info->names, sizeof(info->names));
+    san = f.san;
+    while (f.have_san && san.p < san.end) {
+        der_r gn;
+        if (der_next(&san, &tag, &gn))
+            break;
+        if (tag != 0x82 && tag != 0x87 && tag != 0x86)
+            continue;
+        if (w.len)
+            w_str(&w, ", ");
+        if (tag == 0x87) {
+            w_str(&w, "IP:");
+            if (gn.end - gn.p == 4 || gn.end - gn.p == 16)
+                w_ip(&w, gn.p, (size_t)(gn.end - gn.p));
+        } else {
+            w_str(&w, tag == 0x82 ? "DNS:" : "URI:");
+            w_mem(&w, gn.p, (size_t)(gn.end - gn.p));
+        }
+    }
+    w_cstr(&w);
+    return ACME5G_OK;
+}
+
+/* See acme5g.h. */
+int acme5g_last_error(const acme5g_ctx *ctx) { return ctx->last_error; }
+
+/* See acme5g.h. */
+int acme5g_last_tls_error(const acme5g_ctx *ctx) { return ctx->last_tls_error; }
+
+/* See acme5g.h. */
+const acme5g_problem *acme5g_last_problem(const acme5g_ctx *ctx) { return &ctx->problem; }
+
+/* See acme5g.h. */
+void acme5g_wipe(acme5g_ctx *ctx) { wipe(ctx, sizeof(*ctx)); }
