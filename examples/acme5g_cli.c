@@ -1,0 +1,386 @@
+/*
+ * acme5g: the command-line tool.  A thin user of acme5g.h and the POSIX
+ * port: it parses options, reads files and prints results, and leaves
+ * every ACME step to the library.
+ *
+ *   acme5g enrol --directory URL --ca PEMFILE --state DIR --name DNSNAME ...
+ *   acme5g status --state DIR
+ *
+ * Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* gmtime_r */
+#endif
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme5g.h"
+#include "port/acme5g_posix.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAILURE 1
+#define CLI_EXIT_USAGE 2
+
+#define CLI_MAX_IDENTIFIERS 64    /* the top of ACME5G_MAX_IDENTIFIERS' range */
+#define CLI_FILE_MAX (64 * 1024)  /* CA bundle or certificate chain */
+#define CLI_PATH_MAX 4096
+
+static const char cli_usage_text[] =
+    "usage: acme5g enrol --directory URL --ca PEMFILE --state DIR --name DNSNAME\n"
+    "                    [--name DNSNAME ...] [--ip ADDR ...] [--http-port N]\n"
+    "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
+    "       acme5g status --state DIR\n"
+    "       acme5g --help | --version\n";
+
+static const char cli_help_text[] =
+    "\n"
+    "enrol   obtain a certificate from an ACME (RFC 8555) server with http-01\n"
+    "  --directory URL    the server's directory, https://host[:port]/path\n"
+    "  --ca PEMFILE       CA certificate(s) that sign the server's TLS certificate\n"
+    "  --state DIR        keys and certificate live here (created with mode 0700)\n"
+    "  --name DNSNAME     a DNS name for the certificate (repeatable)\n"
+    "  --ip ADDR          an IPv4 or IPv6 address for the certificate (repeatable)\n"
+    "  --http-port N      port of the built-in http-01 responder (default 80)\n"
+    "  --contact URL      account contact, e.g. mailto:ops@example.org\n"
+    "  --timeout SECONDS  total time limit, 1..86400 (default 300)\n"
+    "  -v, -vv, -vvv      log warnings, progress, debug details to stderr\n"
+    "status  describe the certificate stored in DIR\n";
+
+/* Everything `enrol` and `status` take from the command line.  The strings
+ * point into argv. */
+typedef struct cli_options {
+    const char *directory_url;
+    const char *ca_file;
+    const char *state_dir;
+    const char *contact;
+    acme5g_identifier identifiers[CLI_MAX_IDENTIFIERS];
+    size_t identifier_count;
+    unsigned long http_port; /* 0: the library's default */
+    unsigned long timeout_s; /* 0: the library's default */
+    int verbose_count;       /* number of -v */
+} cli_options;
+
+/* Large buffers are static: acme5g_ctx alone is tens of KB, too much for
+ * small thread stacks. */
+static acme5g_ctx cli_ctx;
+static acme5g_posix cli_posix;
+static char cli_file_buf[CLI_FILE_MAX];
+
+static int cli_usage_error(const char *what, const char *arg)
+{
+    if (arg != NULL)
+        fprintf(stderr, "acme5g: %s: %s\n", what, arg);
+    else
+        fprintf(stderr, "acme5g: %s\n", what);
+    fputs(cli_usage_text, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+/* Whole-string decimal in [min, max].  strtoul alone would take " 12",
+ * "-1" (as a huge value) and "12abc". */
+static int cli_parse_number(const char *text, unsigned long min, unsigned long max,
+                            unsigned long *out)
+{
+    unsigned long value;
+    char *end;
+
+    if (text[0] < '0' || text[0] > '9')
+        return -1;
+    errno = 0;
+    value = strtoul(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < min || value > max)
+        return -1;
+    *out = value;
+    return 0;
+}
+
+/* Does argv[*i] name option `name`, as "--name value" or "--name=value"?
+ * Returns 1 and sets *value (NULL when the value is missing), else 0. */
+static int cli_option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *arg = argv[*i];
+    size_t name_len = strlen(name);
+
+    if (strncmp(arg, name, name_len) != 0)
+        return 0;
+    if (arg[name_len] == '=') {
+        *value = arg + name_len + 1;
+        return 1;
+    }
+    if (arg[name_len] != '\0')
+        return 0;
+    *value = (*i + 1 < argc) ? argv[++*i] : NULL;
+    return 1;
+}
+
+/* "-v", "-vv", "-vvv" (also repeated): how many v's, or 0 if not that. */
+static int cli_verbose_flag(const char *arg)
+{
+    int count = 0;
+
+    if (strcmp(arg, "--verbose") == 0)
+        return 1;
+    if (arg[0] != '-')
+        return 0;
+    while (arg[1 + count] == 'v')
+        count++;
+    return arg[1 + count] == '\0' ? count : 0;
+}
+
+static int cli_add_identifier(cli_options *opt, acme5g_id_type type, const char *value)
+{
+    if (opt->identifier_count == CLI_MAX_IDENTIFIERS)
+        return -1;
+    opt->identifiers[opt->identifier_count].type = type;
+    opt->identifiers[opt->identifier_count].value = value;
+    opt->identifier_count++;
+    return 0;
+}
+
+/* Parse argv[first..] into *opt.  Returns 0 or CLI_EXIT_USAGE (after
+ * printing why). */
+static int cli_parse(int argc, char **argv, int first, cli_options *opt)
+{
+    int i;
+
+    memset(opt, 0, sizeof *opt);
+    for (i = first; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = NULL;
+        int verbose = cli_verbose_flag(arg);
+
+        if (verbose > 0) {
+            opt->verbose_count += verbose;
+            continue;
+        }
+        if (cli_option(argc, argv, &i, "--directory", &value)) {
+            opt->directory_url = value;
+        } else if (cli_option(argc, argv, &i, "--ca", &value)) {
+            opt->ca_file = value;
+        } else if (cli_option(argc, argv, &i, "--state", &value)) {
+            opt->state_dir = value;
+        } else if (cli_option(argc, argv, &i, "--contact", &value)) {
+            opt->contact = value;
+        } else if (cli_option(argc, argv, &i, "--name", &value)) {
+            if (value != NULL && cli_add_identifier(opt, ACME5G_ID_DNS, value) != 0)
+                return cli_usage_error("too many --name/--ip (at most 64)", NULL);
+        } else if (cli_option(argc, argv, &i, "--ip", &value)) {
+            if (value != NULL && cli_add_identifier(opt, ACME5G_ID_IP, value) != 0)
+                return cli_usage_error("too many --name/--ip (at most 64)", NULL);
+        } else if (cli_option(argc, argv, &i, "--http-port", &value)) {
+            if (value != NULL && cli_parse_number(value, 1, 65535, &opt->http_port) != 0)
+                return cli_usage_error("--http-port must be 1..65535", value);
+        } else if (cli_option(argc, argv, &i, "--timeout", &value)) {
+            if (value != NULL && cli_parse_number(value, 1, 86400, &opt->timeout_s) != 0)
+                return cli_usage_error("--timeout must be 1..86400 seconds", value);
+        } else {
+            return cli_usage_error("unknown argument", arg);
+        }
+        if (value == NULL)
+            return cli_usage_error("missing value for", arg);
+    }
+    return 0;
+}
+
+/* dir + "/" + name, without doubling a trailing slash. */
+static int cli_join_path(char *out, size_t cap, const char *dir, const char *name)
+{
+    size_t dir_len = strlen(dir);
+    const char *sep = (dir_len > 0 && dir[dir_len - 1] == '/') ? "" : "/";
+    int n = snprintf(out, cap, "%s%s%s", dir, sep, name);
+
+    return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+/* Server text may hold anything; keep the report on one line. */
+static void cli_print_clean(FILE *out, const char *text)
+{
+    for (; *text != '\0'; text++)
+        fputc(((unsigned char)*text < 0x20 || *text == 0x7f) ? '?' : *text, out);
+}
+
+static int cli_report_read_error(const char *what, const char *path, int rc)
+{
+    if (rc == ACME5G_PORT_NOT_FOUND)
+        fprintf(stderr, "acme5g: %s %s does not exist\n", what, path);
+    else if (rc == ACME5G_PORT_TOO_LARGE)
+        fprintf(stderr, "acme5g: %s %s is larger than %d bytes\n", what, path, CLI_FILE_MAX - 1);
+    else
+        fprintf(stderr, "acme5g: %s %s: %s\n", what, path, strerror(errno));
+    return CLI_EXIT_FAILURE;
+}
+
+/* The one-line failure report of enrol. */
+static void cli_report_enrol_failure(int err)
+{
+    const acme5g_problem *problem = acme5g_last_problem(&cli_ctx);
+    int tls_error = acme5g_last_tls_error(&cli_ctx);
+
+    fprintf(stderr, "acme5g: enrol failed: %s", acme5g_strerror(err));
+    if (problem->http_status != 0) {
+        fprintf(stderr, " (HTTP %d ", problem->http_status);
+        cli_print_clean(stderr, problem->type);
+        fputs(": ", stderr);
+        cli_print_clean(stderr, problem->detail);
+        fputc(')', stderr);
+    }
+    if (tls_error != 0)
+        fprintf(stderr, " (BearSSL error %d)", tls_error);
+    fputc('\n', stderr);
+}
+
+static int cli_enrol(int argc, char **argv)
+{
+    cli_options opt;
+    acme5g_port port;
+    acme5g_enrol_params params;
+    char cert_path[CLI_PATH_MAX];
+    size_t ca_len;
+    int rc;
+
+    rc = cli_parse(argc, argv, 2, &opt);
+    if (rc != 0)
+        return rc;
+    if (opt.directory_url == NULL || opt.ca_file == NULL || opt.state_dir == NULL)
+        return cli_usage_error("enrol needs --directory, --ca and --state", NULL);
+    if (opt.identifier_count == 0)
+        return cli_usage_error("enrol needs at least one --name or --ip", NULL);
+    if (cli_join_path(cert_path, sizeof cert_path, opt.state_dir, ACME5G_STORE_CERT) != 0)
+        return cli_usage_error("--state path too long", opt.state_dir);
+
+    rc = acme5g_posix_ensure_dir(opt.state_dir);
+    if (rc == EPERM) {
+        fprintf(stderr, "acme5g: state directory %s must be owned by you and not "
+                        "writable by group or others\n", opt.state_dir);
+        return CLI_EXIT_FAILURE;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "acme5g: state directory %s: %s\n", opt.state_dir, strerror(rc));
+        return CLI_EXIT_FAILURE;
+    }
+    rc = acme5g_posix_read_file(opt.ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len);
+    if (rc != 0)
+        return cli_report_read_error("CA file", opt.ca_file, rc);
+
+    /* No -v: silent port, so a failure prints only the one report line. */
+    acme5g_posix_port(&cli_posix, opt.state_dir,
+                      opt.verbose_count == 0 ? -1 : (opt.verbose_count > 3 ? 3 : opt.verbose_count),
+                      &port);
+    rc = acme5g_init(&cli_ctx, &port);
+    if (rc != ACME5G_OK) {
+        fprintf(stderr, "acme5g: init failed: %s\n", acme5g_strerror(rc));
+        return CLI_EXIT_FAILURE;
+    }
+    rc = acme5g_add_trust_anchors_pem(&cli_ctx, cli_file_buf, ca_len);
+    if (rc != ACME5G_OK) {
+        fprintf(stderr, "acme5g: CA file %s: %s\n", opt.ca_file, acme5g_strerror(rc));
+        acme5g_wipe(&cli_ctx);
+        return CLI_EXIT_FAILURE;
+    }
+
+    memset(&params, 0, sizeof params);
+    params.directory_url = opt.directory_url;
+    params.identifiers = opt.identifiers;
+    params.identifier_count = opt.identifier_count;
+    params.contact = opt.contact;
+    params.http_port = (uint16_t)opt.http_port;
+    params.timeout_s = (uint32_t)opt.timeout_s;
+
+    rc = acme5g_enrol(&cli_ctx, &params);
+    if (rc != ACME5G_OK)
+        cli_report_enrol_failure(rc);
+    else
+        printf("acme5g: certificate for %s stored in %s\n", opt.identifiers[0].value, cert_path);
+    acme5g_wipe(&cli_ctx);
+    return rc == ACME5G_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
+/* Unix seconds as RFC 3339 UTC, e.g. 2026-11-23T21:00:00Z. */
+static void cli_format_time(int64_t unix_s, char *out, size_t cap)
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+
+    if ((int64_t)t != unix_s || gmtime_r(&t, &tm) == NULL ||
+        strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, cap, "%lld (unix seconds)", (long long)unix_s);
+}
+
+static int cli_status(int argc, char **argv)
+{
+    cli_options opt;
+    struct acme5g_cert_info info;
+    char cert_path[CLI_PATH_MAX];
+    char not_before[48], not_after[48];
+    size_t pem_len;
+    int rc;
+
+    rc = cli_parse(argc, argv, 2, &opt);
+    if (rc != 0)
+        return rc;
+    if (opt.state_dir == NULL)
+        return cli_usage_error("status needs --state", NULL);
+    if (opt.directory_url != NULL || opt.ca_file != NULL || opt.contact != NULL ||
+        opt.identifier_count != 0 || opt.http_port != 0 || opt.timeout_s != 0)
+        return cli_usage_error("status takes only --state", NULL);
+    if (cli_join_path(cert_path, sizeof cert_path, opt.state_dir, ACME5G_STORE_CERT) != 0)
+        return cli_usage_error("--state path too long", opt.state_dir);
+
+    rc = acme5g_posix_read_file(cert_path, cli_file_buf, sizeof cli_file_buf, &pem_len);
+    if (rc == ACME5G_PORT_NOT_FOUND) {
+        fprintf(stderr, "acme5g: no certificate in %s\n", opt.state_dir);
+        return CLI_EXIT_FAILURE;
+    }
+    if (rc != 0)
+        return cli_report_read_error("certificate", cert_path, rc);
+    rc = acme5g_cert_info(cli_file_buf, pem_len, &info);
+    if (rc != ACME5G_OK) {
+        fprintf(stderr, "acme5g: certificate %s: %s\n", cert_path, acme5g_strerror(rc));
+        return CLI_EXIT_FAILURE;
+    }
+
+    cli_format_time(info.not_before_s, not_before, sizeof not_before);
+    cli_format_time(info.not_after_s, not_after, sizeof not_after);
+    printf("names:      %s\n", info.names);
+    printf("serial:     %s\n", info.serial_hex);
+    printf("not before: %s\n", not_before);
+    printf("not after:  %s\n", not_after);
+    printf("issuer:     %s\n", info.issuer);
+    printf("chain:      %lu certificate%s\n", (unsigned long)info.chain_length,
+           info.chain_length == 1 ? "" : "s");
+    return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    int rc;
+
+    if (argc < 2)
+        return cli_usage_error("missing command", NULL);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(cli_usage_text, stdout);
+        fputs(cli_help_text, stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("acme5g %s\n", ACME5G_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "enrol") == 0)
+        rc = cli_enrol(argc, argv);
+    else if (strcmp(argv[1], "status") == 0)
+        rc = cli_status(argc, argv);
+    else
+        return cli_usage_error("unknown command", argv[1]);
+
+    /* A failed write to stdout (full disk, closed pipe) is a failure too. */
+    if (fflush(stdout) != 0 && rc == CLI_EXIT_OK) {
+        fprintf(stderr, "acme5g: write error: %s\n", strerror(errno));
+        rc = CLI_EXIT_FAILURE;
+    }
+    return rc;
+}

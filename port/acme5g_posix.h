@@ -1,0 +1,43 @@
+/*
+ * acme5g POSIX port: the acme5g_port functions for Linux and other POSIX
+ * systems (BSD sockets with poll(), files in a state directory, getrandom()
+ * or /dev/urandom, clock_gettime()).  Also two file helpers for the CLI.
+ *
+ * Usage:
+ *     static acme5g_posix posix;
+ *     acme5g_port port;
+ *     acme5g_posix_port(&posix, "/var/lib/acme5g", 1, &port);
+ *     acme5g_init(&ctx, &port);
+ */
+#ifndef ACME5G_POSIX_H
+#define ACME5G_POSIX_H
+
+#include <stddef.h>
+#include "acme5g.h" /* build with -I pointing at the library */
+
+/* The port's state, pointed to by acme5g_port.user.  Owned by the caller;
+ * must stay valid (and unmoved) while a context uses the port. */
+typedef struct acme5g_posix {
+    const char *state_dir; /* directory of the stored blobs; NULL: storage fails */
+    int verbosity;         /* log levels <= this reach stderr; -1 silent .. 3 debug */
+} acme5g_posix;
+
+/* Fill *p and *port.  `state_dir` (may be NULL) is not copied: it must stay
+ * valid as long as *p.  Every function of acme5g_port is set, log included. */
+void acme5g_posix_port(acme5g_posix *p, const char *state_dir, int verbosity,
+                       acme5g_port *port);
+
+/* Read the whole file `path` into buf (capacity `cap`) and NUL-terminate it;
+ * *len excludes the NUL.  Returns 0, ACME5G_PORT_NOT_FOUND,
+ * ACME5G_PORT_TOO_LARGE (the file has cap bytes or more, so the NUL always
+ * fits) or ACME5G_PORT_ERROR (errno tells why). */
+int acme5g_posix_read_file(const char *path, char *buf, size_t cap, size_t *len);
+
+/* Make sure `dir` is a usable state directory: create it with mode 0700 if
+ * it is missing (the parent must exist), and refuse one that is not a
+ * directory (ENOTDIR), is owned by another user or is group- or
+ * world-writable (EPERM), since others could then swap the keys.  Returns
+ * 0, or an errno value (also left in errno). */
+int acme5g_posix_ensure_dir(const char *dir);
+
+#endif /* ACME5G_POSIX_H */
