@@ -337,7 +337,7 @@ static void w_hex(wbuf *w, const unsigned char *d, size_t n)
 }
 
 /* --- DER writer: nested TLVs with lengths fixed up when closed. --- */
-#define DER_DEPTH 8
+#define DER_DEPTH 12
 typedef struct der_w {
     unsigned char *buf;
     size_t cap, len;
@@ -1498,6 +1498,16 @@ static int http_response(acme5g_ctx *ctx, int is_head, http_framing *fr)
     return err;
 }
 
+static void log_request(acme5g_ctx *ctx, const char *method, const char *url)
+{
+    char buf[16];
+    wbuf w;
+    w_init(&w, buf, sizeof(buf));
+    w_str(&w, method);
+    w_str(&w, " ");
+    LOG_DEBUG(ctx, w_cstr(&w), url);
+}
+
 /* Send one request and read its response.  The connection to the origin is
  * reused; a reused connection that the server had closed is reopened once
  * and the same bytes are sent again (a spent nonce then comes back as
@@ -1549,7 +1559,7 @@ static int http_request(acme5g_ctx *ctx, const char *method, const char *url,
             if (err)
                 return err;
         }
-        LOG_DEBUG(ctx, method, url + 7);
+        log_request(ctx, method, url);
         ctx->io_error = 0;
         ctx->http_status = 0;
         ctx->http_content_type = CT_OTHER;

@@ -115,7 +115,7 @@
 #define ACME5G_BADNONCE_RETRIES 8
 #endif
 
-/* Lowest log level compiled in: 0 error, 1 warning, 2 info, 3 debug.
+/* Highest log level compiled in: 0 error, 1 warning, 2 info, 3 debug.
  * Messages above it are compiled away. */
 #ifndef ACME5G_LOG_LEVEL
 #define ACME5G_LOG_LEVEL 3
@@ -201,6 +201,7 @@ const char *acme5g_strerror(int err);
  *    passes a length of 0.
  *  - connect(): open a TCP connection to host (DNS name or IPv4/IPv6
  *    literal, without brackets) and port.  Returns a handle >= 0, or
+ *    (name resolution may not be boundable on every platform)
  *    ACME5G_PORT_TIMEOUT / ACME5G_PORT_ERROR.
  *  - send(): returns bytes sent (> 0), 0 when timed out, or
  *    ACME5G_PORT_ERROR.  recv(): returns bytes received (> 0), 0 when
@@ -219,7 +220,9 @@ const char *acme5g_strerror(int err);
  *    source; 0 on success, ACME5G_PORT_ERROR otherwise.
  *  - store_read(): read the blob `name` (a plain file name such as
  *    "account.key") into buf (capacity `cap`), set *len; 0,
- *    ACME5G_PORT_NOT_FOUND, ACME5G_PORT_TOO_LARGE or ACME5G_PORT_ERROR.
+ *    ACME5G_PORT_NOT_FOUND, ACME5G_PORT_TOO_LARGE (the blob has `cap` bytes
+ *    or more: one byte stays free for a terminating NUL) or
+ *    ACME5G_PORT_ERROR.
  *    store_write(): replace the blob atomically (all or nothing even on
  *    power loss); `secret` != 0 means only the owner may read it.
  *    0 or ACME5G_PORT_ERROR.
