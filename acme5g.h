@@ -293,7 +293,7 @@ typedef struct acme5g_problem {
 
 /* Facts about a certificate, filled by acme5g_cert_info().  Strings are
  * NUL-terminated and cut (with "...") when longer than their field. */
-typedef struct acme5g_cert_info {
+typedef struct acme5g_cert_summary {
     char names[512];       /* SAN entries, comma-separated ("DNS:a, IP:1.2.3.4") */
     char serial_hex[80];   /* serial number, upper-case hex */
     char issuer[256];      /* issuer DN, e.g. "CN=Pebble Intermediate CA 1a2b3c" */

@@ -313,7 +313,7 @@ static void cli_format_time(int64_t unix_s, char *out, size_t cap)
 static int cli_status(int argc, char **argv)
 {
     cli_options opt;
-    struct acme5g_cert_info info;
+    acme5g_cert_summary info;
     char cert_path[CLI_PATH_MAX];
     char not_before[48], not_after[48];
     size_t pem_len;
