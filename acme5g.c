@@ -1262,39 +1262,50 @@ static int parse_uint(const char *s, size_t n, uint64_t max, uint64_t *out)
     return 0;
 }
 
-/* Link: <url>; rel="up", <url2>; rel=alternate (RFC 8288). Only rel="up"
- * is kept for now. */
-static void http_link(acme5g_ctx *ctx, const char *v)
+/* Does the link-param list (after the "<url>") contain rel=<want>, quoted
+ * or not, possibly among other space-separated relation types? */
+static int link_has_rel(const char *p, size_t n, const char *want)
 {
-    while (*v) {
-        const char *lt = strchr(v, '<'), *gt, *next;
-        if (!lt || !(gt = strchr(lt, '>')))
-            return;
-        next = gt + 1 + strcspn(gt + 1, ",");
-        {
-            const char *r = gt + 1;
-            size_t plen = (size_t)(next - r);
-            /* search for rel=up / rel="up" among the parameters */
-            while (plen) {
-                const char *semi = memchr(r, ';', plen);
-                size_t k;
-                if (!semi)
-                    break;
-                plen -= (size_t)(semi - r) + 1;
-                r = semi + 1;
-                while (plen && (*r == ' ' || *r == '\t')) { r++; plen--; }
-                if (plen >= 4 && mem_ieq(r, "rel=", 4)) {
-                    const char *val = r + 4;
-                    k = plen - 4;
-                    if (k >= 4 && !memcmp(val, "\"up\"", 4))
-                        (void)copy_fit(ctx->link_up, sizeof(ctx->link_up), lt + 1, (size_t)(gt - lt - 1));
-                    else if (k >= 2 && !memcmp(val, "up", 2) &&
-                             (k == 2 || val[2] == ';' || val[2] == ' ' || val[2] == ','))
-                        (void)copy_fit(ctx->link_up, sizeof(ctx->link_up), lt + 1, (size_t)(gt - lt - 1));
+    size_t wl = strlen(want), i = 0;
+    while (i < n) {
+        size_t v, e;
+        while (i < n && (p[i] == ';' || p[i] == ' ' || p[i] == '\t'))
+            i++;
+        if (n - i >= 4 && mem_ieq(p + i, "rel=", 4)) {
+            v = i + 4;
+            if (v < n && p[v] == '"')
+                v++;
+            /* relation types are separated by spaces inside quotes */
+            for (e = v;; e++) {
+                if (e == n || p[e] == '"' || p[e] == ';' || p[e] == ' ') {
+                    if (e - v == wl && mem_ieq(p + v, want, wl))
+                        return 1;
+                    if (e == n || p[e] != ' ')
+                        break;
+                    v = e + 1;
                 }
             }
         }
-        v = *next ? next + 1 : next;
+        while (i < n && p[i] != ';')
+            i++;
+    }
+    return 0;
+}
+
+/* Link header (RFC 8288): "<url>; rel=\"up\", <url2>; rel=alternate".
+ * Several Link lines may come; each may hold several links. */
+static void http_link(acme5g_ctx *ctx, const char *v)
+{
+    for (;;) {
+        const char *lt = strchr(v, '<'), *gt, *end;
+        if (!lt || !(gt = strchr(lt, '>')))
+            return;
+        end = gt + 1 + strcspn(gt + 1, ",");
+        if (link_has_rel(gt + 1, (size_t)(end - gt - 1), "up"))
+            (void)copy_fit(ctx->link_up, sizeof(ctx->link_up), lt + 1, (size_t)(gt - lt - 1));
+        if (!*end)
+            return;
+        v = end + 1;
     }
 }
 
