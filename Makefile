@@ -1,0 +1,159 @@
+# acme5g -- GNU make.
+#
+#   make            build/acme5g (the CLI: examples/ + acme5g.c + POSIX port)
+#   make test       everything (tests/run.sh); ends with "N passed, N failed"
+#   make demo       enrol a certificate from a throwaway Pebble, show it
+#   make check      strict C99 with gcc and clang, no heap, symbol prefix
+#   make static     build/acme5g-static
+#   make size       code and context sizes (host, Cortex-M4 if available)
+#   make bench | fuzz | clean
+#
+# Override CC, CLANG, CFLAGS, LDFLAGS, LDLIBS on the command line.  Missing
+# Debian packages are installed by tests/install-deps.sh (NO_DEPS=1: never).
+
+CC      ?= cc
+GCC     ?= gcc
+CLANG   ?= clang
+CFLAGS  ?= -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -g \
+           -ffunction-sections -fdata-sections
+LDFLAGS ?= -Wl,--gc-sections
+LDLIBS  ?= -lbearssl
+# Only the port, the examples and the tests get the POSIX feature macros;
+# acme5g.c must build without them (make check).
+APPFLAGS = -I. -Iport -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
+# Fixed flags for make check, whatever CFLAGS says.
+STRICT   = -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 -g \
+           -ffunction-sections -fdata-sections
+# The smallest config values: every "too small" path runs in build/unit-min.
+MINCONF  = -DACME5G_BODY_MAX=1024 -DACME5G_REQUEST_MAX=512 \
+           -DACME5G_JSON_TOKENS=32 -DACME5G_URL_MAX=64 -DACME5G_LINE_MAX=128 \
+           -DACME5G_MAX_IDENTIFIERS=1 -DACME5G_UNIT_MIN=1
+# Cortex-M4 profile for make size (BearSSL + jsmn headers only, newlib).
+M4_CC    ?= arm-none-eabi-gcc
+M4_SIZE  ?= arm-none-eabi-size
+M4FLAGS  ?= -std=c99 -Wall -Wextra -Wpedantic -Os -mcpu=cortex-m4 -mthumb \
+            -ffunction-sections -fdata-sections -DBR_USE_UNIX_TIME=0
+HEAP_FUNCS = malloc|calloc|realloc|reallocarray|free|strdup|strndup|aligned_alloc|posix_memalign|memalign|valloc
+
+LIB     = acme5g.c
+HDRS    = acme5g.h $(wildcard port/*.h)
+PORT    = port/acme5g_posix.c
+CLI     = examples/acme5g_cli.c
+CLI_SRC = $(CLI) $(LIB) $(PORT)
+
+export CC CLANG
+
+.PHONY: all static check test demo size bench fuzz clean deps deps-build
+
+all: build/acme5g
+
+build:
+	@mkdir -p build
+
+# Install the build dependencies only when they are missing.
+deps-build:
+	@if [ -z "$(NO_DEPS)" ] && { [ ! -f /usr/include/bearssl.h ] || \
+	    [ ! -f /usr/include/jsmn.h ] || \
+	    ! command -v $(firstword $(CC)) >/dev/null 2>&1; }; then \
+	    tests/install-deps.sh build; fi
+
+deps:
+	tests/install-deps.sh test
+
+build/acme5g: $(CLI_SRC) $(HDRS) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ $(CLI_SRC) $(LDLIBS)
+
+static: build/acme5g-static
+
+build/acme5g-static: $(CLI_SRC) $(HDRS) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -static -o $@ $(CLI_SRC) $(LDLIBS)
+
+build/acme5g-asan: $(CLI_SRC) $(HDRS) | build deps-build
+	$(CLANG) $(CFLAGS) $(SANITIZE) $(APPFLAGS) $(LDFLAGS) -o $@ $(CLI_SRC) $(LDLIBS)
+
+# tests/unit.c includes ../acme5g.c itself.
+UNIT_DEPS = tests/unit.c $(LIB) $(HDRS) $(wildcard tests/*.h)
+
+build/unit: $(UNIT_DEPS) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/unit.c $(LDLIBS)
+
+build/unit-min: $(UNIT_DEPS) | build deps-build
+	$(CC) $(CFLAGS) $(MINCONF) $(APPFLAGS) $(LDFLAGS) -o $@ tests/unit.c $(LDLIBS)
+
+build/unit-asan: $(UNIT_DEPS) | build deps-build
+	$(CLANG) $(CFLAGS) $(SANITIZE) $(APPFLAGS) $(LDFLAGS) -o $@ tests/unit.c $(LDLIBS)
+
+build/acme5g.o: $(LIB) acme5g.h | build deps-build
+	$(GCC) $(STRICT) -c $(LIB) -o $@
+
+# The library's promises, checked on the object file: strict C99 with gcc
+# and clang without POSIX macros, a self-contained header, no heap function
+# referenced, and no defined external symbol without the acme5g_ prefix.
+check: | build deps-build
+	@pass=0; fail=0; \
+	res() { if [ "$$1" = 0 ]; then echo "ok - $$2"; pass=$$((pass + 1)); \
+	        else echo "FAIL - $$2"; fail=$$((fail + 1)); fi; }; \
+	rm -f build/acme5g.o build/acme5g-clang.o build/acme5g-min.o; \
+	$(GCC) $(STRICT) -c $(LIB) -o build/acme5g.o; \
+	res $$? "acme5g.c compiles with $(GCC) -std=c99 -Wpedantic -Werror, no POSIX macros"; \
+	$(CLANG) $(STRICT) -c $(LIB) -o build/acme5g-clang.o; \
+	res $$? "acme5g.c compiles with $(CLANG) -std=c99 -Wpedantic -Werror, no POSIX macros"; \
+	$(GCC) $(STRICT) $(MINCONF) -c $(LIB) -o build/acme5g-min.o; \
+	res $$? "acme5g.c compiles with the minimal config values"; \
+	printf '%s\n' '#include "acme5g.h"' 'int acme5g_header_alone(void);' \
+	    >build/header-alone.c; \
+	$(GCC) $(STRICT) -I. -c build/header-alone.c -o build/header-alone.o; \
+	res $$? "acme5g.h compiles on its own"; \
+	for o in build/acme5g.o build/acme5g-clang.o; do \
+	    if [ ! -f $$o ]; then res 1 "$$o: no object, no symbol checks"; continue; fi; \
+	    heap=$$(nm -u $$o | awk '{ print $$NF }' | grep -Ex '$(HEAP_FUNCS)' | tr '\n' ' '); \
+	    [ -z "$$heap" ]; res $$? "$$o references no heap function$${heap:+ (has: $$heap)}"; \
+	    bad=$$(nm -g --defined-only $$o | awk 'NF >= 3 { print $$3 }' | \
+	        grep -v '^acme5g_' | tr '\n' ' '); \
+	    [ -z "$$bad" ]; res $$? "$$o defines only acme5g_* external symbols$${bad:+ (also: $$bad)}"; \
+	    n=$$(nm -g --defined-only $$o | grep -c ' acme5g_'); \
+	    [ "$$n" -gt 0 ]; res $$? "$$o defines the public functions ($$n acme5g_* symbols)"; \
+	done; \
+	echo "$$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+test:
+	+@MAKE="$(MAKE)" tests/run.sh
+
+demo:
+	@tests/install-deps.sh demo
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+size: build/acme5g.o
+	@echo "== host, $(GCC) -O2: build/acme5g.o"; size build/acme5g.o
+	@$(GCC) $(STRICT) -Os -c $(LIB) -o build/acme5g-os.o && \
+	    echo "== host, $(GCC) -Os: build/acme5g-os.o" && size build/acme5g-os.o
+	@printf '%s\n' '#include <stdio.h>' '#include "acme5g.h"' \
+	    'int main(void) { printf("%lu\n", (unsigned long)sizeof(acme5g_ctx)); return 0; }' \
+	    >build/ctxsize.c
+	@$(CC) $(CFLAGS) $(APPFLAGS) -o build/ctxsize build/ctxsize.c && \
+	    echo "== sizeof(acme5g_ctx), default config: $$(build/ctxsize) B"
+	@$(CC) $(CFLAGS) $(MINCONF) $(APPFLAGS) -o build/ctxsize-min build/ctxsize.c && \
+	    echo "== sizeof(acme5g_ctx), minimal config (build/unit-min): $$(build/ctxsize-min) B"
+	@if command -v $(M4_CC) >/dev/null 2>&1; then \
+	    rm -rf build/bearssl-inc && mkdir -p build/bearssl-inc/bearssl && \
+	    cp /usr/include/bearssl.h /usr/include/jsmn.h build/bearssl-inc/ && \
+	    cp /usr/include/bearssl/*.h build/bearssl-inc/bearssl/ && \
+	    if $(M4_CC) $(M4FLAGS) -isystem build/bearssl-inc -c $(LIB) -o build/acme5g-m4.o; then \
+	        echo "== Cortex-M4, $(M4_CC) -mthumb -Os: build/acme5g-m4.o"; \
+	        $(M4_SIZE) build/acme5g-m4.o; \
+	    else echo "note: acme5g.c does not compile for Cortex-M4 yet (see above)"; fi; \
+	else echo "note: $(M4_CC) not installed: no Cortex-M4 size"; fi
+
+bench: all
+	@if [ -f tests/bench.sh ]; then bash tests/bench.sh; \
+	else echo "bench: no tests/bench.sh yet"; fi
+
+fuzz:
+	@if [ -f tests/fuzz.sh ]; then bash tests/fuzz.sh; \
+	else echo "fuzz: no tests/fuzz.sh yet"; fi
+
+clean:
+	rm -rf build

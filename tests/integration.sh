@@ -1,0 +1,472 @@
+#!/usr/bin/env bash
+# tests/integration.sh -- the acme5g CLI against a throwaway Pebble on
+# loopback.  Every result is checked with openssl.
+#
+#   tests/integration.sh [--quick] [TEST...]
+#
+#   --quick   skip the slow tests (used for the ASan/UBSan CLI)
+#   TEST...   run only these tests (names as printed)
+#
+# Environment: ACME5G_BIN (default build/acme5g), ACME5G_KEEP=1 keeps the
+# work directory, ACME5G_CLI_TIMEOUT (s, default 120) kills a hung client.
+# Prints "ok - NAME" or "FAIL - NAME: why" per test, then
+# "N passed, N failed"; exits 1 when a test failed.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+# shellcheck source=tests/pebble.sh
+. "$ROOT/tests/pebble.sh"
+
+BIN=${ACME5G_BIN:-build/acme5g}
+case $BIN in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
+CLI_TIMEOUT=${ACME5G_CLI_TIMEOUT:-120}
+QUICK=0
+ONLY=""
+for arg in "$@"; do
+    case $arg in
+    --quick) QUICK=1 ;;
+    -*) echo "usage: $0 [--quick] [TEST...]" >&2; exit 2 ;;
+    *) ONLY="$ONLY $arg" ;;
+    esac
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/acme5g-it.XXXXXX") || exit 1
+cleanup() {
+    pebble_stop_all
+    if [ "${ACME5G_KEEP:-0}" = 1 ]; then
+        echo "# work directory kept: $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PASSED=0
+FAILED=0
+
+# ---------------------------------------------------------------------------
+# Helpers used inside tests.  A test runs in a subshell with its own
+# directory $T; `die WHY` ends it as failed.
+# ---------------------------------------------------------------------------
+
+die() {
+    printf '%s\n' "$*" >"$T/.why"
+    exit 1
+}
+
+# cli TAG ARG...: run the client; stdout in $T/TAG.out, stderr in
+# $T/TAG.err, exit status in RC.  A sanitizer report or a hang fails the test.
+cli() {
+    local tag=$1
+    shift
+    echo "+ acme5g $*"
+    timeout -k 5 "$CLI_TIMEOUT" "$BIN" "$@" </dev/null >"$T/$tag.out" 2>"$T/$tag.err"
+    RC=$?
+    sed 's/^/  out: /' "$T/$tag.out"
+    sed 's/^/  err: /' "$T/$tag.err"
+    echo "  exit $RC"
+    if grep -Eq 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$T/$tag.err"; then
+        die "sanitizer report from 'acme5g ${1:-}' (see log)"
+    fi
+    if [ "$RC" = 124 ] || [ "$RC" = 137 ]; then
+        die "'acme5g ${1:-}' did not finish within $CLI_TIMEOUT s"
+    fi
+    if [ "$RC" = 126 ] || [ "$RC" = 127 ]; then
+        die "cannot run $BIN (exit $RC)"
+    fi
+    return 0
+}
+
+# last line of stderr of TAG, for messages
+errline() { tail -n 1 "$T/$1.err" 2>/dev/null; }
+
+# use_instance A|B: point P_* at a Pebble instance started below.
+use_instance() {
+    case $1 in
+    A) P_DIR_URL=$A_DIR_URL P_IP_DIR_URL=$A_IP_DIR_URL P_CA=$A_CA
+       P_ROOT=$A_ROOT P_HTTP_PORT=$A_HTTP_PORT ;;
+    B) P_DIR_URL=$B_DIR_URL P_IP_DIR_URL=$B_IP_DIR_URL P_CA=$B_CA
+       P_ROOT=$B_ROOT P_HTTP_PORT=$B_HTTP_PORT ;;
+    esac
+}
+
+# enrol_ok TAG STATE ARG...: enrol against the current instance; must succeed.
+enrol_ok() {
+    local tag=$1 state=$2
+    shift 2
+    cli "$tag" enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$state" \
+        --http-port "$P_HTTP_PORT" --timeout 90 "$@"
+    [ "$RC" = 0 ] || die "enrol exited $RC: $(errline "$tag")"
+}
+
+# split_chain PEM: $T/leaf.pem (first certificate) and $T/rest.pem (the
+# others); sets NCERTS.
+split_chain() {
+    rm -f "$T/leaf.pem" "$T/rest.pem"
+    awk -v leaf="$T/leaf.pem" -v rest="$T/rest.pem" '
+        /-----BEGIN CERTIFICATE-----/ { n++ }
+        n == 1 { print > leaf }
+        n > 1 { print > rest }' "$1"
+    NCERTS=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$1")
+}
+
+pubkey_of_key() { openssl pkey -in "$1" -pubout 2>/dev/null; }
+pubkey_of_cert() { openssl x509 -in "$1" -noout -pubkey 2>/dev/null; }
+serial_of() { openssl x509 -in "$1" -noout -serial | sed 's/^serial=//; s/^0*//'; }
+mode_of() { stat -c %a "$1"; }
+
+# check_state STATE SAN...: the state directory holds a certificate chain
+# issued by the current Pebble for exactly these SAN entries ("DNS:x",
+# "IP Address:x"), its key and the account; everything as it should be.
+check_state() {
+    local state=$1 san f want
+    shift
+    for f in cert.pem cert.key account.key account.url; do
+        [ -s "$state/$f" ] || die "$state/$f missing or empty"
+    done
+    split_chain "$state/cert.pem"
+    [ "$NCERTS" -ge 2 ] || die "cert.pem holds $NCERTS certificate(s), expected leaf + intermediate"
+    openssl x509 -in "$T/leaf.pem" -noout || die "leaf certificate unparsable"
+    if ! openssl verify -CAfile "$P_ROOT" -untrusted "$T/rest.pem" "$T/leaf.pem"; then
+        die "openssl verify failed against Pebble's root"
+    fi
+    openssl x509 -in "$T/leaf.pem" -noout -checkend 0 >/dev/null ||
+        die "leaf certificate already expired"
+    san=$(openssl x509 -in "$T/leaf.pem" -noout -ext subjectAltName | sed 1d |
+        tr ',' '\n' | sed 's/^ *//' | sort | tr '\n' ',')
+    want=$(printf '%s\n' "$@" | sort | tr '\n' ',')
+    echo "SAN: $san"
+    [ "$san" = "$want" ] || die "leaf SAN is '$san', expected '$want'"
+    [ -n "$(pubkey_of_cert "$T/leaf.pem")" ] || die "no public key in the leaf"
+    [ "$(pubkey_of_cert "$T/leaf.pem")" = "$(pubkey_of_key "$state/cert.key")" ] ||
+        die "leaf public key differs from cert.key's"
+    openssl pkey -in "$state/account.key" -noout || die "account.key unparsable"
+    [ "$(pubkey_of_key "$state/account.key")" != "$(pubkey_of_key "$state/cert.key")" ] ||
+        die "account.key and cert.key are the same key"
+    [ "$(mode_of "$state/cert.key")" = 600 ] ||
+        die "cert.key has mode $(mode_of "$state/cert.key"), expected 600"
+    [ "$(mode_of "$state/account.key")" = 600 ] ||
+        die "account.key has mode $(mode_of "$state/account.key"), expected 600"
+    grep -Eq "^https://[^ ]+$" "$state/account.url" ||
+        die "account.url does not hold one https URL: $(head -c 200 "$state/account.url")"
+    return 0
+}
+
+# nothing_written STATE: no certificate or certificate key in STATE.
+nothing_written() {
+    [ ! -e "$1/cert.pem" ] || die "cert.pem was written"
+    [ ! -e "$1/cert.key" ] || die "cert.key was written"
+}
+
+# no_secrets TAG STATE: the client's output (TAG.out, TAG.err) holds no
+# private key material of STATE's keys: no PEM, no line of the PEM body, no
+# private scalar in hex or in base64url (a JWK "d").
+no_secrets() {
+    local tag=$1 state=$2 k line hex d
+    local files=("$T/$tag.out" "$T/$tag.err")
+    ! grep -q 'PRIVATE KEY' "${files[@]}" || die "a PEM private key in the output"
+    for k in "$state/cert.key" "$state/account.key"; do
+        # shellcheck disable=SC2094 # basename only, nothing written
+        while read -r line; do
+            case $line in -----*) continue ;; esac
+            [ ${#line} -ge 16 ] || continue
+            ! grep -qF -- "$line" "${files[@]}" || die "$(basename "$k") (PEM) in the output"
+        done <"$k"
+        hex=$(openssl pkey -in "$k" -noout -text 2>/dev/null |
+            sed -n '/^priv:/,/^pub:/p' | sed '1d;$d' | tr -d ' :\n')
+        [ ${#hex} -ge 32 ] || die "cannot read the private scalar of $k"
+        hex=000000000000000000000000000000000000000000000000000000000000000$hex
+        hex=${hex: -64} # openssl drops leading zero bytes, or adds one
+        ! grep -qi -- "$hex" "${files[@]}" || die "$(basename "$k") scalar (hex) in the output"
+        # shellcheck disable=SC2059 # the format is the \xHH bytes
+        d=$(printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | base64 -w0 |
+            tr '+/' '-_' | tr -d '=')
+        [ ${#d} = 43 ] || die "base64url of the scalar has ${#d} characters"
+        ! grep -qF -- "$d" "${files[@]}" || die "$(basename "$k") scalar (JWK d) in the output"
+    done
+}
+
+# field OUTFILE NAME: value of the "NAME: value" line in a status output.
+field() { sed -n "s/^$2: *//p" "$1" | head -n 1; }
+
+# to_epoch TEXT: seconds since 1970 for a date as printed by status/openssl.
+to_epoch() {
+    case $1 in
+    '' ) return 1 ;;
+    *[!0-9]*) date -u -d "$1" +%s 2>/dev/null ;;
+    *) echo "$1" ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------
+# Tests, in the order they run.  Instance A: the main Pebble.  Instance B:
+# PEBBLE_WFE_NONCEREJECT=30 and a listener certificate without IP SANs.
+# ---------------------------------------------------------------------------
+
+test_binary_present() {
+    [ -x "$BIN" ] || die "$BIN missing or not executable (build it: make)"
+}
+
+# Full enrolment of one name with a real http-01 validation by Pebble.
+# Its state directory is reused by the tests after it.
+test_enrol_one_name() {
+    use_instance A
+    mkdir -p "$WORK/one"
+    enrol_ok enrol "$WORK/one" --name one.acme5g.test
+    check_state "$WORK/one" DNS:one.acme5g.test
+}
+
+test_status_shows_certificate() {
+    use_instance A
+    local st=$WORK/one v want
+    [ -s "$st/cert.pem" ] || die "needs the state of enrol_one_name"
+    split_chain "$st/cert.pem"
+    cli status status --state "$st"
+    [ "$RC" = 0 ] || die "status exited $RC: $(errline status)"
+    v=$(field "$T/status.out" names)
+    case $v in *one.acme5g.test*) ;; *) die "names line is '$v'" ;; esac
+    v=$(field "$T/status.out" serial | tr 'a-f' 'A-F' | tr -d ': ' | sed 's/^0*//')
+    want=$(serial_of "$T/leaf.pem")
+    if [ -z "$want" ] || [ "$v" != "$want" ]; then
+        die "serial is '$v', openssl says '$want'"
+    fi
+    v=$(to_epoch "$(field "$T/status.out" 'not before')") ||
+        die "cannot read the 'not before' line"
+    want=$(to_epoch "$(openssl x509 -in "$T/leaf.pem" -noout -startdate | sed 's/^notBefore=//')")
+    [ "$v" = "$want" ] || die "not before is $v, openssl says $want"
+    v=$(to_epoch "$(field "$T/status.out" 'not after')") ||
+        die "cannot read the 'not after' line"
+    want=$(to_epoch "$(openssl x509 -in "$T/leaf.pem" -noout -enddate | sed 's/^notAfter=//')")
+    [ "$v" = "$want" ] || die "not after is $v, openssl says $want"
+    v=$(field "$T/status.out" issuer)
+    case $v in *Pebble*) ;; *) die "issuer line is '$v'" ;; esac
+    v=$(field "$T/status.out" chain)
+    case $v in "$NCERTS "*) ;; *) die "chain line is '$v', cert.pem holds $NCERTS" ;; esac
+}
+
+# A second enrolment into the same state directory reuses the account.
+test_enrol_reuses_account() {
+    use_instance A
+    local st=$WORK/one key_sum url serial ckey_sum
+    [ -s "$st/cert.pem" ] || die "needs the state of enrol_one_name"
+    key_sum=$(sha256sum <"$st/account.key")
+    ckey_sum=$(sha256sum <"$st/cert.key")
+    url=$(cat "$st/account.url")
+    split_chain "$st/cert.pem"
+    serial=$(serial_of "$T/leaf.pem")
+    enrol_ok enrol "$st" --name one.acme5g.test
+    check_state "$st" DNS:one.acme5g.test
+    [ "$(sha256sum <"$st/account.key")" = "$key_sum" ] || die "account.key changed"
+    [ "$(cat "$st/account.url")" = "$url" ] || die "account.url changed"
+    [ "$(serial_of "$T/leaf.pem")" != "$serial" ] || die "same certificate serial as before"
+    [ "$(sha256sum <"$st/cert.key")" != "$ckey_sum" ] || die "cert.key was not renewed"
+}
+
+test_enrol_two_names() {
+    use_instance A
+    mkdir -p "$WORK/two"
+    enrol_ok enrol "$WORK/two" --name a.two.acme5g.test --name b.two.acme5g.test -v
+    check_state "$WORK/two" DNS:a.two.acme5g.test DNS:b.two.acme5g.test
+    # -v logs every step: still no private key in the output
+    no_secrets enrol "$WORK/two"
+}
+
+# An IP identifier (RFC 8738), validated by http-01 on 127.0.0.1.
+test_enrol_ip_identifier() {
+    use_instance A
+    mkdir -p "$WORK/ipid"
+    enrol_ok enrol "$WORK/ipid" --name ip.acme5g.test --ip 127.0.0.1
+    check_state "$WORK/ipid" DNS:ip.acme5g.test "IP Address:127.0.0.1"
+}
+
+# https://127.0.0.1:P/dir: Pebble's listener certificate has IP:127.0.0.1.
+test_enrol_ip_literal_directory() {
+    use_instance A
+    P_DIR_URL=$P_IP_DIR_URL
+    mkdir -p "$WORK/ipurl"
+    enrol_ok enrol "$WORK/ipurl" --name ipurl.acme5g.test
+    check_state "$WORK/ipurl" DNS:ipurl.acme5g.test
+}
+
+# The server's certificate is not signed by the CA given with --ca.
+test_refuses_untrusted_server() {
+    use_instance A
+    pebble_make_ca "$T" other-ca || die "could not make a CA"
+    mkdir -p "$WORK/untrusted"
+    cli enrol enrol --directory "$P_DIR_URL" --ca "$T/other-ca.pem" \
+        --state "$WORK/untrusted" --name untrusted.acme5g.test \
+        --http-port "$P_HTTP_PORT" --timeout 30
+    [ "$RC" = 1 ] || die "exit status $RC, expected 1"
+    grep -Eqi 'enrol failed.*(untrusted|tls)' "$T/enrol.err" ||
+        die "no TLS/untrusted error on stderr: $(errline enrol)"
+    nothing_written "$WORK/untrusted"
+}
+
+# Instance B's listener certificate has only DNS:localhost: the IP URL must
+# be refused (name mismatch) while the DNS URL works.
+test_refuses_ip_url_without_ip_san() {
+    use_instance B
+    mkdir -p "$WORK/nomatch" "$WORK/match"
+    cli enrol enrol --directory "$P_IP_DIR_URL" --ca "$P_CA" --state "$WORK/nomatch" \
+        --name nomatch.acme5g.test --http-port "$P_HTTP_PORT" --timeout 30
+    [ "$RC" = 1 ] || die "exit status $RC, expected 1"
+    grep -Eqi 'enrol failed.*(name|match)' "$T/enrol.err" ||
+        die "no name mismatch error on stderr: $(errline enrol)"
+    nothing_written "$WORK/nomatch"
+    # control: the same server by its DNS name
+    enrol_ok enrol2 "$WORK/match" --name match.acme5g.test
+    check_state "$WORK/match" DNS:match.acme5g.test
+}
+
+# Instance B refuses ACME5G_NONCEREJECT % (default 30) of good nonces, so
+# about one POST in three gets badNonce and must be retried with the nonce
+# of the error response.  (Not 50 %: with ACME5G_BADNONCE_RETRIES = 8 a
+# request then fails with probability 0.5^9 -- about 5 % for the ~27 POSTs
+# here, a flaky test.  At 30 % that is 0.05 %, and a rejection is still
+# practically certain to happen: 1 - 0.7^27.)  Pebble does not log the
+# rejections, so check that it was configured for them.
+test_survives_nonce_rejection() {
+    use_instance B
+    local i
+    grep -q "Configured to reject $NONCEREJECT% of good nonces" "$B_LOG" ||
+        die "Pebble B was not configured to reject $NONCEREJECT % of nonces"
+    for i in 1 2 3; do
+        mkdir -p "$WORK/nonce$i"
+        enrol_ok "enrol$i" "$WORK/nonce$i" --name "n$i.nonce.acme5g.test"
+        check_state "$WORK/nonce$i" "DNS:n$i.nonce.acme5g.test"
+    done
+}
+
+test_bad_usage_exits_2() {
+    cli none
+    [ "$RC" = 2 ] || die "no arguments: exit $RC, expected 2"
+    cli verb frobnicate --state "$T"
+    [ "$RC" = 2 ] || die "unknown command: exit $RC, expected 2"
+    cli noname enrol --directory https://127.0.0.1:1/dir --ca "$A_CA" --state "$T/s"
+    [ "$RC" = 2 ] || die "enrol without --name: exit $RC, expected 2"
+    cli nodir enrol --ca "$A_CA" --state "$T/s" --name x.acme5g.test
+    [ "$RC" = 2 ] || die "enrol without --directory: exit $RC, expected 2"
+    cli badopt enrol --directory https://127.0.0.1:1/dir --ca "$A_CA" --state "$T/s" \
+        --name x.acme5g.test --no-such-option
+    [ "$RC" = 2 ] || die "enrol with an unknown option: exit $RC, expected 2"
+    cli nostate status
+    [ "$RC" = 2 ] || die "status without --state: exit $RC, expected 2"
+    for f in none verb noname nodir badopt nostate; do
+        [ -s "$T/$f.err" ] || die "no message on stderr for case '$f'"
+    done
+    [ ! -e "$T/s" ] || [ -z "$(ls -A "$T/s")" ] || die "a usage error wrote to the state directory"
+}
+
+test_status_unknown_state_exits_1() {
+    cli status status --state "$WORK/does-not-exist"
+    [ "$RC" = 1 ] || die "exit status $RC, expected 1"
+    [ -s "$T/status.err" ] || die "no message on stderr"
+}
+
+# A directory URL where nothing listens fails fast with exit 1.
+test_connect_refused_exits_1() {
+    local port
+    pebble__pick_port port || die "no free port"
+    mkdir -p "$WORK/refused"
+    cli enrol enrol --directory "https://127.0.0.1:$port/dir" --ca "$A_CA" \
+        --state "$WORK/refused" --name refused.acme5g.test --timeout 20
+    [ "$RC" = 1 ] || die "exit status $RC, expected 1"
+    grep -q 'enrol failed' "$T/enrol.err" || die "no 'enrol failed' line: $(errline enrol)"
+    nothing_written "$WORK/refused"
+}
+
+# name:flags (q = also in --quick, B = needs instance B)
+TESTS="
+binary_present:q
+enrol_one_name:q
+status_shows_certificate:q
+enrol_reuses_account:q
+enrol_two_names:
+enrol_ip_identifier:
+enrol_ip_literal_directory:q
+refuses_untrusted_server:q
+refuses_ip_url_without_ip_san:qB
+survives_nonce_rejection:B
+bad_usage_exits_2:q
+status_unknown_state_exits_1:q
+connect_refused_exits_1:q
+"
+
+selected() { # NAME FLAGS
+    if [ -n "$ONLY" ]; then
+        case " $ONLY " in *" $1 "*) return 0 ;; *) return 1 ;; esac
+    fi
+    [ $QUICK = 0 ] && return 0
+    case $2 in *q*) return 0 ;; esac
+    return 1
+}
+
+run_test() { # NAME
+    local name=$1 rc why
+    T=$WORK/t.$name
+    mkdir -p "$T"
+    ( "test_$name" ) >"$T/.log" 2>&1
+    rc=$?
+    if [ $rc = 0 ]; then
+        echo "ok - $name"
+        PASSED=$((PASSED + 1))
+    else
+        why=$(cat "$T/.why" 2>/dev/null)
+        [ -n "$why" ] || why="exited with status $rc"
+        echo "FAIL - $name: $why"
+        tail -n 40 "$T/.log" | sed 's/^/#   /'
+        FAILED=$((FAILED + 1))
+    fi
+}
+
+for name in $ONLY; do
+    case $TESTS in *"
+$name:"*) ;; *) echo "FAIL - $name: no such test"; FAILED=$((FAILED + 1)) ;; esac
+done
+echo "# acme5g integration tests: $BIN$([ $QUICK = 1 ] && echo ' (quick)')"
+need_b=0
+for entry in $TESTS; do
+    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *B*) need_b=1 ;; esac
+done
+
+# Instance A (always: its CA is used by the usage tests too).
+if pebble_start "$WORK/pebble-a"; then
+    A_DIR_URL=$PEBBLE_DIR_URL A_IP_DIR_URL=$PEBBLE_IP_DIR_URL A_CA=$PEBBLE_CA
+    A_ROOT=$PEBBLE_ROOT A_HTTP_PORT=$PEBBLE_HTTP_PORT
+    echo "# Pebble A: $A_DIR_URL (http-01 port $A_HTTP_PORT)"
+else
+    echo "FAIL - pebble_start: Pebble did not start (see above)"
+    echo "$PASSED passed, $((FAILED + 1)) failed"
+    exit 1
+fi
+NONCEREJECT=${ACME5G_NONCEREJECT:-30}
+if [ $need_b = 1 ]; then
+    if PEBBLE_WFE_NONCEREJECT=$NONCEREJECT pebble_start "$WORK/pebble-b" DNS:localhost; then
+        B_DIR_URL=$PEBBLE_DIR_URL B_IP_DIR_URL=$PEBBLE_IP_DIR_URL B_CA=$PEBBLE_CA
+        B_ROOT=$PEBBLE_ROOT B_HTTP_PORT=$PEBBLE_HTTP_PORT B_LOG=$WORK/pebble-b/pebble.log
+        echo "# Pebble B: $B_DIR_URL (no IP SAN, nonce rejection $NONCEREJECT %)"
+    else
+        echo "FAIL - pebble_start: second Pebble did not start (see above)"
+        FAILED=$((FAILED + 1))
+        need_b=fail
+    fi
+fi
+
+for entry in $TESTS; do
+    name=${entry%%:*}
+    selected "$name" "${entry#*:}" || continue
+    case ${entry#*:} in
+    *B*) if [ $need_b = fail ]; then
+            echo "FAIL - $name: no second Pebble"
+            FAILED=$((FAILED + 1))
+            continue
+         fi ;;
+    esac
+    run_test "$name"
+done
+
+echo "$PASSED passed, $FAILED failed"
+[ $FAILED = 0 ]

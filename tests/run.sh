@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# tests/run.sh -- everything `make test` runs, in order:
+#
+#   deps         tests/install-deps.sh test
+#   build        every binary the tests need (one line per target)
+#   check        make check: strict C99 with gcc and clang, no heap, prefixes
+#   readme       the C example in README.md compiles
+#   unit         build/unit
+#   unit-min     build/unit-min (minimal config values)
+#   unit-asan    build/unit-asan (clang ASan + UBSan)
+#   valgrind     build/unit under valgrind memcheck
+#   integration  tests/integration.sh with build/acme5g against Pebble
+#   integration-asan  tests/integration.sh --quick with build/acme5g-asan
+#
+# Each component's output is shown as it runs; its last
+# "N passed, N failed" line is added to the total (a component that exits
+# non-zero without failures in that line counts one more failure; one
+# without such a line counts as 1 failed).  The last line is the total;
+# exit 1 when anything failed.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+MAKE=${MAKE:-make}
+LOGDIR=$ROOT/build/test-logs
+mkdir -p "$LOGDIR" || exit 1
+
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+SUMMARY=""
+START=$(date +%s)
+
+# component NAME TIMEOUT_S COMMAND...
+component() {
+    local name=$1 limit=$2 rc line p f t0
+    shift 2
+    t0=$(date +%s)
+    echo
+    echo "=== $name: $*"
+    # bash -c so that the functions below (exported) can be components too
+    timeout -k 10 "$limit" bash -c '"$@"' "$name" "$@" </dev/null 2>&1 |
+        tee "$LOGDIR/$name.log"
+    rc=${PIPESTATUS[0]}
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGDIR/$name.log" | tail -n 1)
+    if [ -n "$line" ]; then
+        p=${line%% passed*}
+        f=${line#*, }
+        f=${f%% failed}
+    else
+        p=0
+        f=0
+    fi
+    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+        f=1
+        if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+            echo "FAIL - $name: no result within $limit s"
+        else
+            echo "FAIL - $name: exited with status $rc"
+        fi
+    fi
+    TOTAL_PASSED=$((TOTAL_PASSED + p))
+    TOTAL_FAILED=$((TOTAL_FAILED + f))
+    SUMMARY="$SUMMARY$(printf '%-18s %4s passed, %3s failed  (%s s)' "$name" "$p" "$f" \
+        "$(($(date +%s) - t0))")
+"
+}
+
+# The builds, one "ok/FAIL - build TARGET" line each.
+build_all() {
+    local pass=0 fail=0 target
+    for target in all static build/unit build/unit-min build/unit-asan build/acme5g-asan; do
+        if "$MAKE" --no-print-directory "$target"; then
+            echo "ok - build $target"
+            pass=$((pass + 1))
+        else
+            echo "FAIL - build $target"
+            fail=$((fail + 1))
+        fi
+    done
+    if [ -f build/acme5g-static ] && ! readelf -d build/acme5g-static 2>/dev/null | grep -q NEEDED; then
+        echo "ok - build/acme5g-static has no shared library dependencies"
+        pass=$((pass + 1))
+    else
+        echo "FAIL - build/acme5g-static missing or dynamically linked"
+        fail=$((fail + 1))
+    fi
+    echo "$pass passed, $fail failed"
+    [ $fail = 0 ]
+}
+
+# The first ```c block of README.md compiles against acme5g.h and the port.
+readme_example() {
+    local src=build/readme-example.c
+    if [ ! -f README.md ]; then
+        echo "FAIL - readme example: README.md missing"
+        echo "0 passed, 1 failed"
+        return 1
+    fi
+    awk '/^```c[[:space:]]*$/ { on = 1; next } on && /^```/ { exit } on { print }' \
+        README.md >"$src"
+    if [ ! -s "$src" ]; then
+        echo "FAIL - readme example: no \`\`\`c block in README.md"
+        echo "0 passed, 1 failed"
+        return 1
+    fi
+    if ${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Werror -Wno-unused-function \
+        -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Iport -c "$src" -o build/readme-example.o; then
+        echo "ok - readme example compiles"
+        echo "1 passed, 0 failed"
+    else
+        echo "FAIL - readme example does not compile ($src)"
+        echo "0 passed, 1 failed"
+        return 1
+    fi
+}
+
+# run_bin [valgrind OPTIONS...] PATH: a test binary, which fails clearly
+# when missing (PATH is the last argument).
+run_bin() {
+    local bin=${!#}
+    if [ ! -x "$bin" ]; then
+        echo "FAIL - $bin not built"
+        echo "0 passed, 1 failed"
+        return 1
+    fi
+    "$@"
+}
+
+# build/unit under valgrind memcheck: any error fails (exit 99).
+run_valgrind() {
+    if ! command -v valgrind >/dev/null; then
+        echo "FAIL - valgrind not installed"
+        echo "0 passed, 1 failed"
+        return 1
+    fi
+    run_bin valgrind -q --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite "$1"
+}
+
+export MAKE
+export -f build_all readme_example run_bin run_valgrind
+
+echo "=== acme5g make test ($(date -u +%Y-%m-%dT%H:%M:%SZ), CI=${CI:-})"
+component deps 900 tests/install-deps.sh test
+if [ "$TOTAL_FAILED" != 0 ]; then
+    echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+    exit 1
+fi
+component build 600 build_all
+component check 300 "$MAKE" --no-print-directory check
+component readme 60 readme_example
+component unit 300 run_bin build/unit
+component unit-min 300 run_bin build/unit-min
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+component unit-asan 300 run_bin build/unit-asan
+component valgrind 900 run_valgrind build/unit
+component integration 600 env ACME5G_BIN=build/acme5g tests/integration.sh
+component integration-asan 600 env ACME5G_BIN=build/acme5g-asan tests/integration.sh --quick
+
+echo
+echo "=== summary ($(($(date +%s) - START)) s; logs in build/test-logs/)"
+printf '%s' "$SUMMARY"
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+[ "$TOTAL_FAILED" = 0 ]
