@@ -8,6 +8,7 @@
  *   3. JSON and JWS
  *   4. ACME objects
  *   5. Enrolment flow
+ *   6. Renewal policy
  */
 #include "acme5g.h"
 
@@ -2670,7 +2671,8 @@ static int flow_validate_params(const acme5g_enrol_params *p)
                                        : 1)
             return ACME5G_ERR_NAME;
     }
-    if (p->contact && strlen(p->contact) > 256)
+    if ((p->contact && strlen(p->contact) > 256) || p->max_orders > 100 ||
+        p->wait_timer_s > 86400)
         return ACME5G_ERR_ARG;
     return ACME5G_OK;
 }
@@ -2688,16 +2690,17 @@ static int flow_seed(acme5g_ctx *ctx)
     return ACME5G_OK;
 }
 
-static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listener)
+/* One order, from newOrder to the stored chain. */
+static int flow_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listener)
 {
     int err, status;
     size_t i;
     unsigned attempt;
 
-    if ((err = flow_seed(ctx)) || (err = flow_directory(ctx, p->directory_url)) ||
-        (err = flow_account(ctx, p->contact)) || (err = flow_new_order(ctx, p, &status)))
+    if ((err = flow_new_order(ctx, p, &status)))
         return err;
-
+    /* An order can be born ready: the server reused or pre-authorized
+     * every authorization (RFC 8555 7.4.1, TR 33.776 solution #9). */
     if (status == ST_PENDING) {
         char urls[ACME5G_MAX_IDENTIFIERS][ACME5G_URL_MAX];
         size_t n = ctx->authz_count;
@@ -2709,6 +2712,8 @@ static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
                 return err;
         }
         status = ST_READY;
+    } else {
+        LOG_INFO(ctx, "order is already authorized, no challenge needed", NULL);
     }
     if (status == ST_INVALID)
         return ACME5G_ERR_ORDER_INVALID;
@@ -2745,6 +2750,56 @@ static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
             return ACME5G_ERR_AUTHZ_INVALID;
     }
     return flow_download(ctx, p);
+}
+
+/* The account of an earlier enrolment, without a request: its key and URL
+ * from storage. */
+static int flow_stored_account(acme5g_ctx *ctx)
+{
+    char pem[512];
+    size_t len = 0;
+    int r, err;
+    r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_ACCOUNT_URL, (uint8_t *)ctx->account_url,
+                             sizeof(ctx->account_url) - 1, &len);
+    if (r != 0)
+        return r == ACME5G_PORT_NOT_FOUND ? ACME5G_ERR_NOT_FOUND : ACME5G_ERR_STORAGE_READ;
+    ctx->account_url[len] = 0;
+    if (len == 0 || strlen(ctx->account_url) != len || strncmp(ctx->account_url, "https://", 8))
+        return ACME5G_ERR_STORAGE_READ;
+    r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_ACCOUNT_KEY, (uint8_t *)pem,
+                             sizeof(pem) - 1, &len);
+    if (r != 0)
+        return r == ACME5G_PORT_NOT_FOUND ? ACME5G_ERR_NOT_FOUND : ACME5G_ERR_STORAGE_READ;
+    err = key_from_pem(ctx, &ctx->account_key, pem, len);
+    wipe(pem, sizeof(pem));
+    return err;
+}
+
+/* Solution #9: a challenge not completed before its expiry (or any
+ * authorization or order turning invalid) makes the client wait the wait
+ * timer and restart from newOrder, up to max_orders orders. */
+static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listener, int renew)
+{
+    int err;
+    unsigned order, max_orders = p->max_orders ? p->max_orders : 1;
+
+    if ((err = flow_seed(ctx)) || (err = flow_directory(ctx, p->directory_url)))
+        return err;
+    err = renew ? flow_stored_account(ctx) : flow_account(ctx, p->contact);
+    if (err)
+        return err;
+    for (order = 1;; order++) {
+        err = flow_order(ctx, p, listener);
+        if ((err != ACME5G_ERR_AUTHZ_INVALID && err != ACME5G_ERR_ORDER_INVALID) ||
+            order >= max_orders)
+            return err;
+        LOG_WARN(ctx, "order failed, restarting from newOrder after the wait timer: ",
+                 ctx->problem.type[0] ? ctx->problem.type : acme5g_strerror(err));
+        if ((uint64_t)p->wait_timer_s * 1000u >= time_left_ms(ctx))
+            return err;
+        if (p->wait_timer_s)
+            ctx->port.sleep_ms(ctx->port.user, p->wait_timer_s * 1000u);
+    }
 }
 
 /* See acme5g.h. */
@@ -2846,7 +2901,7 @@ int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len)
 }
 
 /* See acme5g.h. */
-int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params)
+static int flow_run(acme5g_ctx *ctx, const acme5g_enrol_params *params, int renew)
 {
     int err, listener = -1;
     uint32_t timeout_s;
@@ -2861,7 +2916,7 @@ int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params)
     ctx->nonce[0] = 0;
     ctx->sock = -1;
 
-    err = flow_enrol(ctx, params, &listener);
+    err = flow_enrol(ctx, params, &listener, renew);
 
     if (listener >= 0)
         ctx->port.close(ctx->port.user, listener);
@@ -2876,6 +2931,74 @@ int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params)
     if (err)
         LOG_ERR(ctx, "enrolment failed: ", acme5g_strerror(err));
     return set_error(ctx, err);
+}
+
+/* See acme5g.h. */
+int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params)
+{
+    return flow_run(ctx, params, 0);
+}
+
+/* See acme5g.h. */
+int acme5g_renew(acme5g_ctx *ctx, const acme5g_enrol_params *params)
+{
+    return flow_run(ctx, params, 1);
+}
+
+/* ==========================================================================
+ * 6. Renewal policy
+ * ======================================================================== */
+
+/* See acme5g.h. */
+void acme5g_policy_default(acme5g_policy *policy)
+{
+    memset(policy, 0, sizeof(*policy));
+    policy->renew_permille = 667;
+    policy->retry_min_s = 60;
+    policy->retry_max_s = 21600;
+}
+
+/* See acme5g.h. */
+int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_t not_after_s,
+                       const acme5g_policy_state *state, int64_t now_s,
+                       int64_t *when_s, acme5g_renew_reason *reason)
+{
+    int64_t lifetime = not_after_s - not_before_s, due, by_share;
+    if (lifetime <= 0 || policy->renew_permille == 0 || policy->renew_permille > 1000 ||
+        policy->retry_min_s == 0 || policy->retry_max_s < policy->retry_min_s)
+        return -ACME5G_ERR_ARG;
+    by_share = not_before_s + lifetime / 1000 * (int64_t)policy->renew_permille +
+               lifetime % 1000 * (int64_t)policy->renew_permille / 1000;
+    due = by_share;
+    *reason = ACME5G_REASON_LIFETIME;
+    if (policy->renew_before_s && not_after_s - (int64_t)policy->renew_before_s < due) {
+        due = not_after_s - (int64_t)policy->renew_before_s;
+        *reason = ACME5G_REASON_BEFORE_EXPIRY;
+    }
+    if (policy->jitter_s)
+        due -= (int64_t)(state ? state->jitter_seed % policy->jitter_s : 0);
+    if (due < not_before_s)
+        due = not_before_s;
+    if (now_s >= not_after_s)
+        *reason = ACME5G_REASON_EXPIRED;
+    if (state && state->failures && state->last_failure_s) {
+        uint64_t wait = policy->retry_min_s;
+        uint32_t i;
+        for (i = 1; i < state->failures && wait < policy->retry_max_s; i++)
+            wait *= 2;
+        if (wait > policy->retry_max_s)
+            wait = policy->retry_max_s;
+        if (state->last_failure_s + (int64_t)wait > due) {
+            due = state->last_failure_s + (int64_t)wait;
+            /* a certificate about to expire is retried at least at its end */
+            if (due > not_after_s && now_s < not_after_s)
+                due = not_after_s;
+            if (due > now_s)
+                *reason = ACME5G_REASON_BACKOFF;
+        }
+    }
+    *when_s = due;
+    return due <= now_s;
 }
 
 /* Issuer DN as "CN=..., O=..." for the attributes people read. */

@@ -282,6 +282,12 @@ typedef struct acme5g_enrol_params {
     const char *contact;                     /* "mailto:..." or NULL */
     uint16_t http_port;                      /* http-01 responder port; 0 = 80 */
     uint32_t timeout_s;                      /* total deadline; 0 = 300 */
+    /* TR 33.776 solution #9: when an authorization or the order fails
+     * (challenge not completed before expiry, validation failed), wait
+     * wait_timer_s (0..86400) and restart from newOrder, up to max_orders
+     * orders in all (0 = 1, at most 100). */
+    uint32_t wait_timer_s;
+    unsigned max_orders;
 } acme5g_enrol_params;
 
 /* The last problem document (RFC 7807) the server sent. */
@@ -430,6 +436,68 @@ int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len);
  *
  * Blocks for at most params->timeout_s in total.  Stack: ~3 KB. */
 int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params);
+
+/* Renew a certificate with the account of an earlier enrolment.
+ *
+ * As acme5g_enrol(), but the account is not looked up: its key and URL
+ * are read from storage (ACME5G_STORE_ACCOUNT_KEY, ACME5G_STORE_ACCOUNT_URL)
+ * and no newAccount request is made.  When the server already holds valid
+ * authorizations for every identifier (pre-authorized, or reused from an
+ * earlier validation) the order is born `ready` and the requests are:
+ * [GET directory,] HEAD newNonce, POST newOrder, POST finalize, poll the
+ * order, POST-as-GET the certificate.  The stored certificate and key are
+ * replaced only after the new chain was downloaded and checked.
+ *
+ * Returns as acme5g_enrol(); ACME5G_ERR_NOT_FOUND when there is no stored
+ * account. */
+int acme5g_renew(acme5g_ctx *ctx, const acme5g_enrol_params *params);
+
+/* ------------------------------------------------------------------------
+ * Renewal policy (TR 33.776 solution #9): pure functions, no I/O, so
+ * firmware can sleep until the next action and tests can drive them with
+ * a fake clock.
+ * ---------------------------------------------------------------------- */
+typedef struct acme5g_policy {
+    uint32_t renew_permille;  /* renew when this share (1..1000) of the lifetime
+                                 has passed; default 667 (2/3) */
+    uint32_t renew_before_s;  /* or this long before notAfter, whichever
+                                 comes first; 0 = not used */
+    uint32_t jitter_s;        /* renew up to this much earlier, a different
+                                 amount per device (spreads a fleet); default 0 */
+    uint32_t retry_min_s;     /* first wait after a failed attempt; default 60 */
+    uint32_t retry_max_s;     /* longest wait between attempts; default 21600 */
+} acme5g_policy;
+
+/* What the caller keeps between decisions (in its own storage). */
+typedef struct acme5g_policy_state {
+    int64_t last_failure_s;   /* time of the last failed attempt; 0 = none */
+    uint32_t failures;        /* failed attempts since the last success */
+    uint32_t jitter_seed;     /* a random number drawn once per device */
+} acme5g_policy_state;
+
+typedef enum acme5g_renew_reason {
+    ACME5G_REASON_LIFETIME = 1,    /* the configured share of the lifetime */
+    ACME5G_REASON_BEFORE_EXPIRY,   /* renew_before_s before notAfter */
+    ACME5G_REASON_EXPIRED,         /* the certificate has expired */
+    ACME5G_REASON_BACKOFF          /* spacing after a failed attempt */
+} acme5g_renew_reason;
+
+/* The policy's defaults (see the fields). */
+void acme5g_policy_default(acme5g_policy *policy);
+
+/* When to renew a certificate valid from not_before_s to not_after_s.
+ *
+ * Sets *when_s to the time of the next attempt (<= now_s means "now") and
+ * *reason to what set that time.  The due time is the earlier of the lifetime share and
+ * renew_before_s, moved earlier by (jitter_seed mod jitter_s), never
+ * before notBefore.  After failures, attempts are spaced by retry_min_s
+ * doubling per failure up to retry_max_s, but never pushed past notAfter.
+ *
+ * Returns 1 when the renewal is due now, 0 when it is later, or
+ * -ACME5G_ERR_ARG when the dates or the policy make no sense. */
+int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_t not_after_s,
+                       const acme5g_policy_state *state, int64_t now_s,
+                       int64_t *when_s, acme5g_renew_reason *reason);
 
 /* Parse a PEM certificate chain (leaf first) and describe its leaf.
  * Pure: no port call, no context.  Returns ACME5G_OK or ACME5G_ERR_CERT. */
