@@ -4,6 +4,7 @@
  * every ACME step to the library.
  *
  *   acme5g enrol --directory URL --ca PEMFILE --state DIR --name DNSNAME ...
+ *   acme5g renew --state DIR [--force] ...
  *   acme5g status --state DIR
  *
  * Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
@@ -33,6 +34,8 @@ static const char cli_usage_text[] =
     "usage: acme5g enrol --directory URL --ca PEMFILE --state DIR --name DNSNAME\n"
     "                    [--name DNSNAME ...] [--ip ADDR ...] [--http-port N]\n"
     "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
+    "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
+    "                    [--renew-fraction F] [--renew-before S] [--jitter S] [-v...]\n"
     "       acme5g status --state DIR\n"
     "       acme5g --help | --version\n";
 
@@ -48,7 +51,15 @@ static const char cli_help_text[] =
     "  --contact URL      account contact, e.g. mailto:ops@example.org\n"
     "  --timeout SECONDS  total time limit, 1..86400 (default 300)\n"
     "  -v, -vv, -vvv      log warnings, progress, debug details to stderr\n"
-    "status  describe the certificate stored in DIR\n";
+    "  --wait-timer S     after a failed challenge, wait S seconds and restart\n"
+    "                     from newOrder (TR 33.776 solution #9; default 0)\n"
+    "  --max-orders N     orders tried in all, 1..100 (default 3)\n"
+    "  --renew-fraction F renew when this share of the lifetime passed (default 0.667)\n"
+    "  --renew-before S   or S seconds before notAfter, whichever comes first\n"
+    "  --jitter S         renew up to S seconds earlier, a different amount per device\n"
+    "renew   renew the stored certificate with the stored account when the policy\n"
+    "        says so (now with --force); settings not given are those of enrol\n"
+    "status  describe the certificate stored in DIR and when it is due for renewal\n";
 
 /* Everything `enrol` and `status` take from the command line.  The strings
  * point into argv. */
@@ -62,6 +73,9 @@ typedef struct cli_options {
     unsigned long http_port; /* 0: the library's default */
     unsigned long timeout_s; /* 0: the library's default */
     int verbose_count;       /* number of -v */
+    int force;               /* renew: do not ask the policy */
+    int have_wait_timer, have_max_orders, have_permille, have_before, have_jitter;
+    unsigned long wait_timer_s, max_orders, renew_permille, renew_before_s, jitter_s;
 } cli_options;
 
 /* Large buffers are static: acme5g_ctx alone is tens of KB, too much for
@@ -95,6 +109,20 @@ static int cli_parse_number(const char *text, unsigned long min, unsigned long m
     if (errno != 0 || *end != '\0' || value < min || value > max)
         return -1;
     *out = value;
+    return 0;
+}
+
+/* "0.667", "1", ".5" as thousandths in 1..1000. */
+static int cli_parse_fraction(const char *text, unsigned long *permille)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !(v >= 0.001 && v <= 1.0))
+        return -1;
+    *permille = (unsigned long)(v * 1000.0 + 0.5);
     return 0;
 }
 
@@ -157,6 +185,10 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->verbose_count += verbose;
             continue;
         }
+        if (strcmp(arg, "--force") == 0) {
+            opt->force = 1;
+            continue;
+        }
         if (cli_option(argc, argv, &i, "--directory", &value)) {
             opt->directory_url = value;
         } else if (cli_option(argc, argv, &i, "--ca", &value)) {
@@ -177,6 +209,26 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
         } else if (cli_option(argc, argv, &i, "--timeout", &value)) {
             if (value != NULL && cli_parse_number(value, 1, 86400, &opt->timeout_s) != 0)
                 return cli_usage_error("--timeout must be 1..86400 seconds", value);
+        } else if (cli_option(argc, argv, &i, "--wait-timer", &value)) {
+            opt->have_wait_timer = 1;
+            if (value != NULL && cli_parse_number(value, 0, 86400, &opt->wait_timer_s) != 0)
+                return cli_usage_error("--wait-timer must be 0..86400 seconds", value);
+        } else if (cli_option(argc, argv, &i, "--max-orders", &value)) {
+            opt->have_max_orders = 1;
+            if (value != NULL && cli_parse_number(value, 1, 100, &opt->max_orders) != 0)
+                return cli_usage_error("--max-orders must be 1..100", value);
+        } else if (cli_option(argc, argv, &i, "--renew-fraction", &value)) {
+            opt->have_permille = 1;
+            if (value != NULL && cli_parse_fraction(value, &opt->renew_permille) != 0)
+                return cli_usage_error("--renew-fraction must be 0.001..1", value);
+        } else if (cli_option(argc, argv, &i, "--renew-before", &value)) {
+            opt->have_before = 1;
+            if (value != NULL && cli_parse_number(value, 0, 315360000, &opt->renew_before_s) != 0)
+                return cli_usage_error("--renew-before must be 0..315360000 seconds", value);
+        } else if (cli_option(argc, argv, &i, "--jitter", &value)) {
+            opt->have_jitter = 1;
+            if (value != NULL && cli_parse_number(value, 0, 31536000, &opt->jitter_s) != 0)
+                return cli_usage_error("--jitter must be 0..31536000 seconds", value);
         } else {
             return cli_usage_error("unknown argument", arg);
         }
@@ -214,13 +266,13 @@ static int cli_report_read_error(const char *what, const char *path, int rc)
     return CLI_EXIT_FAILURE;
 }
 
-/* The one-line failure report of enrol. */
-static void cli_report_enrol_failure(int err)
+/* The rest of the one-line failure report of enrol and renew. */
+static void cli_report_failure(int err)
 {
     const acme5g_problem *problem = acme5g_last_problem(&cli_ctx);
     int tls_error = acme5g_last_tls_error(&cli_ctx);
 
-    fprintf(stderr, "acme5g: enrol failed: %s", acme5g_strerror(err));
+    fprintf(stderr, "%s", acme5g_strerror(err));
     if (problem->http_status != 0) {
         fprintf(stderr, " (HTTP %d ", problem->http_status);
         cli_print_clean(stderr, problem->type);
@@ -233,9 +285,166 @@ static void cli_report_enrol_failure(int err)
     fputc('\n', stderr);
 }
 
-static int cli_enrol(int argc, char **argv)
+/* The settings of enrol, kept in the state directory as "key=value" lines
+ * so that renew (and later the daemon) can run with --state alone. */
+#define CLI_SETTINGS "settings"
+static char cli_settings_buf[16 * 1024];
+static char cli_ca_path[CLI_PATH_MAX];
+
+typedef struct cli_renew_state {
+    acme5g_policy_state policy;
+} cli_renew_state;
+
+/* Fill what opt lacks from the stored settings (strings point into
+ * cli_settings_buf).  Returns 0, or -1 when there are none. */
+static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
 {
+    char path[CLI_PATH_MAX];
+    size_t len;
+    char *line, *next;
+    int have_ids = opt->identifier_count > 0;
+
+    memset(rs, 0, sizeof *rs);
+    if (cli_join_path(path, sizeof path, opt->state_dir, CLI_SETTINGS) != 0 ||
+        acme5g_posix_read_file(path, cli_settings_buf, sizeof cli_settings_buf, &len) != 0)
+        return -1;
+    for (line = cli_settings_buf; line && *line; line = next) {
+        char *eq, *value;
+        unsigned long n = 0;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        value = eq + 1;
+        if (strcmp(line, "directory") == 0 && !opt->directory_url)
+            opt->directory_url = value;
+        else if (strcmp(line, "ca") == 0 && !opt->ca_file)
+            opt->ca_file = value;
+        else if (strcmp(line, "contact") == 0 && !opt->contact)
+            opt->contact = value;
+        else if (strcmp(line, "name") == 0 && !have_ids)
+            (void)cli_add_identifier(opt, ACME5G_ID_DNS, value);
+        else if (strcmp(line, "ip") == 0 && !have_ids)
+            (void)cli_add_identifier(opt, ACME5G_ID_IP, value);
+        else if (cli_parse_number(value, 0, 4000000000ul, &n) != 0)
+            continue;
+        else if (strcmp(line, "http-port") == 0 && !opt->http_port && n <= 65535)
+            opt->http_port = n;
+        else if (strcmp(line, "wait-timer") == 0 && !opt->have_wait_timer && n <= 86400)
+            opt->wait_timer_s = n, opt->have_wait_timer = 1;
+        else if (strcmp(line, "max-orders") == 0 && !opt->have_max_orders && n >= 1 && n <= 100)
+            opt->max_orders = n, opt->have_max_orders = 1;
+        else if (strcmp(line, "renew-permille") == 0 && !opt->have_permille && n >= 1 && n <= 1000)
+            opt->renew_permille = n, opt->have_permille = 1;
+        else if (strcmp(line, "renew-before") == 0 && !opt->have_before)
+            opt->renew_before_s = n, opt->have_before = 1;
+        else if (strcmp(line, "jitter") == 0 && !opt->have_jitter)
+            opt->jitter_s = n, opt->have_jitter = 1;
+        else if (strcmp(line, "jitter-seed") == 0)
+            rs->policy.jitter_seed = (uint32_t)n;
+        else if (strcmp(line, "failures") == 0)
+            rs->policy.failures = (uint32_t)n;
+        else if (strcmp(line, "last-failure") == 0)
+            rs->policy.last_failure_s = (int64_t)n;
+    }
+    return 0;
+}
+
+/* Write the settings (and the renewal state) atomically through the port. */
+static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
+                             const cli_renew_state *rs)
+{
+    static char out[16 * 1024];
+    size_t len = 0, i;
+    int n;
+#define CLI_PUT(...)                                                            \
+    do {                                                                        \
+        n = snprintf(out + len, sizeof out - len, __VA_ARGS__);                 \
+        if (n < 0 || (size_t)n >= sizeof out - len)                             \
+            return -1;                                                          \
+        len += (size_t)n;                                                       \
+    } while (0)
+    CLI_PUT("directory=%s\nca=%s\nhttp-port=%lu\n", opt->directory_url, opt->ca_file,
+            opt->http_port);
+    if (opt->contact)
+        CLI_PUT("contact=%s\n", opt->contact);
+    for (i = 0; i < opt->identifier_count; i++)
+        CLI_PUT("%s=%s\n", opt->identifiers[i].type == ACME5G_ID_IP ? "ip" : "name",
+                opt->identifiers[i].value);
+    CLI_PUT("wait-timer=%lu\nmax-orders=%lu\nrenew-permille=%lu\nrenew-before=%lu\njitter=%lu\n",
+            opt->wait_timer_s, opt->max_orders, opt->renew_permille, opt->renew_before_s,
+            opt->jitter_s);
+    CLI_PUT("jitter-seed=%lu\nfailures=%lu\nlast-failure=%lld\n",
+            (unsigned long)rs->policy.jitter_seed, (unsigned long)rs->policy.failures,
+            (long long)rs->policy.last_failure_s);
+#undef CLI_PUT
+    for (i = 0; i < len; i++)
+        if (out[i] == '\r')
+            return -1;
+    return port->store_write(port->user, CLI_SETTINGS, (const uint8_t *)out, len, 0) == 0 ? 0 : -1;
+}
+
+/* Defaults for the renewal settings the command line did not give. */
+static void cli_default_renewal(cli_options *opt)
+{
+    acme5g_policy def;
+    acme5g_policy_default(&def);
+    if (!opt->have_max_orders)
+        opt->max_orders = 3;
+    if (!opt->have_permille)
+        opt->renew_permille = def.renew_permille;
+}
+
+static void cli_policy(const cli_options *opt, acme5g_policy *p)
+{
+    acme5g_policy_default(p);
+    p->renew_permille = (uint32_t)opt->renew_permille;
+    p->renew_before_s = (uint32_t)opt->renew_before_s;
+    p->jitter_s = (uint32_t)opt->jitter_s;
+}
+
+static void cli_format_time(int64_t unix_s, char *out, size_t cap);
+
+static const char *cli_reason_text(acme5g_renew_reason reason)
+{
+    switch (reason) {
+    case ACME5G_REASON_LIFETIME: return "share of the lifetime";
+    case ACME5G_REASON_BEFORE_EXPIRY: return "time before expiry";
+    case ACME5G_REASON_EXPIRED: return "certificate expired";
+    case ACME5G_REASON_BACKOFF: return "waiting after a failed attempt";
+    }
+    return "?";
+}
+
+/* Ask the policy about the stored certificate.  Returns 1 (due), 0 (not
+ * due: *when set), -1 (no usable certificate: renew). */
+static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, int64_t now,
+                           int64_t *when, acme5g_renew_reason *reason)
+{
+    static char pem[CLI_FILE_MAX];
+    char path[CLI_PATH_MAX];
+    acme5g_cert_summary info;
+    acme5g_policy policy;
+    size_t len;
+
+    if (cli_join_path(path, sizeof path, opt->state_dir, ACME5G_STORE_CERT) != 0 ||
+        acme5g_posix_read_file(path, pem, sizeof pem, &len) != 0 ||
+        acme5g_cert_info(pem, len, &info) != ACME5G_OK)
+        return -1;
+    cli_policy(opt, &policy);
+    return acme5g_policy_next(&policy, info.not_before_s, info.not_after_s, &rs->policy, now,
+                              when, reason) > 0;
+}
+
+/* enrol and renew: the same steps, renew with the stored account. */
+static int cli_obtain(int argc, char **argv, int renew)
+{
+    const char *verb = renew ? "renew" : "enrol";
     cli_options opt;
+    cli_renew_state rs;
     acme5g_port port;
     acme5g_enrol_params params;
     char cert_path[CLI_PATH_MAX];
@@ -245,6 +454,16 @@ static int cli_enrol(int argc, char **argv)
     rc = cli_parse(argc, argv, 2, &opt);
     if (rc != 0)
         return rc;
+    memset(&rs, 0, sizeof rs);
+    if (renew) {
+        if (opt.state_dir == NULL)
+            return cli_usage_error("renew needs --state", NULL);
+        if (cli_load_settings(&opt, &rs) != 0) {
+            fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
+            return CLI_EXIT_FAILURE;
+        }
+    }
+    cli_default_renewal(&opt);
     if (opt.directory_url == NULL || opt.ca_file == NULL || opt.state_dir == NULL)
         return cli_usage_error("enrol needs --directory, --ca and --state", NULL);
     if (opt.identifier_count == 0)
@@ -265,6 +484,20 @@ static int cli_enrol(int argc, char **argv)
     rc = acme5g_posix_read_file(opt.ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len);
     if (rc != 0)
         return cli_report_read_error("CA file", opt.ca_file, rc);
+    /* renew may run from another directory: keep the CA's absolute path */
+    if (!renew && realpath(opt.ca_file, cli_ca_path) != NULL)
+        opt.ca_file = cli_ca_path;
+
+    if (renew && !opt.force) {
+        int64_t when = 0;
+        acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
+        char when_text[48];
+        if (cli_renewal_due(&opt, &rs, (int64_t)time(NULL), &when, &reason) == 0) {
+            cli_format_time(when, when_text, sizeof when_text);
+            printf("acme5g: renewal not due until %s (%s)\n", when_text, cli_reason_text(reason));
+            return CLI_EXIT_OK;
+        }
+    }
 
     /* No -v: silent port, so a failure prints only the one report line. */
     acme5g_posix_port(&cli_posix, opt.state_dir,
@@ -289,12 +522,32 @@ static int cli_enrol(int argc, char **argv)
     params.contact = opt.contact;
     params.http_port = (uint16_t)opt.http_port;
     params.timeout_s = (uint32_t)opt.timeout_s;
+    params.wait_timer_s = (uint32_t)opt.wait_timer_s;
+    params.max_orders = (unsigned)opt.max_orders;
 
-    rc = acme5g_enrol(&cli_ctx, &params);
-    if (rc != ACME5G_OK)
-        cli_report_enrol_failure(rc);
-    else
+    rc = renew ? acme5g_renew(&cli_ctx, &params) : acme5g_enrol(&cli_ctx, &params);
+    if (rc != ACME5G_OK) {
+        fprintf(stderr, "acme5g: %s failed: ", verb);
+        cli_report_failure(rc);
+        rs.policy.failures++;
+        rs.policy.last_failure_s = (int64_t)time(NULL);
+    } else {
         printf("acme5g: certificate for %s stored in %s\n", opt.identifiers[0].value, cert_path);
+        rs.policy.failures = 0;
+        rs.policy.last_failure_s = 0;
+    }
+    if (!renew) {
+        uint8_t seed[4];
+        if (port.entropy(port.user, seed, sizeof seed) == 0)
+            rs.policy.jitter_seed = ((uint32_t)seed[0] << 24) | ((uint32_t)seed[1] << 16) |
+                                    ((uint32_t)seed[2] << 8) | seed[3];
+    }
+    /* enrol keeps its settings once it succeeded; renew records each attempt */
+    if ((renew || rc == ACME5G_OK) && cli_save_settings(&port, &opt, &rs) != 0) {
+        fprintf(stderr, "acme5g: could not store the settings in %s\n", opt.state_dir);
+        if (rc == ACME5G_OK)
+            rc = ACME5G_ERR_STORAGE_WRITE;
+    }
     acme5g_wipe(&cli_ctx);
     return rc == ACME5G_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
@@ -352,6 +605,20 @@ static int cli_status(int argc, char **argv)
     printf("issuer:     %s\n", info.issuer);
     printf("chain:      %lu certificate%s\n", (unsigned long)info.chain_length,
            info.chain_length == 1 ? "" : "s");
+    {
+        cli_renew_state rs;
+        int64_t when = 0, now = (int64_t)time(NULL);
+        acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
+        char when_text[48];
+        if (cli_load_settings(&opt, &rs) == 0) {
+            cli_default_renewal(&opt);
+            if (cli_renewal_due(&opt, &rs, now, &when, &reason) >= 0) {
+                cli_format_time(when, when_text, sizeof when_text);
+                printf("renewal:    %s %s (%s)\n", when <= now ? "due now, since" : "due at",
+                       when_text, cli_reason_text(reason));
+            }
+        }
+    }
     return CLI_EXIT_OK;
 }
 
@@ -371,7 +638,9 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "enrol") == 0)
-        rc = cli_enrol(argc, argv);
+        rc = cli_obtain(argc, argv, 0);
+    else if (strcmp(argv[1], "renew") == 0)
+        rc = cli_obtain(argc, argv, 1);
     else if (strcmp(argv[1], "status") == 0)
         rc = cli_status(argc, argv);
     else
