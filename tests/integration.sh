@@ -90,6 +90,8 @@ use_instance() {
        P_ROOT=$A_ROOT P_HTTP_PORT=$A_HTTP_PORT ;;
     B) P_DIR_URL=$B_DIR_URL P_IP_DIR_URL=$B_IP_DIR_URL P_CA=$B_CA
        P_ROOT=$B_ROOT P_HTTP_PORT=$B_HTTP_PORT ;;
+    C) P_DIR_URL=$C_DIR_URL P_IP_DIR_URL=$C_IP_DIR_URL P_CA=$C_CA
+       P_ROOT=$C_ROOT P_HTTP_PORT=$C_HTTP_PORT ;;
     esac
 }
 
@@ -380,7 +382,72 @@ test_connect_refused_exits_1() {
     nothing_written "$WORK/refused"
 }
 
-# name:flags (q = also in --quick, B = needs instance B)
+# renew without --force asks the policy: a fresh certificate is not due.
+test_renew_not_due() {
+    use_instance A
+    local st=$WORK/renew1 sum
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name renew1.acme5g.test
+    sum=$(sha256sum <"$st/cert.pem")
+    cli renew renew --state "$st"
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    grep -q 'not due until' "$T/renew.out" || die "no 'not due' line: $(cat "$T/renew.out")"
+    [ "$(sha256sum <"$st/cert.pem")" = "$sum" ] || die "cert.pem changed"
+    cli status status --state "$st"
+    grep -q '^renewal: *due at' "$T/status.out" || die "status has no renewal line"
+}
+
+# renew --force from another directory: the stored settings and account,
+# no newAccount request, a new key and serial, the account unchanged.
+test_renew_force_uses_stored_account() {
+    use_instance A
+    local st=$WORK/renew2 key_sum url serial ckey_sum
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name renew2.acme5g.test
+    key_sum=$(sha256sum <"$st/account.key")
+    ckey_sum=$(sha256sum <"$st/cert.key")
+    url=$(cat "$st/account.url")
+    split_chain "$st/cert.pem"
+    serial=$(serial_of "$T/leaf.pem")
+    cd / || die "cannot cd /"
+    cli renew renew --state "$st" --force -vvv
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    check_state "$st" DNS:renew2.acme5g.test
+    ! grep -Eq 'account (created|exists)' "$T/renew.err" || die "renew made a newAccount request"
+    [ "$(sha256sum <"$st/account.key")" = "$key_sum" ] || die "account.key changed"
+    [ "$(cat "$st/account.url")" = "$url" ] || die "account.url changed"
+    [ "$(serial_of "$T/leaf.pem")" != "$serial" ] || die "same serial as before"
+    [ "$(sha256sum <"$st/cert.key")" != "$ckey_sum" ] || die "cert.key was not renewed"
+}
+
+# Solution #9's pre-authorized renewal (Pebble C reuses every valid
+# authorization): the order is born ready, no challenge is answered, at most
+# 5 requests after the directory, one TLS connection.
+test_renew_preauthorized() {
+    use_instance C
+    local st=$WORK/renew3 n
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name renew3.acme5g.test
+    cli renew renew --state "$st" --force -vvv
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    check_state "$st" DNS:renew3.acme5g.test
+    grep -q 'already authorized' "$T/renew.err" || die "the order was not born ready"
+    ! grep -q 'http-01' "$T/renew.err" || die "a challenge was answered"
+    n=$(grep -Ec 'debug: (POST|HEAD) ' "$T/renew.err")
+    [ "$n" -le 5 ] || die "$n requests after the directory, expected at most 5"
+    n=$(grep -c 'debug: connecting to' "$T/renew.err")
+    [ "$n" = 1 ] || die "$n TLS connections, expected 1"
+}
+
+# renew without an enrolment before it: a clear failure.
+test_renew_without_enrol_fails() {
+    mkdir -p "$WORK/renew4"
+    cli renew renew --state "$WORK/renew4" --force
+    [ "$RC" = 1 ] || die "exit status $RC, expected 1"
+    grep -q 'run enrol first' "$T/renew.err" || die "message: $(errline renew)"
+}
+
+# name:flags (q = also in --quick, B = needs instance B, C = instance C)
 TESTS="
 binary_present:q
 enrol_one_name:q
@@ -395,6 +462,10 @@ survives_nonce_rejection:B
 bad_usage_exits_2:q
 status_unknown_state_exits_1:q
 connect_refused_exits_1:q
+renew_not_due:q
+renew_force_uses_stored_account:q
+renew_preauthorized:C
+renew_without_enrol_fails:q
 "
 
 selected() { # NAME FLAGS
@@ -430,8 +501,10 @@ $name:"*) ;; *) echo "FAIL - $name: no such test"; FAILED=$((FAILED + 1)) ;; esa
 done
 echo "# acme5g integration tests: $BIN$([ $QUICK = 1 ] && echo ' (quick)')"
 need_b=0
+need_c=0
 for entry in $TESTS; do
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *B*) need_b=1 ;; esac
+    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *C*) need_c=1 ;; esac
 done
 
 # Instance A (always: its CA is used by the usage tests too).
@@ -457,9 +530,29 @@ if [ $need_b = 1 ]; then
     fi
 fi
 
+# Instance C: every valid authorization is reused (pre-authorized renewal).
+if [ $need_c = 1 ]; then
+    if PEBBLE_AUTHZREUSE=100 PEBBLE_WFE_NONCEREJECT=0 pebble_start "$WORK/pebble-c"; then
+        C_DIR_URL=$PEBBLE_DIR_URL C_IP_DIR_URL=$PEBBLE_IP_DIR_URL C_CA=$PEBBLE_CA
+        C_ROOT=$PEBBLE_ROOT C_HTTP_PORT=$PEBBLE_HTTP_PORT
+        echo "# Pebble C: $C_DIR_URL (authorization reuse 100 %)"
+    else
+        echo "FAIL - pebble_start: third Pebble did not start (see above)"
+        FAILED=$((FAILED + 1))
+        need_c=fail
+    fi
+fi
+
 for entry in $TESTS; do
     name=${entry%%:*}
     selected "$name" "${entry#*:}" || continue
+    case ${entry#*:} in
+    *C*) if [ $need_c = fail ]; then
+            echo "FAIL - $name: no third Pebble"
+            FAILED=$((FAILED + 1))
+            continue
+         fi ;;
+    esac
     case ${entry#*:} in
     *B*) if [ $need_b = fail ]; then
             echo "FAIL - $name: no second Pebble"
