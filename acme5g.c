@@ -1058,18 +1058,38 @@ static int io_port_write(void *c, const unsigned char *buf, size_t len)
     return -1;
 }
 
-/* Client profile: TLS 1.2, ECDHE with ECDSA or RSA server keys,
- * AES-GCM and ChaCha20-Poly1305, SHA-256/384 (BearSSL samples/
- * custom_profile.c shows the pattern). */
+/* Crypto implementations.  The full profile takes BearSSL's defaults (the
+ * fastest for the build target); the minimal one names one implementation
+ * of each, so a firmware image links nothing else: constant-time i31
+ * arithmetic, P-256 only, AES-CT with GHASH-ctmul32. */
+#if ACME5G_TLS_MINIMAL
+#define CRYPTO_EC() (&br_ec_p256_m31)
+#define CRYPTO_ECDSA_SIGN_RAW br_ecdsa_i31_sign_raw
+#define CRYPTO_ECDSA_SIGN_ASN1 br_ecdsa_i31_sign_asn1
+#define CRYPTO_ECDSA_VRFY_ASN1 br_ecdsa_i31_vrfy_asn1
+#define CRYPTO_RSA_VRFY br_rsa_i31_pkcs1_vrfy
+#else
+#define CRYPTO_EC() br_ec_get_default()
+#define CRYPTO_ECDSA_SIGN_RAW br_ecdsa_sign_raw_get_default()
+#define CRYPTO_ECDSA_SIGN_ASN1 br_ecdsa_sign_asn1_get_default()
+#define CRYPTO_ECDSA_VRFY_ASN1 br_ecdsa_vrfy_asn1_get_default()
+#define CRYPTO_RSA_VRFY br_rsa_pkcs1_vrfy_get_default()
+#endif
+
+/* Client profile: TLS 1.2, ECDHE with ECDSA or RSA server keys, AES-GCM
+ * (and, in the full profile, ChaCha20-Poly1305 and AES-256), SHA-256/384
+ * (BearSSL samples/custom_profile.c shows the pattern). */
 static void tls_profile(acme5g_ctx *ctx)
 {
     static const uint16_t suites[] = {
         BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+#if !ACME5G_TLS_MINIMAL
         BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
         BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
         BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+#endif
     };
     br_ssl_client_context *cc = &ctx->tls;
     br_x509_minimal_context *xc = &ctx->x509;
@@ -1079,22 +1099,29 @@ static void tls_profile(acme5g_ctx *ctx)
     br_ssl_engine_set_suites(&cc->eng, suites, COUNT(suites));
     br_ssl_engine_set_hash(&cc->eng, br_sha256_ID, &br_sha256_vtable);
     br_ssl_engine_set_hash(&cc->eng, br_sha384_ID, &br_sha384_vtable);
-    br_ssl_engine_set_hash(&cc->eng, br_sha512_ID, &br_sha512_vtable);
     br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
+    br_ssl_engine_set_ec(&cc->eng, CRYPTO_EC());
+    br_ssl_engine_set_ecdsa(&cc->eng, CRYPTO_ECDSA_VRFY_ASN1);
+    br_ssl_engine_set_rsavrfy(&cc->eng, CRYPTO_RSA_VRFY);
+#if ACME5G_TLS_MINIMAL
+    br_ssl_engine_set_gcm(&cc->eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
+    br_ssl_engine_set_aes_ctr(&cc->eng, &br_aes_ct_ctr_vtable);
+    br_ssl_engine_set_ghash(&cc->eng, br_ghash_ctmul32);
+#else
+    br_ssl_engine_set_hash(&cc->eng, br_sha512_ID, &br_sha512_vtable);
     br_ssl_engine_set_prf_sha384(&cc->eng, &br_tls12_sha384_prf);
-    br_ssl_engine_set_default_ec(&cc->eng);
-    br_ssl_engine_set_default_ecdsa(&cc->eng);
-    br_ssl_client_set_default_rsapub(cc);
-    br_ssl_engine_set_default_rsavrfy(&cc->eng);
     br_ssl_engine_set_default_aes_gcm(&cc->eng);
     br_ssl_engine_set_default_chapol(&cc->eng);
+#endif
 
     br_x509_minimal_init(xc, &br_sha256_vtable, ctx->tas, ctx->ta_count);
     br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
     br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
+#if !ACME5G_TLS_MINIMAL
     br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
-    br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
-    br_x509_minimal_set_ecdsa(xc, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+#endif
+    br_x509_minimal_set_rsa(xc, CRYPTO_RSA_VRFY);
+    br_x509_minimal_set_ecdsa(xc, CRYPTO_EC(), CRYPTO_ECDSA_VRFY_ASN1);
     ctx->x509_vtable = &x509_wrapper_class;
     br_ssl_engine_set_x509(&cc->eng, &ctx->x509_vtable);
     br_ssl_engine_set_buffer(&cc->eng, ctx->tls_buf, sizeof(ctx->tls_buf), 0);
@@ -1773,7 +1800,7 @@ static void w_json_str(wbuf *w, const char *s)
 
 /* --- Keys --- */
 
-static const br_ec_impl *ec_impl(void) { return br_ec_get_default(); }
+static const br_ec_impl *ec_impl(void) { return CRYPTO_EC(); }
 
 static int key_generate(acme5g_ctx *ctx, acme5g_ec_key *k)
 {
@@ -1894,7 +1921,7 @@ static void jwk_thumbprint(const acme5g_ec_key *k, char out[44])
 /* ES256 over data: raw r||s (RFC 7518 3.4). */
 static int es256_sign(const acme5g_ec_key *k, const unsigned char *h32, unsigned char sig[64])
 {
-    return br_ecdsa_sign_raw_get_default()(ec_impl(), &br_sha256_vtable, h32, &k->sk, sig) == 64
+    return CRYPTO_ECDSA_SIGN_RAW(ec_impl(), &br_sha256_vtable, h32, &k->sk, sig) == 64
                ? ACME5G_OK : ACME5G_ERR_CRYPTO;
 }
 
@@ -2536,7 +2563,7 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_identifier *ids, siz
     br_sha256_init(&sc);
     br_sha256_update(&sc, out + cri_start, cri_end - cri_start);
     br_sha256_out(&sc, h);
-    sig_len = br_ecdsa_sign_asn1_get_default()(ec_impl(), &br_sha256_vtable, h, &key->sk, sig);
+    sig_len = CRYPTO_ECDSA_SIGN_ASN1(ec_impl(), &br_sha256_vtable, h, &key->sk, sig);
     if (sig_len == 0)
         return ACME5G_ERR_CRYPTO;
 

@@ -110,6 +110,15 @@
 #define ACME5G_PROBLEM_DETAIL_MAX 256
 #endif
 
+/* TLS and crypto profile.  0 (default): BearSSL's fastest implementations,
+ * AES-GCM, ChaCha20-Poly1305, SHA-256/384/512.  1: for firmware: ECDHE
+ * with ECDSA or RSA servers, AES-128-GCM only, P-256 only, one
+ * constant-time implementation of each primitive, so the image carries no
+ * unused suite or curve.  No RAM cost either way. */
+#ifndef ACME5G_TLS_MINIMAL
+#define ACME5G_TLS_MINIMAL 0
+#endif
+
 /* badNonce retries per request (RFC 8555 6.5).  Range 0..100. */
 #ifndef ACME5G_BADNONCE_RETRIES
 #define ACME5G_BADNONCE_RETRIES 8
