@@ -282,6 +282,35 @@ static void log_msg2(acme5g_ctx *ctx, int level, const char *a, const char *b)
  * 1. Bytes and encodings
  * ======================================================================== */
 
+/* base64url without padding (RFC 4648 5); '=' and any byte outside the
+ * alphabet is refused, and so are non-zero unused bits.  Returns the decoded
+ * length or -1. */
+static long b64u_decode(const char *s, size_t n, unsigned char *out, size_t cap)
+{
+    unsigned acc = 0;
+    size_t i, o = 0;
+    int bits = 0;
+    if (n % 4 == 1)
+        return -1;
+    for (i = 0; i < n; i++) {
+        const char *at = memchr(b64u_alphabet, s[i], 64);
+        if (!at || !s[i])
+            return -1;
+        acc = (acc << 6) | (unsigned)(at - b64u_alphabet);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o >= cap)
+                return -1;
+            out[o++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    if (acc != 0)
+        return -1;
+    return (long)o;
+}
+
 static int b64u_valid_token(const char *s, size_t n)
 {
     size_t i;
@@ -2202,7 +2231,59 @@ static int flow_directory(acme5g_ctx *ctx, const char *url)
     return obj_directory(ctx);
 }
 
-static int flow_account(acme5g_ctx *ctx, const char *contact)
+/* External account binding (RFC 8555 7.3.4): a JWS over the account's
+ * JWK, MACed (HS256) with the key the CA provisioned, whose base64url text
+ * is decoded first.  Written into w as a member of the newAccount payload. */
+static int jws_write_eab(acme5g_ctx *ctx, wbuf *w, const char *kid, const char *key_b64u)
+{
+    unsigned char key[128], mac[32];
+    char inner[2 * ACME5G_URL_MAX + 512];
+    br_hmac_key_context kc;
+    br_hmac_context hc;
+    size_t prot_len;
+    long key_len = b64u_decode(key_b64u, strlen(key_b64u), key, sizeof(key));
+    wbuf t;
+
+    if (key_len <= 0) {
+        wipe(key, sizeof(key));
+        return ACME5G_ERR_ARG;
+    }
+    w_init(&t, inner, sizeof(inner));
+    w_b64_begin(&t);
+    w_str(&t, "{\"alg\":\"HS256\",\"kid\":");
+    w_json_str(&t, kid);
+    w_str(&t, ",\"url\":");
+    w_json_str(&t, ctx->dir_new_account);
+    w_str(&t, "}");
+    w_b64_end(&t);
+    prot_len = t.len;
+    w_str(&t, ".");
+    w_b64_begin(&t);
+    w_jwk(&t, &ctx->account_key);
+    w_b64_end(&t);
+    if (t.overflow) {
+        wipe(key, sizeof(key));
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    }
+    br_hmac_key_init(&kc, &br_sha256_vtable, key, (size_t)key_len);
+    br_hmac_init(&hc, &kc, 0);
+    br_hmac_update(&hc, inner, t.len);
+    br_hmac_out(&hc, mac);
+    wipe(key, sizeof(key));
+    wipe(&kc, sizeof(kc));
+    wipe(&hc, sizeof(hc));
+
+    w_str(w, ",\"externalAccountBinding\":{\"protected\":\"");
+    w_mem(w, inner, prot_len);
+    w_str(w, "\",\"payload\":\"");
+    w_mem(w, inner + prot_len + 1, t.len - prot_len - 1);
+    w_str(w, "\",\"signature\":\"");
+    w_b64u(w, mac, sizeof(mac));
+    w_str(w, "\"}");
+    return ACME5G_OK;
+}
+
+static int flow_account(acme5g_ctx *ctx, const acme5g_enrol_params *p)
 {
     wbuf w;
     int err, created;
@@ -2216,11 +2297,13 @@ static int flow_account(acme5g_ctx *ctx, const char *contact)
 
     jws_payload_begin(ctx, &w);
     w_str(&w, "{\"termsOfServiceAgreed\":true");
-    if (contact) {
+    if (p->contact) {
         w_str(&w, ",\"contact\":[");
-        w_json_str(&w, contact);
+        w_json_str(&w, p->contact);
         w_str(&w, "]");
     }
+    if (p->eab_kid && (err = jws_write_eab(ctx, &w, p->eab_kid, p->eab_hmac_key)))
+        return err;
     w_str(&w, "}");
     w_b64_end(&w);
     if (w.overflow)
@@ -2698,6 +2781,9 @@ static int flow_validate_params(const acme5g_enrol_params *p)
                                        : 1)
             return ACME5G_ERR_NAME;
     }
+    if (!p->eab_kid != !p->eab_hmac_key ||
+        (p->eab_kid && (strlen(p->eab_kid) > 128 || strlen(p->eab_hmac_key) > 170)))
+        return ACME5G_ERR_ARG;
     if ((p->contact && strlen(p->contact) > 256) || p->max_orders > 100 ||
         p->wait_timer_s > 86400)
         return ACME5G_ERR_ARG;
@@ -2812,7 +2898,7 @@ static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
 
     if ((err = flow_seed(ctx)) || (err = flow_directory(ctx, p->directory_url)))
         return err;
-    err = renew ? flow_stored_account(ctx) : flow_account(ctx, p->contact);
+    err = renew ? flow_stored_account(ctx) : flow_account(ctx, p);
     if (err)
         return err;
     for (order = 1;; order++) {

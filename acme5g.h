@@ -297,6 +297,12 @@ typedef struct acme5g_enrol_params {
      * orders in all (0 = 1, at most 100). */
     uint32_t wait_timer_s;
     unsigned max_orders;
+    /* External account binding (RFC 8555 7.3.4), for CAs that tie accounts
+     * to a pre-provisioned credential: the key identifier and the MAC key
+     * as the CA gave it (base64url text, up to 128 bytes decoded).  Both
+     * NULL, or both set.  Used only when the account is created. */
+    const char *eab_kid;
+    const char *eab_hmac_key;
 } acme5g_enrol_params;
 
 /* The last problem document (RFC 7807) the server sent. */

@@ -34,6 +34,7 @@ static const char cli_usage_text[] =
     "usage: acme5g enrol --directory URL --ca PEMFILE --state DIR --name DNSNAME\n"
     "                    [--name DNSNAME ...] [--ip ADDR ...] [--http-port N]\n"
     "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
+    "                    [--eab-kid KID --eab-hmac-key BASE64URL]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S] [-v...]\n"
     "       acme5g status --state DIR\n"
@@ -50,6 +51,8 @@ static const char cli_help_text[] =
     "  --http-port N      port of the built-in http-01 responder (default 80)\n"
     "  --contact URL      account contact, e.g. mailto:ops@example.org\n"
     "  --timeout SECONDS  total time limit, 1..86400 (default 300)\n"
+    "  --eab-kid KID      external account binding (RFC 8555 7.3.4): the key id\n"
+    "  --eab-hmac-key K   and the MAC key (base64url) your CA gave you\n"
     "  -v, -vv, -vvv      log warnings, progress, debug details to stderr\n"
     "  --wait-timer S     after a failed challenge, wait S seconds and restart\n"
     "                     from newOrder (TR 33.776 solution #9; default 0)\n"
@@ -74,6 +77,7 @@ typedef struct cli_options {
     unsigned long timeout_s; /* 0: the library's default */
     int verbose_count;       /* number of -v */
     int force;               /* renew: do not ask the policy */
+    const char *eab_kid, *eab_hmac_key;
     int have_wait_timer, have_max_orders, have_permille, have_before, have_jitter;
     unsigned long wait_timer_s, max_orders, renew_permille, renew_before_s, jitter_s;
 } cli_options;
@@ -209,6 +213,10 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
         } else if (cli_option(argc, argv, &i, "--timeout", &value)) {
             if (value != NULL && cli_parse_number(value, 1, 86400, &opt->timeout_s) != 0)
                 return cli_usage_error("--timeout must be 1..86400 seconds", value);
+        } else if (cli_option(argc, argv, &i, "--eab-kid", &value)) {
+            opt->eab_kid = value;
+        } else if (cli_option(argc, argv, &i, "--eab-hmac-key", &value)) {
+            opt->eab_hmac_key = value;
         } else if (cli_option(argc, argv, &i, "--wait-timer", &value)) {
             opt->have_wait_timer = 1;
             if (value != NULL && cli_parse_number(value, 0, 86400, &opt->wait_timer_s) != 0)
@@ -468,6 +476,8 @@ static int cli_obtain(int argc, char **argv, int renew)
         return cli_usage_error("enrol needs --directory, --ca and --state", NULL);
     if (opt.identifier_count == 0)
         return cli_usage_error("enrol needs at least one --name or --ip", NULL);
+    if (!opt.eab_kid != !opt.eab_hmac_key)
+        return cli_usage_error("--eab-kid and --eab-hmac-key go together", NULL);
     if (cli_join_path(cert_path, sizeof cert_path, opt.state_dir, ACME5G_STORE_CERT) != 0)
         return cli_usage_error("--state path too long", opt.state_dir);
 
@@ -524,6 +534,8 @@ static int cli_obtain(int argc, char **argv, int renew)
     params.timeout_s = (uint32_t)opt.timeout_s;
     params.wait_timer_s = (uint32_t)opt.wait_timer_s;
     params.max_orders = (unsigned)opt.max_orders;
+    params.eab_kid = opt.eab_kid;
+    params.eab_hmac_key = opt.eab_hmac_key;
 
     rc = renew ? acme5g_renew(&cli_ctx, &params) : acme5g_enrol(&cli_ctx, &params);
     if (rc != ACME5G_OK) {

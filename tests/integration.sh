@@ -90,6 +90,8 @@ use_instance() {
        P_ROOT=$A_ROOT P_HTTP_PORT=$A_HTTP_PORT ;;
     B) P_DIR_URL=$B_DIR_URL P_IP_DIR_URL=$B_IP_DIR_URL P_CA=$B_CA
        P_ROOT=$B_ROOT P_HTTP_PORT=$B_HTTP_PORT ;;
+    D) P_DIR_URL=$D_DIR_URL P_IP_DIR_URL=$D_IP_DIR_URL P_CA=$D_CA
+       P_ROOT=$D_ROOT P_HTTP_PORT=$D_HTTP_PORT ;;
     C) P_DIR_URL=$C_DIR_URL P_IP_DIR_URL=$C_IP_DIR_URL P_CA=$C_CA
        P_ROOT=$C_ROOT P_HTTP_PORT=$C_HTTP_PORT ;;
     esac
@@ -382,6 +384,26 @@ test_connect_refused_exits_1() {
     nothing_written "$WORK/refused"
 }
 
+# External account binding (Pebble D requires it): refused without, with a
+# clear message; accepted with the right key id and MAC key.
+EAB_KID=kid-1
+EAB_KEY=zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W
+test_eab_required_and_accepted() {
+    use_instance D
+    mkdir -p "$WORK/eab0" "$WORK/eab1" "$WORK/eab2"
+    cli noeab enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$WORK/eab0" \
+        --http-port "$P_HTTP_PORT" --name eab.acme5g.test --timeout 60
+    [ "$RC" = 1 ] || die "without EAB: exit $RC, expected 1"
+    grep -q 'externalAccountRequired' "$T/noeab.err" || die "message: $(errline noeab)"
+    [ ! -e "$WORK/eab0/cert.pem" ] || die "a certificate was stored without EAB"
+    cli badeab enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$WORK/eab1" \
+        --http-port "$P_HTTP_PORT" --name eab.acme5g.test --timeout 60 \
+        --eab-kid "$EAB_KID" --eab-hmac-key "${EAB_KEY%????}AAAA"
+    [ "$RC" = 1 ] || die "with a wrong MAC key: exit $RC, expected 1"
+    enrol_ok eab "$WORK/eab2" --name eab.acme5g.test --eab-kid "$EAB_KID" --eab-hmac-key "$EAB_KEY"
+    check_state "$WORK/eab2" DNS:eab.acme5g.test
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -466,6 +488,7 @@ renew_not_due:q
 renew_force_uses_stored_account:q
 renew_preauthorized:C
 renew_without_enrol_fails:q
+eab_required_and_accepted:D
 "
 
 selected() { # NAME FLAGS
@@ -502,9 +525,11 @@ done
 echo "# acme5g integration tests: $BIN$([ $QUICK = 1 ] && echo ' (quick)')"
 need_b=0
 need_c=0
+need_d=0
 for entry in $TESTS; do
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *B*) need_b=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *C*) need_c=1 ;; esac
+    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *D*) need_d=1 ;; esac
 done
 
 # Instance A (always: its CA is used by the usage tests too).
@@ -543,9 +568,30 @@ if [ $need_c = 1 ]; then
     fi
 fi
 
+# Instance D: external account binding required.
+if [ $need_d = 1 ]; then
+    if PEBBLE_EAB_KEYS="{\"$EAB_KID\": \"$EAB_KEY\"}" PEBBLE_WFE_NONCEREJECT=0 \
+        pebble_start "$WORK/pebble-d"; then
+        D_DIR_URL=$PEBBLE_DIR_URL D_IP_DIR_URL=$PEBBLE_IP_DIR_URL D_CA=$PEBBLE_CA
+        D_ROOT=$PEBBLE_ROOT D_HTTP_PORT=$PEBBLE_HTTP_PORT
+        echo "# Pebble D: $D_DIR_URL (external account binding required)"
+    else
+        echo "FAIL - pebble_start: fourth Pebble did not start (see above)"
+        FAILED=$((FAILED + 1))
+        need_d=fail
+    fi
+fi
+
 for entry in $TESTS; do
     name=${entry%%:*}
     selected "$name" "${entry#*:}" || continue
+    case ${entry#*:} in
+    *D*) if [ $need_d = fail ]; then
+            echo "FAIL - $name: no fourth Pebble"
+            FAILED=$((FAILED + 1))
+            continue
+         fi ;;
+    esac
     case ${entry#*:} in
     *C*) if [ $need_c = fail ]; then
             echo "FAIL - $name: no third Pebble"

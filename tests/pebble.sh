@@ -120,6 +120,10 @@ pebble_start() {
         return 1
     fi
     for i in p m h t d c; do pebble__pick_port "$i" || return 1; done
+    # PEBBLE_EAB_KEYS='{"kid": "b64url-key"}' makes external account binding required
+    local eab='"externalAccountBindingRequired": false'
+    [ -n "${PEBBLE_EAB_KEYS:-}" ] &&
+        eab="\"externalAccountBindingRequired\": true, \"externalAccountMACKeys\": $PEBBLE_EAB_KEYS"
     cat >"$dir/pebble-config.json" <<EOF
 {
   "pebble": {
@@ -130,7 +134,7 @@ pebble_start() {
     "httpPort": $h,
     "tlsPort": $t,
     "ocspResponderURL": "",
-    "externalAccountBindingRequired": false
+    $eab
   }
 }
 EOF
