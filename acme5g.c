@@ -52,6 +52,7 @@ static const char *const err_port_names[] = {
     "could not write stored data",
     "wall clock not set",
     "no stored data",
+    "dns-01 hook failed",
 };
 static const char *const err_tls_names[] = {
     "TLS failure",
@@ -2112,14 +2113,19 @@ static int obj_order(acme5g_ctx *ctx, int *status)
     return ACME5G_OK;
 }
 
-/* Authorization: its status; for a pending one, the http-01 challenge's
- * URL and token (into ctx->challenge_url / ctx->token). */
-static int obj_authz(acme5g_ctx *ctx, int *status, int *chall_status)
+/* Authorization: its identifier's value and status; for a pending one,
+ * the URL and token of the challenge of type `want_type` (into
+ * ctx->challenge_url / ctx->token). */
+static int obj_authz(acme5g_ctx *ctx, const char *want_type, char *ident, size_t ident_cap,
+                     int *status, int *chall_status)
 {
     int n = json_parse(ctx), arr, i, k, err;
     const jsmntok_t *t = TOK(ctx);
     if (n < 0)
         return -n;
+    if ((err = json_str(ctx, json_get(ctx, json_get(ctx, 0, "identifier"), "value"), ident,
+                        ident_cap)))
+        return err;
     *status = obj_status(ctx, 0);
     *chall_status = ST_UNKNOWN;
     if (*status == ST_UNKNOWN)
@@ -2131,7 +2137,7 @@ static int obj_authz(acme5g_ctx *ctx, int *status, int *chall_status)
         return ACME5G_ERR_JSON_FIELD;
     for (i = arr + 1, k = 0; k < t[arr].size; k++, i = json_skip(t, i)) {
         char type[16];
-        if (json_str(ctx, json_get(ctx, i, "type"), type, sizeof(type)) || strcmp(type, "http-01"))
+        if (json_str(ctx, json_get(ctx, i, "type"), type, sizeof(type)) || strcmp(type, want_type))
             continue;
         if ((err = json_url(ctx, i, "url", ctx->challenge_url)))
             return err;
@@ -2475,27 +2481,99 @@ static int flow_http01_wait(acme5g_ctx *ctx, int listener, const char *keyauth, 
     return hits;
 }
 
-/* Bring one authorization to valid: fetch it, answer its http-01
- * challenge, serve the validator, poll. */
-static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener, uint16_t http_port)
+/* Challenge types we answer, as ACME names them. */
+static const char *const challenge_names[] = { "http-01", "dns-01" };
+
+/* Record the challenge's error (RFC 8555 8) as the problem document. */
+static void flow_challenge_problem(acme5g_ctx *ctx)
 {
-    char keyauth[128 + 1 + 44];
-    char thumb[44];
-    int status, chall_status, err;
+    int ch = json_get(ctx, 0, "challenges"), i, k;
+    const jsmntok_t *t = TOK(ctx);
+    memset(&ctx->problem, 0, sizeof(ctx->problem));
+    if (ch < 0 || t[ch].type != JSMN_ARRAY)
+        return;
+    for (i = ch + 1, k = 0; k < t[ch].size; k++, i = json_skip(t, i)) {
+        int e = json_get(ctx, i, "error");
+        if (e >= 0) {
+            ctx->problem.http_status = ctx->http_status;
+            (void)json_str(ctx, json_get(ctx, e, "type"), ctx->problem.type,
+                           sizeof(ctx->problem.type));
+            (void)json_str(ctx, json_get(ctx, e, "detail"), ctx->problem.detail,
+                           sizeof(ctx->problem.detail));
+            return;
+        }
+    }
+}
+
+/* dns-01 (RFC 8555 8.4): TXT "_acme-challenge.<domain>" =
+ * base64url(SHA-256(key authorization)), published through the port. */
+static int flow_dns01_publish(acme5g_ctx *ctx, const char *domain, const char *keyauth,
+                              int present)
+{
+    char name[300], value[44];
+    unsigned char h[32];
+    br_sha256_context sc;
+    wbuf w;
+    if (!ctx->port.dns_txt)
+        return ACME5G_ERR_DNS_HOOK;
+    br_sha256_init(&sc);
+    br_sha256_update(&sc, keyauth, strlen(keyauth));
+    br_sha256_out(&sc, h);
+    w_init(&w, value, sizeof(value));
+    w_b64u(&w, h, sizeof(h));
+    w_cstr(&w);
+    w_init(&w, name, sizeof(name));
+    w_str(&w, "_acme-challenge.");
+    w_str(&w, domain);
+    w_cstr(&w);
+    if (w.overflow)
+        return ACME5G_ERR_FIELD_TOO_LONG;
+    LOG_DEBUG(ctx, present ? "dns-01: publishing TXT " : "dns-01: removing TXT ", name);
+    return ctx->port.dns_txt(ctx->port.user, name, value, present) == 0 ? ACME5G_OK
+                                                                      : ACME5G_ERR_DNS_HOOK;
+}
+
+/* Wait between authorization polls; http-01 keeps serving meanwhile (the
+ * validator may retry). */
+static int flow_authz_wait(acme5g_ctx *ctx, unsigned attempt, int listener, const char *keyauth)
+{
+    uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt;
+    if (ctx->retry_after_s > 0)
+        ms = (uint32_t)ctx->retry_after_s * 1000u;
+    if (ms >= time_left_ms(ctx))
+        return ACME5G_ERR_TIMEOUT;
+    if (listener >= 0)
+        flow_http01_wait(ctx, listener, keyauth, ms);
+    else
+        ctx->port.sleep_ms(ctx->port.user, ms);
+    return ACME5G_OK;
+}
+
+/* Bring one authorization to valid: fetch it, answer its challenge (http-01
+ * served by the built-in responder, or dns-01 through the port), poll. */
+static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
+                          const acme5g_enrol_params *p)
+{
+    char keyauth[128 + 1 + 44], thumb[44], ident[256];
+    char url[ACME5G_URL_MAX];
+    int status, chall_status, err, published = 0;
+    int dns = p->challenge == ACME5G_CHALLENGE_DNS01;
+    const char *type = challenge_names[dns];
     unsigned attempt;
     wbuf w;
-    char url[ACME5G_URL_MAX];
 
     /* the URL may live in ctx->authz_urls, which the next order parse
      * rewrites: keep a copy */
     memcpy(url, authz_url, sizeof(url));
     if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
-        (err = flow_require_json(ctx)) || (err = obj_authz(ctx, &status, &chall_status)))
+        (err = flow_require_json(ctx)) ||
+        (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status)))
         return err;
     if (status == ST_VALID)
         return ACME5G_OK;
     if (status != ST_PENDING)
         return ACME5G_ERR_AUTHZ_INVALID;
+    LOG_INFO(ctx, "authorizing ", ident);
 
     jwk_thumbprint(&ctx->account_key, thumb);
     w_init(&w, keyauth, sizeof(keyauth));
@@ -2506,62 +2584,49 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
     if (w.overflow)
         return ACME5G_ERR_FIELD_TOO_LONG;
 
-    if (*listener < 0) {
+    if (dns) {
+        if ((err = flow_dns01_publish(ctx, ident, keyauth, 1)))
+            return err;
+        published = 1;
+    } else if (*listener < 0) {
         if (!ctx->port.listen || !ctx->port.accept)
             return ACME5G_ERR_LISTEN;
-        *listener = ctx->port.listen(ctx->port.user, http_port);
+        *listener = ctx->port.listen(ctx->port.user, p->http_port ? p->http_port : 80);
         if (*listener < 0)
             return ACME5G_ERR_LISTEN;
     }
 
+    err = ACME5G_OK;
     if (chall_status == ST_PENDING) {
         jws_payload_begin(ctx, &w);
         w_str(&w, "{}");
         w_b64_end(&w);
-        if ((err = flow_post(ctx, ctx->challenge_url, w.len, 0)) ||
-            (err = flow_check(ctx, 200, 200)))
-            return err;
+        if (!(err = flow_post(ctx, ctx->challenge_url, w.len, 0)))
+            err = flow_check(ctx, 200, 200);
     }
     /* RFC 8555 7.5.1: poll after the validation request was seen. */
-    flow_http01_wait(ctx, *listener, keyauth, 10000);
-    for (attempt = 0;; attempt++) {
+    if (!err && !dns)
+        flow_http01_wait(ctx, *listener, keyauth, 10000);
+    for (attempt = 0; !err; attempt++) {
         if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
-            (err = flow_require_json(ctx)) || (err = obj_authz(ctx, &status, &chall_status)))
-            return err;
+            (err = flow_require_json(ctx)) ||
+            (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status)))
+            break;
         if (status == ST_VALID)
-            return ACME5G_OK;
+            break;
         if (status != ST_PENDING) {
-            int ch = json_get(ctx, 0, "challenges"), i, k;
-            const jsmntok_t *t = TOK(ctx);
-            /* surface the challenge's error as the problem document */
-            memset(&ctx->problem, 0, sizeof(ctx->problem));
-            if (ch >= 0 && t[ch].type == JSMN_ARRAY) {
-                for (i = ch + 1, k = 0; k < t[ch].size; k++, i = json_skip(t, i)) {
-                    int e = json_get(ctx, i, "error");
-                    if (e >= 0) {
-                        ctx->problem.http_status = ctx->http_status;
-                        (void)json_str(ctx, json_get(ctx, e, "type"), ctx->problem.type,
-                                       sizeof(ctx->problem.type));
-                        (void)json_str(ctx, json_get(ctx, e, "detail"), ctx->problem.detail,
-                                       sizeof(ctx->problem.detail));
-                        break;
-                    }
-                }
-            }
-            return ACME5G_ERR_AUTHZ_INVALID;
+            flow_challenge_problem(ctx);
+            err = ACME5G_ERR_AUTHZ_INVALID;
+            break;
         }
-        if (time_left_ms(ctx) == 0)
-            return ACME5G_ERR_TIMEOUT;
-        /* keep serving while waiting: the validator may retry */
-        {
-            uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt;
-            if (ctx->retry_after_s > 0)
-                ms = (uint32_t)ctx->retry_after_s * 1000u;
-            if (ms >= time_left_ms(ctx))
-                return ACME5G_ERR_TIMEOUT;
-            flow_http01_wait(ctx, *listener, keyauth, ms);
-        }
+        err = flow_authz_wait(ctx, attempt, dns ? -1 : *listener, keyauth);
     }
+    if (published) {
+        /* clean up whatever happened; a failed removal is only logged */
+        if (flow_dns01_publish(ctx, ident, keyauth, 0) != ACME5G_OK)
+            LOG_WARN(ctx, "dns-01: could not remove the TXT record for ", ident);
+    }
+    return err;
 }
 
 /* --- CSR (RFC 2986), built with our DER writer --- */
@@ -2781,6 +2846,8 @@ static int flow_validate_params(const acme5g_enrol_params *p)
                                        : 1)
             return ACME5G_ERR_NAME;
     }
+    if (p->challenge != ACME5G_CHALLENGE_HTTP01 && p->challenge != ACME5G_CHALLENGE_DNS01)
+        return ACME5G_ERR_ARG;
     if (!p->eab_kid != !p->eab_hmac_key ||
         (p->eab_kid && (strlen(p->eab_kid) > 128 || strlen(p->eab_hmac_key) > 170)))
         return ACME5G_ERR_ARG;
@@ -2819,8 +2886,7 @@ static int flow_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
         size_t n = ctx->authz_count;
         memcpy(urls, ctx->authz_urls, sizeof(urls));
         for (i = 0; i < n; i++) {
-            err = flow_authorize(ctx, urls[i], listener,
-                                 p->http_port ? p->http_port : 80);
+            err = flow_authorize(ctx, urls[i], listener, p);
             if (err)
                 return err;
         }

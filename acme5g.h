@@ -168,6 +168,7 @@ typedef enum acme5g_err {
     ACME5G_ERR_STORAGE_WRITE,      /* stored blob could not be written */
     ACME5G_ERR_CLOCK,              /* wall clock not set (before 2020) */
     ACME5G_ERR_NOT_FOUND,          /* stored blob does not exist */
+    ACME5G_ERR_DNS_HOOK,           /* port dns_txt failed or is missing */
     /* TLS (50..69); acme5g_last_tls_error() gives BearSSL's code */
     ACME5G_ERR_TLS = 50,           /* TLS failure */
     ACME5G_ERR_TLS_UNTRUSTED,      /* server chain not signed by the trust anchors */
@@ -237,6 +238,11 @@ const char *acme5g_strerror(int err);
  *    0 or ACME5G_PORT_ERROR.
  *  - log(): one message, no trailing newline; level 0 error .. 3 debug.
  *    May be NULL.
+ *  - dns_txt(): for dns-01, publish (present = 1) or remove (present = 0)
+ *    the TXT record `name` (e.g. "_acme-challenge.nf1.example", no
+ *    trailing dot) with `value`; return 0 once it is visible to the CA's
+ *    resolvers, else ACME5G_PORT_ERROR.  May be NULL when dns-01 is not
+ *    used.
  * ---------------------------------------------------------------------- */
 #define ACME5G_PORT_ERROR (-1)
 #define ACME5G_PORT_CLOSED (-2)
@@ -259,6 +265,7 @@ typedef struct acme5g_port {
     int (*store_read)(void *user, const char *name, uint8_t *buf, size_t cap, size_t *len);
     int (*store_write)(void *user, const char *name, const uint8_t *buf, size_t len, int secret);
     void (*log)(void *user, int level, const char *msg);
+    int (*dns_txt)(void *user, const char *name, const char *value, int present);
 } acme5g_port;
 
 /* Names of the blobs the library reads and writes through the port. */
@@ -282,6 +289,12 @@ typedef struct acme5g_identifier {
     const char *value;
 } acme5g_identifier;
 
+/* Challenge types the library answers. */
+typedef enum acme5g_challenge {
+    ACME5G_CHALLENGE_HTTP01 = 0, /* built-in responder through port listen/accept */
+    ACME5G_CHALLENGE_DNS01 = 1   /* TXT record through port dns_txt */
+} acme5g_challenge;
+
 /* What acme5g_enrol() needs.  All pointers are owned by the caller and
  * must stay valid during the call only. */
 typedef struct acme5g_enrol_params {
@@ -289,6 +302,7 @@ typedef struct acme5g_enrol_params {
     const acme5g_identifier *identifiers;    /* 1..ACME5G_MAX_IDENTIFIERS */
     size_t identifier_count;
     const char *contact;                     /* "mailto:..." or NULL */
+    acme5g_challenge challenge;              /* default (0): http-01 */
     uint16_t http_port;                      /* http-01 responder port; 0 = 80 */
     uint32_t timeout_s;                      /* total deadline; 0 = 300 */
     /* TR 33.776 solution #9: when an authorization or the order fails

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "acme5g.h"
 #include "port/acme5g_posix.h"
@@ -35,6 +38,7 @@ static const char cli_usage_text[] =
     "                    [--name DNSNAME ...] [--ip ADDR ...] [--http-port N]\n"
     "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
     "                    [--eab-kid KID --eab-hmac-key BASE64URL]\n"
+    "                    [--challenge http-01|dns-01] [--dns-hook CMD]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S] [-v...]\n"
     "       acme5g status --state DIR\n"
@@ -51,6 +55,9 @@ static const char cli_help_text[] =
     "  --http-port N      port of the built-in http-01 responder (default 80)\n"
     "  --contact URL      account contact, e.g. mailto:ops@example.org\n"
     "  --timeout SECONDS  total time limit, 1..86400 (default 300)\n"
+    "  --challenge TYPE   http-01 (default, built-in responder) or dns-01\n"
+    "  --dns-hook CMD     dns-01: run `CMD add NAME VALUE` to publish the TXT record\n"
+    "                     and `CMD del NAME VALUE` to remove it; exit 0 = done\n"
     "  --eab-kid KID      external account binding (RFC 8555 7.3.4): the key id\n"
     "  --eab-hmac-key K   and the MAC key (base64url) your CA gave you\n"
     "  -v, -vv, -vvv      log warnings, progress, debug details to stderr\n"
@@ -78,6 +85,8 @@ typedef struct cli_options {
     int verbose_count;       /* number of -v */
     int force;               /* renew: do not ask the policy */
     const char *eab_kid, *eab_hmac_key;
+    const char *challenge;   /* "http-01" (default) or "dns-01" */
+    const char *dns_hook;    /* command run for dns-01 */
     int have_wait_timer, have_max_orders, have_permille, have_before, have_jitter;
     unsigned long wait_timer_s, max_orders, renew_permille, renew_before_s, jitter_s;
 } cli_options;
@@ -213,6 +222,12 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
         } else if (cli_option(argc, argv, &i, "--timeout", &value)) {
             if (value != NULL && cli_parse_number(value, 1, 86400, &opt->timeout_s) != 0)
                 return cli_usage_error("--timeout must be 1..86400 seconds", value);
+        } else if (cli_option(argc, argv, &i, "--challenge", &value)) {
+            opt->challenge = value;
+            if (value != NULL && strcmp(value, "http-01") != 0 && strcmp(value, "dns-01") != 0)
+                return cli_usage_error("--challenge must be http-01 or dns-01", value);
+        } else if (cli_option(argc, argv, &i, "--dns-hook", &value)) {
+            opt->dns_hook = value;
         } else if (cli_option(argc, argv, &i, "--eab-kid", &value)) {
             opt->eab_kid = value;
         } else if (cli_option(argc, argv, &i, "--eab-hmac-key", &value)) {
@@ -333,6 +348,10 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             opt->ca_file = value;
         else if (strcmp(line, "contact") == 0 && !opt->contact)
             opt->contact = value;
+        else if (strcmp(line, "challenge") == 0 && !opt->challenge)
+            opt->challenge = value;
+        else if (strcmp(line, "dns-hook") == 0 && !opt->dns_hook)
+            opt->dns_hook = value;
         else if (strcmp(line, "name") == 0 && !have_ids)
             (void)cli_add_identifier(opt, ACME5G_ID_DNS, value);
         else if (strcmp(line, "ip") == 0 && !have_ids)
@@ -379,6 +398,10 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
             opt->http_port);
     if (opt->contact)
         CLI_PUT("contact=%s\n", opt->contact);
+    if (opt->challenge)
+        CLI_PUT("challenge=%s\n", opt->challenge);
+    if (opt->dns_hook)
+        CLI_PUT("dns-hook=%s\n", opt->dns_hook);
     for (i = 0; i < opt->identifier_count; i++)
         CLI_PUT("%s=%s\n", opt->identifiers[i].type == ACME5G_ID_IP ? "ip" : "name",
                 opt->identifiers[i].value);
@@ -447,6 +470,37 @@ static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, in
                               when, reason) > 0;
 }
 
+/* dns-01 through an operator command: `CMD add NAME VALUE` before the
+ * validation and `CMD del NAME VALUE` after it; exit status 0 = done. */
+static const char *cli_dns_hook_cmd;
+
+static int cli_dns_txt(void *user, const char *name, const char *value, int present)
+{
+    char script[CLI_PATH_MAX + 16];
+    int status, n;
+    pid_t pid;
+
+    (void)user;
+    n = snprintf(script, sizeof script, "%s \"$@\"", cli_dns_hook_cmd);
+    if (n < 0 || (size_t)n >= sizeof script)
+        return ACME5G_PORT_ERROR;
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0)
+        return ACME5G_PORT_ERROR;
+    if (pid == 0) {
+        /* the hook's output goes to stderr: stdout is the tool's result */
+        dup2(2, 1);
+        execl("/bin/sh", "sh", "-c", script, "acme5g-dns-hook", present ? "add" : "del", name,
+              value, (char *)NULL);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return ACME5G_PORT_ERROR;
+    return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : ACME5G_PORT_ERROR;
+}
+
 /* enrol and renew: the same steps, renew with the stored account. */
 static int cli_obtain(int argc, char **argv, int renew)
 {
@@ -478,6 +532,8 @@ static int cli_obtain(int argc, char **argv, int renew)
         return cli_usage_error("enrol needs at least one --name or --ip", NULL);
     if (!opt.eab_kid != !opt.eab_hmac_key)
         return cli_usage_error("--eab-kid and --eab-hmac-key go together", NULL);
+    if (opt.challenge && strcmp(opt.challenge, "dns-01") == 0 && !opt.dns_hook)
+        return cli_usage_error("--challenge dns-01 needs --dns-hook CMD", NULL);
     if (cli_join_path(cert_path, sizeof cert_path, opt.state_dir, ACME5G_STORE_CERT) != 0)
         return cli_usage_error("--state path too long", opt.state_dir);
 
@@ -513,6 +569,10 @@ static int cli_obtain(int argc, char **argv, int renew)
     acme5g_posix_port(&cli_posix, opt.state_dir,
                       opt.verbose_count == 0 ? -1 : (opt.verbose_count > 3 ? 3 : opt.verbose_count),
                       &port);
+    if (opt.dns_hook) {
+        cli_dns_hook_cmd = opt.dns_hook;
+        port.dns_txt = cli_dns_txt;
+    }
     rc = acme5g_init(&cli_ctx, &port);
     if (rc != ACME5G_OK) {
         fprintf(stderr, "acme5g: init failed: %s\n", acme5g_strerror(rc));
@@ -534,6 +594,8 @@ static int cli_obtain(int argc, char **argv, int renew)
     params.timeout_s = (uint32_t)opt.timeout_s;
     params.wait_timer_s = (uint32_t)opt.wait_timer_s;
     params.max_orders = (unsigned)opt.max_orders;
+    params.challenge = (opt.challenge && strcmp(opt.challenge, "dns-01") == 0)
+                           ? ACME5G_CHALLENGE_DNS01 : ACME5G_CHALLENGE_HTTP01;
     params.eab_kid = opt.eab_kid;
     params.eab_hmac_key = opt.eab_hmac_key;
 

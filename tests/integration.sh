@@ -404,6 +404,26 @@ test_eab_required_and_accepted() {
     check_state "$WORK/eab2" DNS:eab.acme5g.test
 }
 
+# dns-01 through --dns-hook, with pebble-challtestsrv as Pebble's DNS: a
+# name and a wildcard; the hook publishes before and cleans up after.
+test_enrol_dns01_with_hook() {
+    use_instance A
+    local st=$WORK/dns01 n
+    mkdir -p "$st"
+    DNS_HOOK_LOG=$T/hook.log enrol_ok enrol "$st" --name dns.acme5g.test \
+        --name '*.wild.acme5g.test' --challenge dns-01 \
+        --dns-hook "$ROOT/tests/dns-hook.sh $A_CTS_MGMT"
+    check_state "$st" DNS:dns.acme5g.test 'DNS:*.wild.acme5g.test'
+    grep -q '^add _acme-challenge.dns.acme5g.test ' "$T/hook.log" || die "no TXT published for dns"
+    grep -q '^add _acme-challenge.wild.acme5g.test ' "$T/hook.log" || die "no TXT for the wildcard"
+    n=$(grep -c '^del ' "$T/hook.log")
+    [ "$n" = 2 ] || die "$n TXT records removed, expected 2"
+    cli fail enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$WORK/dns01b" \
+        --http-port "$P_HTTP_PORT" --name dns2.acme5g.test --challenge dns-01 --dns-hook false
+    [ "$RC" = 1 ] || die "a failing hook: exit $RC, expected 1"
+    grep -q 'dns-01 hook failed' "$T/fail.err" || die "message: $(errline fail)"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -489,6 +509,7 @@ renew_force_uses_stored_account:q
 renew_preauthorized:C
 renew_without_enrol_fails:q
 eab_required_and_accepted:D
+enrol_dns01_with_hook:q
 "
 
 selected() { # NAME FLAGS
@@ -535,7 +556,7 @@ done
 # Instance A (always: its CA is used by the usage tests too).
 if pebble_start "$WORK/pebble-a"; then
     A_DIR_URL=$PEBBLE_DIR_URL A_IP_DIR_URL=$PEBBLE_IP_DIR_URL A_CA=$PEBBLE_CA
-    A_ROOT=$PEBBLE_ROOT A_HTTP_PORT=$PEBBLE_HTTP_PORT
+    A_ROOT=$PEBBLE_ROOT A_HTTP_PORT=$PEBBLE_HTTP_PORT A_CTS_MGMT=$PEBBLE_CHALLTESTSRV_MGMT
     echo "# Pebble A: $A_DIR_URL (http-01 port $A_HTTP_PORT)"
 else
     echo "FAIL - pebble_start: Pebble did not start (see above)"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# tests/dns-hook.sh MGMT add|del NAME VALUE -- the acme5g --dns-hook used by
+# the tests: sets or clears the TXT record NAME in pebble-challtestsrv's DNS
+# through its management API at MGMT (host:port).  Appends "op name value"
+# to $DNS_HOOK_LOG when set.  Plain bash: no curl needed.
+set -eu
+[ $# = 4 ] || { echo "usage: $0 MGMT add|del NAME VALUE" >&2; exit 2; }
+mgmt=$1 op=$2 name=$3 value=$4
+case $op in
+add) path=/set-txt body="{\"host\":\"$name.\",\"value\":\"$value\"}" ;;
+del) path=/clear-txt body="{\"host\":\"$name.\"}" ;;
+*) echo "dns-hook: unknown operation $op" >&2; exit 2 ;;
+esac
+[ -z "${DNS_HOOK_LOG:-}" ] || echo "$op $name $value" >>"$DNS_HOOK_LOG"
+exec 3<>"/dev/tcp/${mgmt%:*}/${mgmt##*:}"
+printf 'POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+    "$path" "$mgmt" "${#body}" "$body" >&3
+IFS= read -r status <&3 || status=""
+case $status in "HTTP/1."?" 200"*) exit 0 ;; esac
+echo "dns-hook: challtestsrv answered '$status'" >&2
+exit 1
