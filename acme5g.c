@@ -2080,6 +2080,15 @@ static int obj_directory(acme5g_ctx *ctx)
         (err = json_url(ctx, 0, "newAccount", ctx->dir_new_account)) ||
         (err = json_url(ctx, 0, "newOrder", ctx->dir_new_order)))
         return err;
+    /* needed only by the account and revocation operations */
+    ctx->dir_key_change[0] = 0;
+    ctx->dir_revoke_cert[0] = 0;
+    if (json_get(ctx, 0, "keyChange") >= 0 &&
+        (err = json_url(ctx, 0, "keyChange", ctx->dir_key_change)))
+        return err;
+    if (json_get(ctx, 0, "revokeCert") >= 0 &&
+        (err = json_url(ctx, 0, "revokeCert", ctx->dir_revoke_cert)))
+        return err;
     return ACME5G_OK;
 }
 
@@ -2979,6 +2988,227 @@ static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
         if (p->wait_timer_s)
             ctx->port.sleep_ms(ctx->port.user, p->wait_timer_s * 1000u);
     }
+}
+
+/* --- Account lifecycle and revocation (RFC 8555 7.3.2, 7.3.5, 7.3.6, 7.6) --- */
+
+/* Open a session with the stored account: directory, key, URL. */
+static int flow_session(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s)
+{
+    url_parts u;
+    if (!directory_url || strlen(directory_url) >= ACME5G_URL_MAX ||
+        url_parse(directory_url, &u))
+        return ACME5G_ERR_URL;
+    ctx->last_tls_error = 0;
+    memset(&ctx->problem, 0, sizeof(ctx->problem));
+    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
+                       (uint64_t)(timeout_s ? timeout_s : 300) * 1000u;
+    ctx->nonce[0] = 0;
+    ctx->sock = -1;
+    {
+        int err;
+        if ((err = flow_seed(ctx)) || (err = flow_directory(ctx, directory_url)) ||
+            (err = flow_stored_account(ctx)))
+            return err;
+    }
+    return ACME5G_OK;
+}
+
+static int flow_session_end(acme5g_ctx *ctx, int err)
+{
+    conn_close(ctx);
+    wipe(&ctx->account_key, sizeof(ctx->account_key));
+    wipe(&ctx->cert_key, sizeof(ctx->cert_key));
+    wipe(&ctx->drbg, sizeof(ctx->drbg));
+    wipe(ctx->request, sizeof(ctx->request));
+    ctx->drbg_seeded = 0;
+    if (err != ACME5G_ERR_PROBLEM)
+        memset(&ctx->problem, 0, sizeof(ctx->problem));
+    if (err)
+        LOG_ERR(ctx, "operation failed: ", acme5g_strerror(err));
+    return set_error(ctx, err);
+}
+
+/* POST a JSON payload (built by the caller into w, already begun) to the
+ * account URL and expect 200. */
+static int flow_account_post(acme5g_ctx *ctx, wbuf *w)
+{
+    char url[ACME5G_URL_MAX];
+    int err;
+    w_b64_end(w);
+    if (w->overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    memcpy(url, ctx->account_url, sizeof(url));
+    if ((err = flow_post(ctx, url, w->len, 0)))
+        return err;
+    return flow_check(ctx, 200, 200);
+}
+
+/* See acme5g.h. */
+int acme5g_account_deactivate(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s)
+{
+    wbuf w;
+    int err = flow_session(ctx, directory_url, timeout_s);
+    if (!err) {
+        jws_payload_begin(ctx, &w);
+        w_str(&w, "{\"status\":\"deactivated\"}");
+        err = flow_account_post(ctx, &w);
+    }
+    if (!err)
+        LOG_INFO(ctx, "account deactivated: ", ctx->account_url);
+    return flow_session_end(ctx, err);
+}
+
+/* See acme5g.h. */
+int acme5g_account_update_contact(acme5g_ctx *ctx, const char *directory_url,
+                                  uint32_t timeout_s, const char *contact)
+{
+    wbuf w;
+    int err;
+    if (contact && strlen(contact) > 256)
+        return set_error(ctx, ACME5G_ERR_ARG);
+    err = flow_session(ctx, directory_url, timeout_s);
+    if (!err) {
+        jws_payload_begin(ctx, &w);
+        w_str(&w, "{\"contact\":[");
+        if (contact)
+            w_json_str(&w, contact);
+        w_str(&w, "]}");
+        err = flow_account_post(ctx, &w);
+    }
+    return flow_session_end(ctx, err);
+}
+
+/* See acme5g.h. */
+int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s)
+{
+    acme5g_ec_key *new_key = &ctx->cert_key; /* free during this operation */
+    char pem[512];
+    size_t pem_len, prot_len;
+    unsigned char h[32], sig[64];
+    br_sha256_context sc;
+    wbuf t, w;
+    int err = flow_session(ctx, directory_url, timeout_s);
+
+    if (!err && !ctx->dir_key_change[0])
+        err = ACME5G_ERR_JSON_FIELD;
+    if (!err)
+        err = key_generate(ctx, new_key);
+    /* Keep the new key before the server learns it: if the answer is lost,
+     * account.key.new still opens the account. */
+    if (!err) {
+        pem_len = key_to_pem(new_key, pem, sizeof(pem));
+        if (pem_len == 0)
+            err = ACME5G_ERR_CRYPTO;
+        else if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_ACCOUNT_KEY ".new",
+                                       (const uint8_t *)pem, pem_len, 1) != 0)
+            err = ACME5G_ERR_STORAGE_WRITE;
+    }
+    if (!err) {
+        /* inner JWS, signed by the new key, built in the body buffer (free
+         * now): {"alg","jwk":new,"url"} . {"account","oldKey"} */
+        w_init(&t, ctx->body, ACME5G_BODY_MAX);
+        w_b64_begin(&t);
+        w_str(&t, "{\"alg\":\"ES256\",\"jwk\":");
+        w_jwk(&t, new_key);
+        w_str(&t, ",\"url\":");
+        w_json_str(&t, ctx->dir_key_change);
+        w_str(&t, "}");
+        w_b64_end(&t);
+        prot_len = t.len;
+        w_str(&t, ".");
+        w_b64_begin(&t);
+        w_str(&t, "{\"account\":");
+        w_json_str(&t, ctx->account_url);
+        w_str(&t, ",\"oldKey\":");
+        w_jwk(&t, &ctx->account_key);
+        w_str(&t, "}");
+        w_b64_end(&t);
+        br_sha256_init(&sc);
+        br_sha256_update(&sc, ctx->body, t.len);
+        br_sha256_out(&sc, h);
+        err = t.overflow ? ACME5G_ERR_REQUEST_TOO_LARGE : es256_sign(new_key, h, sig);
+    }
+    if (!err) {
+        char url[ACME5G_URL_MAX];
+        jws_payload_begin(ctx, &w);
+        w_str(&w, "{\"protected\":\"");
+        w_mem(&w, ctx->body, prot_len);
+        w_str(&w, "\",\"payload\":\"");
+        w_mem(&w, ctx->body + prot_len + 1, t.len - prot_len - 1);
+        w_str(&w, "\",\"signature\":\"");
+        w_b64u(&w, sig, sizeof(sig));
+        w_str(&w, "\"}");
+        w_b64_end(&w);
+        memcpy(url, ctx->dir_key_change, sizeof(url));
+        if (w.overflow)
+            err = ACME5G_ERR_REQUEST_TOO_LARGE;
+        else if (!(err = flow_post(ctx, url, w.len, 0)))
+            err = flow_check(ctx, 200, 200);
+    }
+    if (!err && ctx->port.store_write(ctx->port.user, ACME5G_STORE_ACCOUNT_KEY,
+                                      (const uint8_t *)pem, pem_len, 1) != 0)
+        err = ACME5G_ERR_STORAGE_WRITE;
+    if (!err)
+        LOG_INFO(ctx, "account key replaced for ", ctx->account_url);
+    wipe(pem, sizeof(pem));
+    return flow_session_end(ctx, err);
+}
+
+/* See acme5g.h. */
+int acme5g_revoke(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s, int reason,
+                  int sign_with_cert_key)
+{
+    unsigned char der[2048];
+    size_t der_len = 0, pem_len = 0, off = 0;
+    wbuf w;
+    int err;
+    if (reason < -1 || reason > 10)
+        return set_error(ctx, ACME5G_ERR_ARG);
+    err = flow_session(ctx, directory_url, timeout_s);
+    if (!err && !ctx->dir_revoke_cert[0])
+        err = ACME5G_ERR_JSON_FIELD;
+    if (!err) {
+        int r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT, ctx->body,
+                                     ACME5G_BODY_MAX, &pem_len);
+        if (r != 0)
+            err = r == ACME5G_PORT_NOT_FOUND ? ACME5G_ERR_NOT_FOUND : ACME5G_ERR_STORAGE_READ;
+        else if (pem_next((const char *)ctx->body, pem_len, &off, "CERTIFICATE", der,
+                          sizeof(der), &der_len) != 1)
+            err = ACME5G_ERR_CERT;
+    }
+    /* signed by the certificate's own key: its JWK stands in the header
+     * (RFC 8555 7.6), so it takes the account key's place for this request */
+    if (!err && sign_with_cert_key) {
+        char pem[512];
+        size_t len = 0;
+        int r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT_KEY, (uint8_t *)pem,
+                                     sizeof(pem) - 1, &len);
+        err = r != 0 ? (r == ACME5G_PORT_NOT_FOUND ? ACME5G_ERR_NOT_FOUND : ACME5G_ERR_STORAGE_READ)
+                     : key_from_pem(ctx, &ctx->account_key, pem, len);
+        wipe(pem, sizeof(pem));
+    }
+    if (!err) {
+        char url[ACME5G_URL_MAX];
+        jws_payload_begin(ctx, &w);
+        w_str(&w, "{\"certificate\":\"");
+        w_b64u(&w, der, der_len);
+        w_str(&w, "\"");
+        if (reason >= 0) {
+            w_str(&w, ",\"reason\":");
+            w_u64(&w, (uint64_t)reason);
+        }
+        w_str(&w, "}");
+        w_b64_end(&w);
+        memcpy(url, ctx->dir_revoke_cert, sizeof(url));
+        if (w.overflow)
+            err = ACME5G_ERR_REQUEST_TOO_LARGE;
+        else if (!(err = flow_post(ctx, url, w.len, sign_with_cert_key)))
+            err = flow_check(ctx, 200, 200);
+    }
+    if (!err)
+        LOG_INFO(ctx, "certificate revoked", NULL);
+    return flow_session_end(ctx, err);
 }
 
 /* See acme5g.h. */

@@ -398,6 +398,8 @@ typedef struct acme5g_ctx {
     char dir_new_nonce[ACME5G_URL_MAX];
     char dir_new_account[ACME5G_URL_MAX];
     char dir_new_order[ACME5G_URL_MAX];
+    char dir_key_change[ACME5G_URL_MAX];
+    char dir_revoke_cert[ACME5G_URL_MAX];
     char account_url[ACME5G_URL_MAX];
     char order_url[ACME5G_URL_MAX];
     char finalize_url[ACME5G_URL_MAX];
@@ -480,6 +482,35 @@ int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params);
  * Returns as acme5g_enrol(); ACME5G_ERR_NOT_FOUND when there is no stored
  * account. */
 int acme5g_renew(acme5g_ctx *ctx, const acme5g_enrol_params *params);
+
+/* Account lifecycle and revocation.  Each works on the stored account
+ * (ACME5G_STORE_ACCOUNT_KEY and _URL, from an earlier acme5g_enrol()):
+ * GET directory, HEAD newNonce, then one POST; one TLS connection; at most
+ * timeout_s seconds (0 = 300).  Each returns ACME5G_OK, ACME5G_ERR_NOT_FOUND
+ * (nothing stored), ACME5G_ERR_PROBLEM (see acme5g_last_problem()) or
+ * another code; keys are wiped from the context on return. */
+
+/* Deactivate the account (RFC 8555 7.3.6): the server refuses it from
+ * then on.  The stored files are left as they are. */
+int acme5g_account_deactivate(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s);
+
+/* Replace the account's contact list with `contact` ("mailto:...", or NULL
+ * for none) (RFC 8555 7.3.2). */
+int acme5g_account_update_contact(acme5g_ctx *ctx, const char *directory_url,
+                                  uint32_t timeout_s, const char *contact);
+
+/* Roll the account over to a fresh key (RFC 8555 7.3.5).  The new key is
+ * stored as "account.key.new" before the keyChange request, and replaces
+ * ACME5G_STORE_ACCOUNT_KEY once the server accepted it: if the answer is
+ * lost, the server holds one of the two stored keys. */
+int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s);
+
+/* Revoke the stored certificate's leaf (RFC 8555 7.6) with `reason` (an
+ * RFC 5280 CRLReason code 0..10, or -1 for none), signed by the account
+ * key, or by the certificate's own key when sign_with_cert_key != 0.
+ * Stack: ~2.5 KB (the leaf's DER, at most 2048 bytes). */
+int acme5g_revoke(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s, int reason,
+                  int sign_with_cert_key);
 
 /* ------------------------------------------------------------------------
  * Renewal policy (TR 33.776 solution #9): pure functions, no I/O, so

@@ -42,6 +42,9 @@ static const char cli_usage_text[] =
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S] [-v...]\n"
     "       acme5g status --state DIR\n"
+    "       acme5g revoke --state DIR [--reason N] [--with-cert-key]\n"
+    "       acme5g account deactivate|rollover --state DIR\n"
+    "       acme5g account contact --state DIR [--contact mailto:...]\n"
     "       acme5g --help | --version\n";
 
 static const char cli_help_text[] =
@@ -69,7 +72,10 @@ static const char cli_help_text[] =
     "  --jitter S         renew up to S seconds earlier, a different amount per device\n"
     "renew   renew the stored certificate with the stored account when the policy\n"
     "        says so (now with --force); settings not given are those of enrol\n"
-    "status  describe the certificate stored in DIR and when it is due for renewal\n";
+    "status  describe the certificate stored in DIR and when it is due for renewal\n"
+    "revoke  revoke the stored certificate (RFC 5280 reason code N), signed by the\n"
+    "        account key or, with --with-cert-key, by the certificate's key\n"
+    "account deactivate the account, roll its key over, or replace its contacts\n";
 
 /* Everything `enrol` and `status` take from the command line.  The strings
  * point into argv. */
@@ -450,10 +456,24 @@ static const char *cli_reason_text(acme5g_renew_reason reason)
     return "?";
 }
 
+/* When revoke recorded that the stored certificate (issued at
+ * not_before_s) was revoked: the time, or 0. */
+static long long cli_revoked_at(const char *state_dir, int64_t not_before_s, int *reason)
+{
+    char path[CLI_PATH_MAX], note[128];
+    size_t len;
+    long long when = 0;
+    if (cli_join_path(path, sizeof path, state_dir, "cert.revoked") != 0 ||
+        acme5g_posix_read_file(path, note, sizeof note, &len) != 0 ||
+        sscanf(note, "reason=%d\ntime=%lld", reason, &when) != 2 || when < not_before_s)
+        return 0;
+    return when;
+}
+
 /* Ask the policy about the stored certificate.  Returns 1 (due), 0 (not
  * due: *when set), -1 (no usable certificate: renew). */
 static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, int64_t now,
-                           int64_t *when, acme5g_renew_reason *reason)
+                           int64_t *when, acme5g_renew_reason *reason_out)
 {
     static char pem[CLI_FILE_MAX];
     char path[CLI_PATH_MAX];
@@ -465,9 +485,19 @@ static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, in
         acme5g_posix_read_file(path, pem, sizeof pem, &len) != 0 ||
         acme5g_cert_info(pem, len, &info) != ACME5G_OK)
         return -1;
+    {
+        int reason;
+        long long at = cli_revoked_at(opt->state_dir, info.not_before_s, &reason);
+        if (at) {
+            /* a revoked certificate is of no use: renew now */
+            *when = (int64_t)at;
+            *reason_out = ACME5G_REASON_EXPIRED;
+            return 1;
+        }
+    }
     cli_policy(opt, &policy);
     return acme5g_policy_next(&policy, info.not_before_s, info.not_after_s, &rs->policy, now,
-                              when, reason) > 0;
+                              when, reason_out) > 0;
 }
 
 /* dns-01 through an operator command: `CMD add NAME VALUE` before the
@@ -626,6 +656,80 @@ static int cli_obtain(int argc, char **argv, int renew)
     return rc == ACME5G_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
+/* account deactivate|rollover|contact, and revoke: one request on the
+ * stored account, with the directory and CA of the stored settings. */
+static int cli_account_op(int argc, char **argv, const char *op)
+{
+    cli_options opt;
+    cli_renew_state rs;
+    acme5g_port port;
+    size_t ca_len;
+    int rc, first = strcmp(op, "revoke") == 0 ? 2 : 3;
+    int reason = -1, with_cert_key = 0, i;
+    char *args[64];
+    int nargs = 0;
+
+    /* revoke's own flags, then the common ones */
+    for (i = 0; i < argc && nargs < 64; i++) {
+        unsigned long n;
+        if (i >= first && strcmp(argv[i], "--with-cert-key") == 0) {
+            with_cert_key = 1;
+        } else if (i >= first && strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
+            if (cli_parse_number(argv[++i], 0, 10, &n) != 0)
+                return cli_usage_error("--reason must be 0..10", argv[i]);
+            reason = (int)n;
+        } else {
+            args[nargs++] = argv[i];
+        }
+    }
+    rc = cli_parse(nargs, args, first, &opt);
+    if (rc != 0)
+        return rc;
+    if (opt.state_dir == NULL)
+        return cli_usage_error("needs --state", NULL);
+    if (cli_load_settings(&opt, &rs) != 0 || !opt.directory_url || !opt.ca_file) {
+        fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
+        return CLI_EXIT_FAILURE;
+    }
+    rc = acme5g_posix_read_file(opt.ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len);
+    if (rc != 0)
+        return cli_report_read_error("CA file", opt.ca_file, rc);
+    acme5g_posix_port(&cli_posix, opt.state_dir,
+                      opt.verbose_count == 0 ? -1 : (opt.verbose_count > 3 ? 3 : opt.verbose_count),
+                      &port);
+    if ((rc = acme5g_init(&cli_ctx, &port)) != ACME5G_OK ||
+        (rc = acme5g_add_trust_anchors_pem(&cli_ctx, cli_file_buf, ca_len)) != ACME5G_OK) {
+        fprintf(stderr, "acme5g: %s\n", acme5g_strerror(rc));
+        return CLI_EXIT_FAILURE;
+    }
+    if (strcmp(op, "deactivate") == 0)
+        rc = acme5g_account_deactivate(&cli_ctx, opt.directory_url, (uint32_t)opt.timeout_s);
+    else if (strcmp(op, "rollover") == 0)
+        rc = acme5g_account_rollover(&cli_ctx, opt.directory_url, (uint32_t)opt.timeout_s);
+    else if (strcmp(op, "contact") == 0)
+        rc = acme5g_account_update_contact(&cli_ctx, opt.directory_url, (uint32_t)opt.timeout_s,
+                                           opt.contact);
+    else
+        rc = acme5g_revoke(&cli_ctx, opt.directory_url, (uint32_t)opt.timeout_s, reason,
+                           with_cert_key);
+    if (rc != ACME5G_OK) {
+        fprintf(stderr, "acme5g: %s failed: ", op);
+        cli_report_failure(rc);
+    } else if (strcmp(op, "revoke") == 0) {
+        /* status reports it from this note */
+        char note[64];
+        int n = snprintf(note, sizeof note, "reason=%d\ntime=%lld\n", reason,
+                         (long long)time(NULL));
+        if (port.store_write(port.user, "cert.revoked", (const uint8_t *)note, (size_t)n, 0) != 0)
+            fprintf(stderr, "acme5g: could not record the revocation in %s\n", opt.state_dir);
+        printf("acme5g: certificate in %s revoked\n", opt.state_dir);
+    } else {
+        printf("acme5g: account %s: done\n", op);
+    }
+    acme5g_wipe(&cli_ctx);
+    return rc == ACME5G_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
 /* Unix seconds as RFC 3339 UTC, e.g. 2026-11-23T21:00:00Z. */
 static void cli_format_time(int64_t unix_s, char *out, size_t cap)
 {
@@ -680,6 +784,18 @@ static int cli_status(int argc, char **argv)
     printf("chain:      %lu certificate%s\n", (unsigned long)info.chain_length,
            info.chain_length == 1 ? "" : "s");
     {
+        int reason = -1;
+        long long when = cli_revoked_at(opt.state_dir, info.not_before_s, &reason);
+        if (when) {
+            char when_text[48];
+            cli_format_time((int64_t)when, when_text, sizeof when_text);
+            if (reason >= 0)
+                printf("revoked:    %s (reason %d)\n", when_text, reason);
+            else
+                printf("revoked:    %s\n", when_text);
+        }
+    }
+    {
         cli_renew_state rs;
         int64_t when = 0, now = (int64_t)time(NULL);
         acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
@@ -717,6 +833,12 @@ int main(int argc, char **argv)
         rc = cli_obtain(argc, argv, 1);
     else if (strcmp(argv[1], "status") == 0)
         rc = cli_status(argc, argv);
+    else if (strcmp(argv[1], "revoke") == 0)
+        rc = cli_account_op(argc, argv, "revoke");
+    else if (strcmp(argv[1], "account") == 0 && argc > 2 &&
+             (strcmp(argv[2], "deactivate") == 0 || strcmp(argv[2], "rollover") == 0 ||
+              strcmp(argv[2], "contact") == 0))
+        rc = cli_account_op(argc, argv, argv[2]);
     else
         return cli_usage_error("unknown command", argv[1]);
 

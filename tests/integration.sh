@@ -424,6 +424,62 @@ test_enrol_dns01_with_hook() {
     grep -q 'dns-01 hook failed' "$T/fail.err" || die "message: $(errline fail)"
 }
 
+# Revocation signed by the account key, then by the certificate key; Pebble's
+# management API confirms it; a second revocation is refused; status shows it.
+cert_status() { # LEAF: Pebble's view of the certificate (Valid/Revoked)
+    local serial
+    serial=$(openssl x509 -in "$1" -noout -serial | sed 's/^serial=//' | tr 'A-F' 'a-f')
+    pebble_get "$A_MGMT" "/cert-status-by-serial/$serial" "$A_CA" |
+        sed -n 's/.*"Status": *"\([A-Za-z]*\)".*/\1/p'
+}
+test_revoke_with_account_and_cert_key() {
+    use_instance A
+    local st=$WORK/revoke
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name revoke.acme5g.test
+    split_chain "$st/cert.pem"
+    [ "$(cert_status "$T/leaf.pem")" = Valid ] || die "Pebble does not list the new certificate as Valid"
+    cli revoke revoke --state "$st" --reason 4
+    [ "$RC" = 0 ] || die "revoke exited $RC: $(errline revoke)"
+    [ "$(cert_status "$T/leaf.pem")" = Revoked ] || die "Pebble does not list it as Revoked"
+    cli again revoke --state "$st"
+    [ "$RC" = 1 ] || die "second revoke: exit $RC, expected 1"
+    grep -q alreadyRevoked "$T/again.err" || die "message: $(errline again)"
+    cli status status --state "$st"
+    grep -q '^revoked: .*reason 4' "$T/status.out" || die "status does not report the revocation"
+    enrol_ok enrol2 "$st" --name revoke.acme5g.test
+    split_chain "$st/cert.pem"
+    cli bykey revoke --state "$st" --with-cert-key
+    [ "$RC" = 0 ] || die "revoke --with-cert-key exited $RC: $(errline bykey)"
+    [ "$(cert_status "$T/leaf.pem")" = Revoked ] || die "not revoked with the certificate key"
+}
+
+# Key rollover: a new account.key, the same account URL, and the account
+# works with the new key; contact update; deactivation ends the account.
+test_account_lifecycle() {
+    use_instance A
+    local st=$WORK/account sum url
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name account.acme5g.test
+    sum=$(sha256sum <"$st/account.key")
+    url=$(cat "$st/account.url")
+    cli roll account rollover --state "$st"
+    [ "$RC" = 0 ] || die "rollover exited $RC: $(errline roll)"
+    [ "$(sha256sum <"$st/account.key")" != "$sum" ] || die "account.key unchanged"
+    [ "$(mode_of "$st/account.key")" = 600 ] || die "new account.key has mode $(mode_of "$st/account.key")"
+    openssl pkey -in "$st/account.key" -noout 2>/dev/null || die "openssl cannot read the new account.key"
+    cli renew renew --state "$st" --force -vv
+    [ "$RC" = 0 ] || die "renew with the new key exited $RC: $(errline renew)"
+    [ "$(cat "$st/account.url")" = "$url" ] || die "account URL changed"
+    cli contact account contact --state "$st" --contact mailto:nf-ops@example.org
+    [ "$RC" = 0 ] || die "contact update exited $RC: $(errline contact)"
+    cli deact account deactivate --state "$st"
+    [ "$RC" = 0 ] || die "deactivate exited $RC: $(errline deact)"
+    cli after renew --state "$st" --force
+    [ "$RC" = 1 ] || die "renew after deactivation: exit $RC, expected 1"
+    grep -q unauthorized "$T/after.err" || die "message: $(errline after)"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -510,6 +566,8 @@ renew_preauthorized:C
 renew_without_enrol_fails:q
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
+revoke_with_account_and_cert_key:q
+account_lifecycle:q
 "
 
 selected() { # NAME FLAGS
@@ -557,6 +615,7 @@ done
 if pebble_start "$WORK/pebble-a"; then
     A_DIR_URL=$PEBBLE_DIR_URL A_IP_DIR_URL=$PEBBLE_IP_DIR_URL A_CA=$PEBBLE_CA
     A_ROOT=$PEBBLE_ROOT A_HTTP_PORT=$PEBBLE_HTTP_PORT A_CTS_MGMT=$PEBBLE_CHALLTESTSRV_MGMT
+    A_MGMT=$PEBBLE_MGMT
     echo "# Pebble A: $A_DIR_URL (http-01 port $A_HTTP_PORT)"
 else
     echo "FAIL - pebble_start: Pebble did not start (see above)"
