@@ -1361,6 +1361,11 @@ static void http_link(acme5g_ctx *ctx, const char *v)
         end = gt + 1 + strcspn(gt + 1, ",");
         if (link_has_rel(gt + 1, (size_t)(end - gt - 1), "up"))
             (void)copy_fit(ctx->link_up, sizeof(ctx->link_up), lt + 1, (size_t)(gt - lt - 1));
+        if (link_has_rel(gt + 1, (size_t)(end - gt - 1), "alternate") &&
+            ctx->alt_count < ACME5G_MAX_ALTERNATES &&
+            copy_fit(ctx->alt_urls[ctx->alt_count], ACME5G_URL_MAX, lt + 1,
+                     (size_t)(gt - lt - 1)) == 0)
+            ctx->alt_count++;
         if (!*end)
             return;
         v = end + 1;
@@ -1634,6 +1639,7 @@ static int http_request(acme5g_ctx *ctx, const char *method, const char *url,
         ctx->http_content_type = CT_OTHER;
         ctx->location[0] = 0;
         ctx->link_up[0] = 0;
+        ctx->alt_count = 0;
         ctx->retry_after_s = -1;
         ctx->nonce[0] = 0;
         ctx->conn_requests++;
@@ -2802,35 +2808,145 @@ static int flow_check_leaf(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     return ACME5G_OK;
 }
 
+/* The value of the first CN in a Name, or an empty span. */
+static der_r dn_common_name(const der_r *dn)
+{
+    der_r s = *dn, set, atv, oid, val, none = { NULL, NULL };
+    int tag;
+    while (s.p < s.end) {
+        if (der_expect(&s, 0x31, &set))
+            return none;
+        while (set.p < set.end) {
+            if (der_expect(&set, 0x30, &atv) || der_expect(&atv, 0x06, &oid) ||
+                der_next(&atv, &tag, &val))
+                return none;
+            if ((size_t)(oid.end - oid.p) == sizeof(oid_common_name) &&
+                !memcmp(oid.p, oid_common_name, sizeof(oid_common_name)))
+                return val;
+        }
+    }
+    return none;
+}
+
+/* Is the issuer CN of the chain's topmost certificate `cn`?  (The root
+ * that chain leads to, as certbot's --preferred-chain defines it.) */
+static int chain_top_issuer_is(acme5g_ctx *ctx, const char *cn)
+{
+    size_t off = 0, der_len = 0;
+    x509_fields f;
+    der_r v;
+    int found = 0;
+    while (pem_next((const char *)ctx->body, ctx->body_len, &off, "CERTIFICATE", ctx->request,
+                    sizeof(ctx->request), &der_len) == 1)
+        found = 1;
+    if (!found || x509_parse(ctx->request, der_len, &f))
+        return 0;
+    v = dn_common_name(&f.issuer);
+    return v.p && (size_t)(v.end - v.p) == strlen(cn) && !memcmp(v.p, cn, strlen(cn));
+}
+
+/* POST-as-GET a certificate URL and check the leaf. */
+static int flow_fetch_chain(acme5g_ctx *ctx, const acme5g_enrol_params *p, const char *cert_url)
+{
+    char url[ACME5G_URL_MAX];
+    int err;
+    memcpy(url, cert_url, sizeof(url));
+    if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)))
+        return err;
+    if (ctx->http_content_type != CT_PEM_CHAIN)
+        return ACME5G_ERR_CONTENT_TYPE;
+    return flow_check_leaf(ctx, p);
+}
+
 static int flow_download(acme5g_ctx *ctx, const acme5g_enrol_params *p)
 {
     char key_pem[512];
     size_t key_len;
     int err;
-    char url[ACME5G_URL_MAX];
-    memcpy(url, ctx->certificate_url, sizeof(url));
-    if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)))
+    if ((err = flow_fetch_chain(ctx, p, ctx->certificate_url)))
         return err;
-    if (ctx->http_content_type != CT_PEM_CHAIN)
-        return ACME5G_ERR_CONTENT_TYPE;
-    if ((err = flow_check_leaf(ctx, p)))
-        return err;
-    /* Only now does the new pair replace the old one.  The key goes first:
-     * a cut between the two writes leaves a new key with the old chain,
-     * which a renewal detects (key mismatch) and repairs. */
+    /* An alternate chain (RFC 8555 7.4.2) to the preferred root, if the
+     * default one does not lead there; otherwise the default is kept. */
+    if (p->preferred_chain && !chain_top_issuer_is(ctx, p->preferred_chain) && ctx->alt_count) {
+        char alts[ACME5G_MAX_ALTERNATES][ACME5G_URL_MAX];
+        size_t i, n = ctx->alt_count;
+        int chosen = 0;
+        memcpy(alts, ctx->alt_urls, sizeof(alts));
+        for (i = 0; i < n && !chosen; i++) {
+            if ((err = flow_fetch_chain(ctx, p, alts[i])))
+                return err;
+            chosen = chain_top_issuer_is(ctx, p->preferred_chain);
+        }
+        if (!chosen) {
+            LOG_WARN(ctx, "no chain leads to ", p->preferred_chain);
+            if ((err = flow_fetch_chain(ctx, p, ctx->certificate_url)))
+                return err;
+        } else {
+            LOG_INFO(ctx, "alternate chain chosen: ", p->preferred_chain);
+        }
+    }
+    /* Only now does the new pair replace the old one, in three atomic
+     * writes so that a matching pair exists at every instant:
+     * cert.key.new, then cert.pem, then cert.key (acme5g_repair_pair()
+     * finishes the job after a cut between the last two). */
     key_len = key_to_pem(&ctx->cert_key, key_pem, sizeof(key_pem));
     if (key_len == 0)
         return ACME5G_ERR_CRYPTO;
-    if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY, (const uint8_t *)key_pem,
+    if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY_NEW,
+                              (const uint8_t *)key_pem, key_len, 1) != 0 ||
+        ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ctx->body_len, 0) != 0 ||
+        ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY, (const uint8_t *)key_pem,
                               key_len, 1) != 0)
         err = ACME5G_ERR_STORAGE_WRITE;
     wipe(key_pem, sizeof(key_pem));
-    if (err)
-        return err;
-    if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ctx->body_len, 0) != 0)
-        return ACME5G_ERR_STORAGE_WRITE;
-    LOG_INFO(ctx, "certificate stored", NULL);
-    return ACME5G_OK;
+    if (!err)
+        LOG_INFO(ctx, "certificate stored", NULL);
+    return err;
+}
+
+/* Does the stored key `name` hold the public key of the leaf in ctx->body? */
+static int pair_key_matches(acme5g_ctx *ctx, const char *name, const der_r *point, char *pem,
+                            size_t pem_cap, size_t *pem_len)
+{
+    acme5g_ec_key k;
+    int match;
+    if (ctx->port.store_read(ctx->port.user, name, (uint8_t *)pem, pem_cap - 1, pem_len) != 0 ||
+        key_from_pem(ctx, &k, pem, *pem_len) != ACME5G_OK)
+        return 0;
+    match = (size_t)(point->end - point->p) == k.pk.qlen && !memcmp(point->p, k.pk.q, k.pk.qlen);
+    wipe(&k, sizeof(k));
+    return match;
+}
+
+/* See acme5g.h. */
+int acme5g_repair_pair(acme5g_ctx *ctx)
+{
+    char pem[512];
+    size_t len = 0, off = 0, der_len = 0;
+    x509_fields f;
+    der_r point;
+    int r, err = ACME5G_OK;
+    r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ACME5G_BODY_MAX, &len);
+    if (r == ACME5G_PORT_NOT_FOUND)
+        return set_error(ctx, ACME5G_OK); /* nothing stored yet */
+    if (r != 0)
+        return set_error(ctx, ACME5G_ERR_STORAGE_READ);
+    ctx->body_len = len;
+    if (pem_next((const char *)ctx->body, len, &off, "CERTIFICATE", ctx->request,
+                 sizeof(ctx->request), &der_len) != 1 ||
+        x509_parse(ctx->request, der_len, &f) || spki_ec_point(&f.spki, &point))
+        return set_error(ctx, ACME5G_ERR_CERT);
+    if (!pair_key_matches(ctx, ACME5G_STORE_CERT_KEY, &point, pem, sizeof(pem), &len)) {
+        if (!pair_key_matches(ctx, ACME5G_STORE_CERT_KEY_NEW, &point, pem, sizeof(pem), &len))
+            err = ACME5G_ERR_CERT_MISMATCH;
+        else if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY,
+                                       (const uint8_t *)pem, len, 1) != 0)
+            err = ACME5G_ERR_STORAGE_WRITE;
+        else
+            LOG_WARN(ctx, "cert.key repaired from cert.key.new (an earlier write was cut)", NULL);
+    }
+    wipe(pem, sizeof(pem));
+    return set_error(ctx, err);
 }
 
 static int flow_validate_params(const acme5g_enrol_params *p)
@@ -2860,7 +2976,8 @@ static int flow_validate_params(const acme5g_enrol_params *p)
     if (!p->eab_kid != !p->eab_hmac_key ||
         (p->eab_kid && (strlen(p->eab_kid) > 128 || strlen(p->eab_hmac_key) > 170)))
         return ACME5G_ERR_ARG;
-    if ((p->contact && strlen(p->contact) > 256) || p->max_orders > 100 ||
+    if ((p->preferred_chain && strlen(p->preferred_chain) > 256) ||
+        (p->contact && strlen(p->contact) > 256) || p->max_orders > 100 ||
         p->wait_timer_s > 86400)
         return ACME5G_ERR_ARG;
     return ACME5G_OK;
@@ -3325,6 +3442,10 @@ static int flow_run(acme5g_ctx *ctx, const acme5g_enrol_params *params, int rene
     ctx->nonce[0] = 0;
     ctx->sock = -1;
 
+    /* finish a pair replacement cut short, so the old pair is whole; a
+     * mismatch the library did not cause is left to the new pair to fix */
+    if (acme5g_repair_pair(ctx) != ACME5G_OK)
+        LOG_WARN(ctx, "the stored certificate and key do not match", NULL);
     err = flow_enrol(ctx, params, &listener, renew);
 
     if (listener >= 0)

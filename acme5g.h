@@ -101,6 +101,13 @@
 #define ACME5G_TA_BUF_SIZE 1536
 #endif
 
+/* Alternate chains (Link rel="alternate", RFC 8555 7.4.2) kept from a
+ * certificate download, for a preferred chain.  More are ignored.
+ * RAM: ACME5G_URL_MAX B per unit.  Range: 0..8. */
+#ifndef ACME5G_MAX_ALTERNATES
+#define ACME5G_MAX_ALTERNATES 2
+#endif
+
 /* Problem document strings kept for the caller (longer ones are cut).
  * RAM: 1 B per unit. */
 #ifndef ACME5G_PROBLEM_TYPE_MAX
@@ -272,6 +279,7 @@ typedef struct acme5g_port {
 #define ACME5G_STORE_ACCOUNT_KEY "account.key" /* PKCS#8 PEM, secret */
 #define ACME5G_STORE_ACCOUNT_URL "account.url" /* the account's URL (kid) */
 #define ACME5G_STORE_CERT_KEY "cert.key"       /* PKCS#8 PEM, secret */
+#define ACME5G_STORE_CERT_KEY_NEW "cert.key.new" /* the next key, while a pair is replaced */
 #define ACME5G_STORE_CERT "cert.pem"           /* PEM chain, leaf first */
 
 /* ------------------------------------------------------------------------
@@ -317,6 +325,10 @@ typedef struct acme5g_enrol_params {
      * NULL, or both set.  Used only when the account is created. */
     const char *eab_kid;
     const char *eab_hmac_key;
+    /* Keep the chain whose topmost certificate was issued by a CA with this
+     * common name, among the default and the alternate chains; the default
+     * when none matches.  NULL: the default chain. */
+    const char *preferred_chain;
 } acme5g_enrol_params;
 
 /* The last problem document (RFC 7807) the server sent. */
@@ -387,6 +399,8 @@ typedef struct acme5g_ctx {
     char nonce[96];
     char location[ACME5G_URL_MAX];
     char link_up[ACME5G_URL_MAX];
+    char alt_urls[ACME5G_MAX_ALTERNATES + 1][ACME5G_URL_MAX];
+    size_t alt_count;
     int32_t retry_after_s;               /* -1 when absent */
     char line[ACME5G_LINE_MAX];
     unsigned char body[ACME5G_BODY_MAX + 1];
@@ -467,6 +481,18 @@ int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len);
  *
  * Blocks for at most params->timeout_s in total.  Stack: ~3 KB. */
 int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params);
+
+/* Make the stored certificate and key a matching pair again after a cut.
+ *
+ * acme5g_enrol() and acme5g_renew() replace a pair in three atomic writes
+ * (cert.key.new, cert.pem, cert.key) so that a matching pair exists at
+ * every instant.  After a power cut between the last two, cert.pem matches
+ * cert.key.new: this copies it to cert.key.  Call it at boot before
+ * loading the pair; enrol and renew call it first.  Port calls:
+ * store_read, store_write.  Returns ACME5G_OK (also when nothing is
+ * stored), ACME5G_ERR_CERT_MISMATCH (no stored key matches cert.pem),
+ * ACME5G_ERR_CERT, ACME5G_ERR_STORAGE_READ or _WRITE. */
+int acme5g_repair_pair(acme5g_ctx *ctx);
 
 /* Renew a certificate with the account of an earlier enrolment.
  *

@@ -39,6 +39,7 @@ static const char cli_usage_text[] =
     "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
     "                    [--eab-kid KID --eab-hmac-key BASE64URL]\n"
     "                    [--challenge http-01|dns-01] [--dns-hook CMD]\n"
+    "                    [--preferred-chain ISSUER-CN]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S] [-v...]\n"
     "       acme5g status --state DIR\n"
@@ -61,6 +62,8 @@ static const char cli_help_text[] =
     "  --challenge TYPE   http-01 (default, built-in responder) or dns-01\n"
     "  --dns-hook CMD     dns-01: run `CMD add NAME VALUE` to publish the TXT record\n"
     "                     and `CMD del NAME VALUE` to remove it; exit 0 = done\n"
+    "  --preferred-chain CN  keep the chain whose top certificate's issuer has this\n"
+    "                     common name (alternate chains, RFC 8555 7.4.2)\n"
     "  --eab-kid KID      external account binding (RFC 8555 7.3.4): the key id\n"
     "  --eab-hmac-key K   and the MAC key (base64url) your CA gave you\n"
     "  -v, -vv, -vvv      log warnings, progress, debug details to stderr\n"
@@ -92,6 +95,7 @@ typedef struct cli_options {
     int force;               /* renew: do not ask the policy */
     const char *eab_kid, *eab_hmac_key;
     const char *challenge;   /* "http-01" (default) or "dns-01" */
+    const char *preferred_chain;
     const char *dns_hook;    /* command run for dns-01 */
     int have_wait_timer, have_max_orders, have_permille, have_before, have_jitter;
     unsigned long wait_timer_s, max_orders, renew_permille, renew_before_s, jitter_s;
@@ -232,6 +236,8 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->challenge = value;
             if (value != NULL && strcmp(value, "http-01") != 0 && strcmp(value, "dns-01") != 0)
                 return cli_usage_error("--challenge must be http-01 or dns-01", value);
+        } else if (cli_option(argc, argv, &i, "--preferred-chain", &value)) {
+            opt->preferred_chain = value;
         } else if (cli_option(argc, argv, &i, "--dns-hook", &value)) {
             opt->dns_hook = value;
         } else if (cli_option(argc, argv, &i, "--eab-kid", &value)) {
@@ -358,6 +364,8 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             opt->challenge = value;
         else if (strcmp(line, "dns-hook") == 0 && !opt->dns_hook)
             opt->dns_hook = value;
+        else if (strcmp(line, "preferred-chain") == 0 && !opt->preferred_chain)
+            opt->preferred_chain = value;
         else if (strcmp(line, "name") == 0 && !have_ids)
             (void)cli_add_identifier(opt, ACME5G_ID_DNS, value);
         else if (strcmp(line, "ip") == 0 && !have_ids)
@@ -408,6 +416,8 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
         CLI_PUT("challenge=%s\n", opt->challenge);
     if (opt->dns_hook)
         CLI_PUT("dns-hook=%s\n", opt->dns_hook);
+    if (opt->preferred_chain)
+        CLI_PUT("preferred-chain=%s\n", opt->preferred_chain);
     for (i = 0; i < opt->identifier_count; i++)
         CLI_PUT("%s=%s\n", opt->identifiers[i].type == ACME5G_ID_IP ? "ip" : "name",
                 opt->identifiers[i].value);
@@ -584,17 +594,6 @@ static int cli_obtain(int argc, char **argv, int renew)
     if (!renew && realpath(opt.ca_file, cli_ca_path) != NULL)
         opt.ca_file = cli_ca_path;
 
-    if (renew && !opt.force) {
-        int64_t when = 0;
-        acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
-        char when_text[48];
-        if (cli_renewal_due(&opt, &rs, (int64_t)time(NULL), &when, &reason) == 0) {
-            cli_format_time(when, when_text, sizeof when_text);
-            printf("acme5g: renewal not due until %s (%s)\n", when_text, cli_reason_text(reason));
-            return CLI_EXIT_OK;
-        }
-    }
-
     /* No -v: silent port, so a failure prints only the one report line. */
     acme5g_posix_port(&cli_posix, opt.state_dir,
                       opt.verbose_count == 0 ? -1 : (opt.verbose_count > 3 ? 3 : opt.verbose_count),
@@ -615,6 +614,22 @@ static int cli_obtain(int argc, char **argv, int renew)
         return CLI_EXIT_FAILURE;
     }
 
+    /* a pair replacement cut short by a crash is finished first */
+    if (acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
+        fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
+                opt.state_dir);
+    if (renew && !opt.force) {
+        int64_t when = 0;
+        acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
+        char when_text[48];
+        if (cli_renewal_due(&opt, &rs, (int64_t)time(NULL), &when, &reason) == 0) {
+            cli_format_time(when, when_text, sizeof when_text);
+            printf("acme5g: renewal not due until %s (%s)\n", when_text, cli_reason_text(reason));
+            acme5g_wipe(&cli_ctx);
+            return CLI_EXIT_OK;
+        }
+    }
+
     memset(&params, 0, sizeof params);
     params.directory_url = opt.directory_url;
     params.identifiers = opt.identifiers;
@@ -626,6 +641,7 @@ static int cli_obtain(int argc, char **argv, int renew)
     params.max_orders = (unsigned)opt.max_orders;
     params.challenge = (opt.challenge && strcmp(opt.challenge, "dns-01") == 0)
                            ? ACME5G_CHALLENGE_DNS01 : ACME5G_CHALLENGE_HTTP01;
+    params.preferred_chain = opt.preferred_chain;
     params.eab_kid = opt.eab_kid;
     params.eab_hmac_key = opt.eab_hmac_key;
 

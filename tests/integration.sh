@@ -90,6 +90,8 @@ use_instance() {
        P_ROOT=$A_ROOT P_HTTP_PORT=$A_HTTP_PORT ;;
     B) P_DIR_URL=$B_DIR_URL P_IP_DIR_URL=$B_IP_DIR_URL P_CA=$B_CA
        P_ROOT=$B_ROOT P_HTTP_PORT=$B_HTTP_PORT ;;
+    E) P_DIR_URL=$E_DIR_URL P_IP_DIR_URL=$E_IP_DIR_URL P_CA=$E_CA
+       P_ROOT=$E_ROOT P_HTTP_PORT=$E_HTTP_PORT ;;
     D) P_DIR_URL=$D_DIR_URL P_IP_DIR_URL=$D_IP_DIR_URL P_CA=$D_CA
        P_ROOT=$D_ROOT P_HTTP_PORT=$D_HTTP_PORT ;;
     C) P_DIR_URL=$C_DIR_URL P_IP_DIR_URL=$C_IP_DIR_URL P_CA=$C_CA
@@ -480,6 +482,52 @@ test_account_lifecycle() {
     grep -q unauthorized "$T/after.err" || die "message: $(errline after)"
 }
 
+# Pebble E has an alternate root and longer chains: the default chain
+# verifies against root 0 through every intermediate; --preferred-chain
+# picks the chain to root 1.
+subject_cn() { openssl x509 -in "$1" -noout -subject -nameopt sep_multiline,utf8 | sed -n 's/^ *CN=//p'; }
+test_chains_alternate_and_long() {
+    use_instance E
+    local st=$WORK/chain0 st1=$WORK/chain1 cn1
+    mkdir -p "$st" "$st1"
+    pebble_get "$E_MGMT" /roots/1 "$P_CA" >"$T/root1.pem" || die "no second root from Pebble"
+    cn1=$(subject_cn "$T/root1.pem")
+    [ -n "$cn1" ] || die "no CN in the second root"
+    enrol_ok enrol "$st" --name chain.acme5g.test
+    split_chain "$st/cert.pem"
+    [ "$NCERTS" -ge 3 ] || die "chain has $NCERTS certificates, expected 3 or more"
+    openssl verify -CAfile "$P_ROOT" -untrusted "$T/rest.pem" "$T/leaf.pem" >/dev/null 2>&1 ||
+        die "default chain does not verify against root 0"
+    enrol_ok pref "$st1" --name chain.acme5g.test --preferred-chain "$cn1"
+    grep -q "alternate chain chosen" "$T/pref.err" 2>/dev/null || true
+    split_chain "$st1/cert.pem"
+    openssl verify -CAfile "$T/root1.pem" -untrusted "$T/rest.pem" "$T/leaf.pem" >/dev/null 2>&1 ||
+        die "preferred chain does not verify against '$cn1'"
+    ! openssl verify -CAfile "$P_ROOT" -untrusted "$T/rest.pem" "$T/leaf.pem" >/dev/null 2>&1 ||
+        die "preferred chain still verifies against root 0"
+}
+
+# A pair replacement cut between its last two writes (cert.pem new,
+# cert.key still old, cert.key.new new) is repaired by the next run.
+test_cut_pair_is_repaired() {
+    use_instance A
+    local st=$WORK/cut
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name cut.acme5g.test
+    cp -p "$st/cert.key" "$T/old.key"
+    cli renew renew --state "$st" --force
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    cmp -s "$st/cert.key" "$st/cert.key.new" || die "cert.key.new is not the current key"
+    cp -p "$T/old.key" "$st/cert.key"
+    split_chain "$st/cert.pem"
+    [ "$(pubkey_of_key "$st/cert.key")" != "$(pubkey_of_cert "$T/leaf.pem")" ] || die "setup failed"
+    cli again renew --state "$st" -v
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline again)"
+    grep -q repaired "$T/again.err" || die "no repair reported"
+    [ "$(pubkey_of_key "$st/cert.key")" = "$(pubkey_of_cert "$T/leaf.pem")" ] ||
+        die "cert.key still does not match cert.pem"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -568,6 +616,8 @@ eab_required_and_accepted:D
 enrol_dns01_with_hook:q
 revoke_with_account_and_cert_key:q
 account_lifecycle:q
+chains_alternate_and_long:E
+cut_pair_is_repaired:q
 "
 
 selected() { # NAME FLAGS
@@ -605,10 +655,12 @@ echo "# acme5g integration tests: $BIN$([ $QUICK = 1 ] && echo ' (quick)')"
 need_b=0
 need_c=0
 need_d=0
+need_e=0
 for entry in $TESTS; do
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *B*) need_b=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *C*) need_c=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *D*) need_d=1 ;; esac
+    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *E*) need_e=1 ;; esac
 done
 
 # Instance A (always: its CA is used by the usage tests too).
@@ -648,6 +700,20 @@ if [ $need_c = 1 ]; then
     fi
 fi
 
+# Instance E: an alternate root and 3 intermediates.
+if [ $need_e = 1 ]; then
+    if PEBBLE_ALTERNATE_ROOTS=1 PEBBLE_CHAIN_LENGTH=4 PEBBLE_WFE_NONCEREJECT=0 \
+        pebble_start "$WORK/pebble-e"; then
+        E_DIR_URL=$PEBBLE_DIR_URL E_IP_DIR_URL=$PEBBLE_IP_DIR_URL E_CA=$PEBBLE_CA
+        E_ROOT=$PEBBLE_ROOT E_HTTP_PORT=$PEBBLE_HTTP_PORT E_MGMT=$PEBBLE_MGMT
+        echo "# Pebble E: $E_DIR_URL (alternate root, long chains)"
+    else
+        echo "FAIL - pebble_start: fifth Pebble did not start (see above)"
+        FAILED=$((FAILED + 1))
+        need_e=fail
+    fi
+fi
+
 # Instance D: external account binding required.
 if [ $need_d = 1 ]; then
     if PEBBLE_EAB_KEYS="{\"$EAB_KID\": \"$EAB_KEY\"}" PEBBLE_WFE_NONCEREJECT=0 \
@@ -666,6 +732,11 @@ for entry in $TESTS; do
     name=${entry%%:*}
     selected "$name" "${entry#*:}" || continue
     case ${entry#*:} in
+    *E*) if [ $need_e = fail ]; then
+            echo "FAIL - $name: no fifth Pebble"
+            FAILED=$((FAILED + 1))
+            continue
+         fi ;;
     *D*) if [ $need_d = fail ]; then
             echo "FAIL - $name: no fourth Pebble"
             FAILED=$((FAILED + 1))
