@@ -1838,10 +1838,24 @@ static void w_json_str(wbuf *w, const char *s)
 
 static const br_ec_impl *ec_impl(void) { return CRYPTO_EC(); }
 
-static int key_generate(acme5g_ctx *ctx, acme5g_ec_key *k)
+/* BearSSL curve id of a key type; 0 when this build cannot do it (the
+ * minimal profile links P-256 only). */
+static int key_curve(acme5g_key_type type)
 {
+    if (type == ACME5G_KEY_P256)
+        return BR_EC_secp256r1;
+    if (type == ACME5G_KEY_P384 && (CRYPTO_EC()->supported_curves >> BR_EC_secp384r1) & 1)
+        return BR_EC_secp384r1;
+    return 0;
+}
+
+static int key_generate(acme5g_ctx *ctx, acme5g_ec_key *k, acme5g_key_type type)
+{
+    int curve = key_curve(type);
     memset(k, 0, sizeof(*k));
-    if (!br_ec_keygen(&ctx->drbg.vtable, ec_impl(), &k->sk, k->priv, BR_EC_secp256r1) ||
+    if (!curve)
+        return ACME5G_ERR_ARG;
+    if (!br_ec_keygen(&ctx->drbg.vtable, ec_impl(), &k->sk, k->priv, curve) ||
         !br_ec_compute_pub(ec_impl(), &k->pk, k->pub, &k->sk))
         return ACME5G_ERR_CRYPTO;
     k->loaded = 1;
@@ -1861,7 +1875,8 @@ static int key_from_pem(acme5g_ctx *ctx, acme5g_ec_key *k, const char *pem, size
         br_skey_decoder_init(&dc);
         br_skey_decoder_push(&dc, der, der_len);
         sk = br_skey_decoder_get_ec(&dc);
-        if (br_skey_decoder_last_error(&dc) == 0 && sk && sk->curve == BR_EC_secp256r1 &&
+        if (br_skey_decoder_last_error(&dc) == 0 && sk &&
+            (sk->curve == key_curve(ACME5G_KEY_P256) || sk->curve == key_curve(ACME5G_KEY_P384)) &&
             sk->xlen <= sizeof(k->priv)) {
             memcpy(k->priv, sk->x, sk->xlen);
             k->sk.curve = sk->curve;
@@ -1881,7 +1896,7 @@ static int key_from_pem(acme5g_ctx *ctx, acme5g_ec_key *k, const char *pem, size
 /* PKCS#8 PEM ("PRIVATE KEY") of a key; returns the length or 0. */
 static size_t key_to_pem(const acme5g_ec_key *k, char *out, size_t cap)
 {
-    unsigned char der[160];
+    unsigned char der[256]; /* P-384 PKCS#8: 185 B */
     size_t dl = br_encode_ec_pkcs8_der(NULL, &k->sk, &k->pk), pl;
     if (dl == 0 || dl > sizeof(der))
         return 0;
@@ -1897,7 +1912,8 @@ static size_t key_to_pem(const acme5g_ec_key *k, char *out, size_t cap)
 }
 
 /* Load the key stored under `name`, or make one and store it. */
-static int key_load_or_create(acme5g_ctx *ctx, acme5g_ec_key *k, const char *name, int *created)
+static int key_load_or_create(acme5g_ctx *ctx, acme5g_ec_key *k, const char *name,
+                              acme5g_key_type type, int *created)
 {
     char pem[512];
     size_t len = 0;
@@ -1911,7 +1927,7 @@ static int key_load_or_create(acme5g_ctx *ctx, acme5g_ec_key *k, const char *nam
     }
     if (r != ACME5G_PORT_NOT_FOUND)
         return r == ACME5G_PORT_TOO_LARGE ? ACME5G_ERR_KEY : ACME5G_ERR_STORAGE_READ;
-    err = key_generate(ctx, k);
+    err = key_generate(ctx, k, type);
     if (err)
         return err;
     len = key_to_pem(k, pem, sizeof(pem));
@@ -1926,21 +1942,48 @@ static int key_load_or_create(acme5g_ctx *ctx, acme5g_ec_key *k, const char *nam
 
 /* --- JWK, thumbprint, signing --- */
 
-/* The JWK of a P-256 public key; its members are in the order RFC 7638
+/* Facts of a key's curve: coordinate size, JWS alg, digest. */
+static size_t key_coord_len(const acme5g_ec_key *k)
+{
+    return k->sk.curve == BR_EC_secp384r1 ? 48 : 32;
+}
+
+static const br_hash_class *key_hash(const acme5g_ec_key *k)
+{
+    return k->sk.curve == BR_EC_secp384r1 ? &br_sha384_vtable : &br_sha256_vtable;
+}
+
+/* Digest of up to three spans with the key's hash (the JWS signing input
+ * is "protected" "." "payload"). */
+static void key_digest(const acme5g_ec_key *k, const void *a, size_t al, const void *b,
+                       size_t bl, const void *c, size_t cl, unsigned char *out)
+{
+    br_hash_compat_context hc;
+    const br_hash_class *h = key_hash(k);
+    h->init(&hc.vtable);
+    h->update(&hc.vtable, a, al);
+    h->update(&hc.vtable, b, bl);
+    h->update(&hc.vtable, c, cl);
+    h->out(&hc.vtable, out);
+}
+
+/* The JWK of an EC public key; its members are in the order RFC 7638
  * requires, so the same bytes serve the thumbprint. */
 static void w_jwk(wbuf *w, const acme5g_ec_key *k)
 {
-    w_str(w, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
-    w_b64u(w, k->pub + 1, 32);
+    size_t n = key_coord_len(k);
+    w_str(w, n == 48 ? "{\"crv\":\"P-384\",\"kty\":\"EC\",\"x\":\""
+                     : "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
+    w_b64u(w, k->pub + 1, n);
     w_str(w, "\",\"y\":\"");
-    w_b64u(w, k->pub + 33, 32);
+    w_b64u(w, k->pub + 1 + n, n);
     w_str(w, "\"}");
 }
 
 /* base64url(SHA-256(JWK)) (RFC 7638), 43 chars + NUL. */
 static void jwk_thumbprint(const acme5g_ec_key *k, char out[44])
 {
-    char jwk[160];
+    char jwk[200];
     unsigned char h[32];
     br_sha256_context sc;
     wbuf w;
@@ -1954,11 +1997,17 @@ static void jwk_thumbprint(const acme5g_ec_key *k, char out[44])
     w_cstr(&w);
 }
 
-/* ES256 over data: raw r||s (RFC 7518 3.4). */
-static int es256_sign(const acme5g_ec_key *k, const unsigned char *h32, unsigned char sig[64])
+/* ES256/ES384 over a digest: raw r||s (RFC 7518 3.4), 64 or 96 bytes. */
+static int jws_sign(const acme5g_ec_key *k, const unsigned char *hash, unsigned char sig[96],
+                    size_t *sig_len)
 {
-    return CRYPTO_ECDSA_SIGN_RAW(ec_impl(), &br_sha256_vtable, h32, &k->sk, sig) == 64
-               ? ACME5G_OK : ACME5G_ERR_CRYPTO;
+    *sig_len = CRYPTO_ECDSA_SIGN_RAW(ec_impl(), key_hash(k), hash, &k->sk, sig);
+    return *sig_len == 2 * key_coord_len(k) ? ACME5G_OK : ACME5G_ERR_CRYPTO;
+}
+
+static const char *jws_alg(const acme5g_ec_key *k)
+{
+    return key_coord_len(k) == 48 ? "ES384" : "ES256";
 }
 
 /* The request buffer holds {"payload":"<b64>","protected":"<b64>","signature":"<b64>"}.
@@ -1979,9 +2028,8 @@ static void jws_payload_begin(acme5g_ctx *ctx, wbuf *w)
 static int jws_seal(acme5g_ctx *ctx, size_t payload_end, const char *url, int use_jwk, size_t *len)
 {
     wbuf w;
-    size_t prot_start, prot_end;
-    unsigned char h[32], sig[64];
-    br_sha256_context sc;
+    size_t prot_start, prot_end, sig_len;
+    unsigned char h[48], sig[96];
     int err;
 
     w_init(&w, ctx->request, sizeof(ctx->request));
@@ -1989,7 +2037,9 @@ static int jws_seal(acme5g_ctx *ctx, size_t payload_end, const char *url, int us
     w_str(&w, "\",\"protected\":\"");
     prot_start = w.len;
     w_b64_begin(&w);
-    w_str(&w, "{\"alg\":\"ES256\",");
+    w_str(&w, "{\"alg\":\"");
+    w_str(&w, jws_alg(&ctx->account_key));
+    w_str(&w, "\",");
     if (use_jwk) {
         w_str(&w, "\"jwk\":");
         w_jwk(&w, &ctx->account_key);
@@ -2008,15 +2058,12 @@ static int jws_seal(acme5g_ctx *ctx, size_t payload_end, const char *url, int us
     if (w.overflow)
         return ACME5G_ERR_REQUEST_TOO_LARGE;
 
-    br_sha256_init(&sc);
-    br_sha256_update(&sc, ctx->request + prot_start, prot_end - prot_start);
-    br_sha256_update(&sc, ".", 1);
-    br_sha256_update(&sc, ctx->request + JWS_PAYLOAD_START, payload_end - JWS_PAYLOAD_START);
-    br_sha256_out(&sc, h);
-    err = es256_sign(&ctx->account_key, h, sig);
+    key_digest(&ctx->account_key, ctx->request + prot_start, prot_end - prot_start, ".", 1,
+               ctx->request + JWS_PAYLOAD_START, payload_end - JWS_PAYLOAD_START, h);
+    err = jws_sign(&ctx->account_key, h, sig, &sig_len);
     if (err)
         return err;
-    w_b64u(&w, sig, sizeof(sig));
+    w_b64u(&w, sig, sig_len);
     w_str(&w, "\"}");
     if (w.overflow)
         return ACME5G_ERR_REQUEST_TOO_LARGE;
@@ -2311,7 +2358,8 @@ static int flow_account(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     size_t len = 0;
     int r;
 
-    err = key_load_or_create(ctx, &ctx->account_key, ACME5G_STORE_ACCOUNT_KEY, &created);
+    err = key_load_or_create(ctx, &ctx->account_key, ACME5G_STORE_ACCOUNT_KEY,
+                             p->account_key_type, &created);
     if (err)
         return err;
     LOG_INFO(ctx, created ? "account key created" : "account key loaded", NULL);
@@ -2648,7 +2696,9 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
 
 static const unsigned char oid_ec_public_key[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
 static const unsigned char oid_prime256v1[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+static const unsigned char oid_secp384r1[] = { 0x2b, 0x81, 0x04, 0x00, 0x22 };
 static const unsigned char oid_ecdsa_sha256[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+static const unsigned char oid_ecdsa_sha384[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03 };
 static const unsigned char oid_ext_request[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e };
 static const unsigned char oid_common_name[] = { 0x55, 0x04, 0x03 };
 
@@ -2659,9 +2709,9 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_identifier *ids, siz
 {
     der_w d;
     size_t cri_start, cri_end, i, sig_len;
-    unsigned char h[32], sig[80];
-    br_sha256_context sc;
+    unsigned char h[48], sig[112];
     const char *cn = NULL;
+    int p384 = key_coord_len(key) == 48;
 
     for (i = 0; i < n; i++)
         if (ids[i].type == ACME5G_ID_DNS && strlen(ids[i].value) <= 64) {
@@ -2686,7 +2736,10 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_identifier *ids, siz
     der_open(&d, 0x30);                         /* SubjectPublicKeyInfo */
     der_open(&d, 0x30);
     der_tlv(&d, 0x06, oid_ec_public_key, sizeof(oid_ec_public_key));
-    der_tlv(&d, 0x06, oid_prime256v1, sizeof(oid_prime256v1));
+    if (p384)
+        der_tlv(&d, 0x06, oid_secp384r1, sizeof(oid_secp384r1));
+    else
+        der_tlv(&d, 0x06, oid_prime256v1, sizeof(oid_prime256v1));
     der_close(&d);
     der_open(&d, 0x03);
     der_bytes(&d, "\x00", 1);
@@ -2723,15 +2776,16 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_identifier *ids, siz
         return ACME5G_ERR_REQUEST_TOO_LARGE;
     cri_end = d.len;
 
-    br_sha256_init(&sc);
-    br_sha256_update(&sc, out + cri_start, cri_end - cri_start);
-    br_sha256_out(&sc, h);
-    sig_len = CRYPTO_ECDSA_SIGN_ASN1(ec_impl(), &br_sha256_vtable, h, &key->sk, sig);
+    key_digest(key, out + cri_start, cri_end - cri_start, "", 0, "", 0, h);
+    sig_len = CRYPTO_ECDSA_SIGN_ASN1(ec_impl(), key_hash(key), h, &key->sk, sig);
     if (sig_len == 0)
         return ACME5G_ERR_CRYPTO;
 
     der_open(&d, 0x30);
-    der_tlv(&d, 0x06, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256));
+    if (p384)
+        der_tlv(&d, 0x06, oid_ecdsa_sha384, sizeof(oid_ecdsa_sha384));
+    else
+        der_tlv(&d, 0x06, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256));
     der_close(&d);
     der_open(&d, 0x03);
     der_bytes(&d, "\x00", 1);
@@ -2971,7 +3025,8 @@ static int flow_validate_params(const acme5g_enrol_params *p)
                                        : 1)
             return ACME5G_ERR_NAME;
     }
-    if (p->challenge != ACME5G_CHALLENGE_HTTP01 && p->challenge != ACME5G_CHALLENGE_DNS01)
+    if ((p->challenge != ACME5G_CHALLENGE_HTTP01 && p->challenge != ACME5G_CHALLENGE_DNS01) ||
+        !key_curve(p->account_key_type) || !key_curve(p->cert_key_type))
         return ACME5G_ERR_ARG;
     if (!p->eab_kid != !p->eab_hmac_key ||
         (p->eab_kid && (strlen(p->eab_kid) > 128 || strlen(p->eab_hmac_key) > 170)))
@@ -3023,7 +3078,7 @@ static int flow_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
     if (status == ST_INVALID)
         return ACME5G_ERR_ORDER_INVALID;
 
-    err = key_generate(ctx, &ctx->cert_key);
+    err = key_generate(ctx, &ctx->cert_key, p->cert_key_type);
     if (err)
         return err;
     for (attempt = 0;; attempt++) {
@@ -3201,16 +3256,17 @@ int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t
 {
     acme5g_ec_key *new_key = &ctx->cert_key; /* free during this operation */
     char pem[512];
-    size_t pem_len, prot_len;
-    unsigned char h[32], sig[64];
-    br_sha256_context sc;
+    size_t pem_len = 0, prot_len = 0, sig_len = 0;
+    unsigned char h[48], sig[96];
     wbuf t, w;
     int err = flow_session(ctx, directory_url, timeout_s);
 
     if (!err && !ctx->dir_key_change[0])
         err = ACME5G_ERR_JSON_FIELD;
+    /* the new key is of the same type as the old one */
     if (!err)
-        err = key_generate(ctx, new_key);
+        err = key_generate(ctx, new_key, key_coord_len(&ctx->account_key) == 48
+                                             ? ACME5G_KEY_P384 : ACME5G_KEY_P256);
     /* Keep the new key before the server learns it: if the answer is lost,
      * account.key.new still opens the account. */
     if (!err) {
@@ -3226,7 +3282,9 @@ int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t
          * now): {"alg","jwk":new,"url"} . {"account","oldKey"} */
         w_init(&t, ctx->body, ACME5G_BODY_MAX);
         w_b64_begin(&t);
-        w_str(&t, "{\"alg\":\"ES256\",\"jwk\":");
+        w_str(&t, "{\"alg\":\"");
+        w_str(&t, jws_alg(new_key));
+        w_str(&t, "\",\"jwk\":");
         w_jwk(&t, new_key);
         w_str(&t, ",\"url\":");
         w_json_str(&t, ctx->dir_key_change);
@@ -3241,10 +3299,8 @@ int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t
         w_jwk(&t, &ctx->account_key);
         w_str(&t, "}");
         w_b64_end(&t);
-        br_sha256_init(&sc);
-        br_sha256_update(&sc, ctx->body, t.len);
-        br_sha256_out(&sc, h);
-        err = t.overflow ? ACME5G_ERR_REQUEST_TOO_LARGE : es256_sign(new_key, h, sig);
+        key_digest(new_key, ctx->body, t.len, "", 0, "", 0, h);
+        err = t.overflow ? ACME5G_ERR_REQUEST_TOO_LARGE : jws_sign(new_key, h, sig, &sig_len);
     }
     if (!err) {
         char url[ACME5G_URL_MAX];
@@ -3254,7 +3310,7 @@ int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t
         w_str(&w, "\",\"payload\":\"");
         w_mem(&w, ctx->body + prot_len + 1, t.len - prot_len - 1);
         w_str(&w, "\",\"signature\":\"");
-        w_b64u(&w, sig, sizeof(sig));
+        w_b64u(&w, sig, sig_len);
         w_str(&w, "\"}");
         w_b64_end(&w);
         memcpy(url, ctx->dir_key_change, sizeof(url));

@@ -297,6 +297,12 @@ typedef struct acme5g_identifier {
     const char *value;
 } acme5g_identifier;
 
+/* EC key types for the account and the certificate. */
+typedef enum acme5g_key_type {
+    ACME5G_KEY_P256 = 0, /* default; JWS ES256 */
+    ACME5G_KEY_P384 = 1  /* JWS ES384; not in the ACME5G_TLS_MINIMAL profile */
+} acme5g_key_type;
+
 /* Challenge types the library answers. */
 typedef enum acme5g_challenge {
     ACME5G_CHALLENGE_HTTP01 = 0, /* built-in responder through port listen/accept */
@@ -325,6 +331,10 @@ typedef struct acme5g_enrol_params {
      * NULL, or both set.  Used only when the account is created. */
     const char *eab_kid;
     const char *eab_hmac_key;
+    /* Key types: the account key's is used only when the account key is
+     * created; the certificate key is fresh for every order. */
+    acme5g_key_type account_key_type;
+    acme5g_key_type cert_key_type;
     /* Keep the chain whose topmost certificate was issued by a CA with this
      * common name, among the default and the alternate chains; the default
      * when none matches.  NULL: the default chain. */

@@ -39,7 +39,7 @@ static const char cli_usage_text[] =
     "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
     "                    [--eab-kid KID --eab-hmac-key BASE64URL]\n"
     "                    [--challenge http-01|dns-01] [--dns-hook CMD]\n"
-    "                    [--preferred-chain ISSUER-CN]\n"
+    "                    [--preferred-chain ISSUER-CN] [--key-type p256|p384]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S] [-v...]\n"
     "       acme5g status --state DIR\n"
@@ -62,6 +62,7 @@ static const char cli_help_text[] =
     "  --challenge TYPE   http-01 (default, built-in responder) or dns-01\n"
     "  --dns-hook CMD     dns-01: run `CMD add NAME VALUE` to publish the TXT record\n"
     "                     and `CMD del NAME VALUE` to remove it; exit 0 = done\n"
+    "  --key-type T       p256 (default) or p384, for new account and certificate keys\n"
     "  --preferred-chain CN  keep the chain whose top certificate's issuer has this\n"
     "                     common name (alternate chains, RFC 8555 7.4.2)\n"
     "  --eab-kid KID      external account binding (RFC 8555 7.3.4): the key id\n"
@@ -96,6 +97,7 @@ typedef struct cli_options {
     const char *eab_kid, *eab_hmac_key;
     const char *challenge;   /* "http-01" (default) or "dns-01" */
     const char *preferred_chain;
+    const char *key_type;    /* "p256" (default) or "p384" */
     const char *dns_hook;    /* command run for dns-01 */
     int have_wait_timer, have_max_orders, have_permille, have_before, have_jitter;
     unsigned long wait_timer_s, max_orders, renew_permille, renew_before_s, jitter_s;
@@ -236,6 +238,10 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->challenge = value;
             if (value != NULL && strcmp(value, "http-01") != 0 && strcmp(value, "dns-01") != 0)
                 return cli_usage_error("--challenge must be http-01 or dns-01", value);
+        } else if (cli_option(argc, argv, &i, "--key-type", &value)) {
+            opt->key_type = value;
+            if (value != NULL && strcmp(value, "p256") != 0 && strcmp(value, "p384") != 0)
+                return cli_usage_error("--key-type must be p256 or p384", value);
         } else if (cli_option(argc, argv, &i, "--preferred-chain", &value)) {
             opt->preferred_chain = value;
         } else if (cli_option(argc, argv, &i, "--dns-hook", &value)) {
@@ -366,6 +372,8 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             opt->dns_hook = value;
         else if (strcmp(line, "preferred-chain") == 0 && !opt->preferred_chain)
             opt->preferred_chain = value;
+        else if (strcmp(line, "key-type") == 0 && !opt->key_type)
+            opt->key_type = value;
         else if (strcmp(line, "name") == 0 && !have_ids)
             (void)cli_add_identifier(opt, ACME5G_ID_DNS, value);
         else if (strcmp(line, "ip") == 0 && !have_ids)
@@ -418,6 +426,8 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
         CLI_PUT("dns-hook=%s\n", opt->dns_hook);
     if (opt->preferred_chain)
         CLI_PUT("preferred-chain=%s\n", opt->preferred_chain);
+    if (opt->key_type)
+        CLI_PUT("key-type=%s\n", opt->key_type);
     for (i = 0; i < opt->identifier_count; i++)
         CLI_PUT("%s=%s\n", opt->identifiers[i].type == ACME5G_ID_IP ? "ip" : "name",
                 opt->identifiers[i].value);
@@ -642,6 +652,8 @@ static int cli_obtain(int argc, char **argv, int renew)
     params.challenge = (opt.challenge && strcmp(opt.challenge, "dns-01") == 0)
                            ? ACME5G_CHALLENGE_DNS01 : ACME5G_CHALLENGE_HTTP01;
     params.preferred_chain = opt.preferred_chain;
+    params.account_key_type = params.cert_key_type =
+        (opt.key_type && strcmp(opt.key_type, "p384") == 0) ? ACME5G_KEY_P384 : ACME5G_KEY_P256;
     params.eab_kid = opt.eab_kid;
     params.eab_hmac_key = opt.eab_hmac_key;
 

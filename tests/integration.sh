@@ -528,6 +528,20 @@ test_cut_pair_is_repaired() {
         die "cert.key still does not match cert.pem"
 }
 
+# P-384 account and certificate keys (JWS ES384, CSR ecdsa-with-SHA384), and
+# IPv4 + IPv6 + DNS names in one certificate.
+test_p384_and_mixed_identifiers() {
+    use_instance A
+    local st=$WORK/p384
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --key-type p384 --name p384.acme5g.test --ip 127.0.0.1 --ip ::1
+    check_state "$st" DNS:p384.acme5g.test "IP Address:127.0.0.1" "IP Address:0:0:0:0:0:0:0:1"
+    openssl pkey -in "$st/account.key" -noout -text 2>/dev/null | grep -q 'NIST CURVE: P-384' ||
+        die "account key is not P-384"
+    openssl x509 -in "$T/leaf.pem" -noout -text | grep -q 'NIST CURVE: P-384' ||
+        die "certificate key is not P-384"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -618,6 +632,7 @@ revoke_with_account_and_cert_key:q
 account_lifecycle:q
 chains_alternate_and_long:E
 cut_pair_is_repaired:q
+p384_and_mixed_identifiers:
 "
 
 selected() { # NAME FLAGS
