@@ -146,6 +146,8 @@ size: build/acme5g.o
 	        $(M4_SIZE) build/acme5g-m4.o; \
 	    else echo "note: acme5g.c does not compile for Cortex-M4 yet (see above)"; fi; \
 	else echo "note: $(M4_CC) not installed: no Cortex-M4 size"; fi
+	@if [ -z "$(NO_DEPS)" ] || command -v $(M4_CC) >/dev/null 2>&1; then \
+	    $(MAKE) --no-print-directory size-cross; fi
 
 bench: all
 	@if [ -f tests/bench.sh ]; then bash tests/bench.sh; \
@@ -157,3 +159,74 @@ fuzz:
 
 clean:
 	rm -rf build
+
+# ---------------------------------------------------------------------------
+# Cross builds: make cross (and make size-cross, which make size runs).
+# tests/cross-deps.sh installs the tool chains and qemu-user, and builds
+# BearSSL from Debian's source package into build/cross (once; cached).
+# build/cross/inc holds only the BearSSL headers and jsmn.h: the host's
+# /usr/include is never on a cross compiler's path.
+#
+#   build/cross/acme5g-aarch64     the CLI for aarch64 Linux, static
+#   build/cross/acme5g-m4.o        acme5g.c for Cortex-M4 -Os, TLS minimal
+#   build/cross/firmware-m4.elf    examples/firmware: acme5g + BearSSL + jsmn
+#                                  + port/acme5g_baremetal.c, newlib-nano
+CROSS_DIR    = build/cross
+CROSS_STAMP  = $(CROSS_DIR)/deps.stamp
+CROSS_INC    = -isystem $(CROSS_DIR)/inc
+AARCH64_CC  ?= aarch64-linux-gnu-gcc
+AARCH64_CFLAGS ?= -std=c99 -Wall -Wextra -Wpedantic -Werror -O2 \
+                  -ffunction-sections -fdata-sections
+BR_AARCH64   = $(CROSS_DIR)/bearssl-aarch64/libbearssl.a
+BR_M4        = $(CROSS_DIR)/bearssl-m4/libbearssl.a
+M4_MINIMAL   = -DACME5G_TLS_MINIMAL=1
+FW_DIR       = examples/firmware
+FW_CONF      = -I$(FW_DIR) -DACME5G_USER_CONFIG='"acme5g_config.h"'
+FW_LDFLAGS   = -T $(FW_DIR)/cortex-m4.ld -nostartfiles --specs=nano.specs \
+               --specs=nosys.specs -Wl,--gc-sections
+FW_OBJS      = $(CROSS_DIR)/fw/acme5g.o $(CROSS_DIR)/fw/acme5g_baremetal.o \
+               $(CROSS_DIR)/fw/firmware_main.o
+
+.PHONY: cross cross-deps size-cross
+
+cross: $(CROSS_DIR)/acme5g-aarch64 $(CROSS_DIR)/acme5g-m4.o $(CROSS_DIR)/firmware-m4.elf
+
+cross-deps: $(CROSS_STAMP)
+
+$(CROSS_STAMP): tests/cross-deps.sh | deps-build
+	@mkdir -p $(CROSS_DIR)
+	@if [ -n "$(NO_DEPS)" ]; then tests/cross-deps.sh bearssl; \
+	else tests/cross-deps.sh all; fi
+	@touch $@
+
+$(CROSS_DIR)/acme5g-aarch64: $(CLI_SRC) $(HDRS) $(CROSS_STAMP)
+	$(AARCH64_CC) $(AARCH64_CFLAGS) $(CROSS_INC) $(APPFLAGS) -static -Wl,--gc-sections \
+	    -o $@ $(CLI_SRC) $(BR_AARCH64)
+
+$(CROSS_DIR)/acme5g-m4.o: $(LIB) acme5g.h $(CROSS_STAMP)
+	$(M4_CC) $(M4FLAGS) -Werror $(M4_MINIMAL) $(CROSS_INC) -c $(LIB) -o $@
+
+$(CROSS_DIR)/fw/acme5g.o: $(LIB) acme5g.h $(FW_DIR)/acme5g_config.h $(CROSS_STAMP)
+	@mkdir -p $(CROSS_DIR)/fw
+	$(M4_CC) $(M4FLAGS) -Werror $(FW_CONF) $(CROSS_INC) -c $(LIB) -o $@
+
+$(CROSS_DIR)/fw/acme5g_baremetal.o: port/acme5g_baremetal.c port/acme5g_baremetal.h acme5g.h \
+    $(FW_DIR)/acme5g_config.h $(CROSS_STAMP)
+	@mkdir -p $(CROSS_DIR)/fw
+	$(M4_CC) $(M4FLAGS) -Werror $(FW_CONF) -I. $(CROSS_INC) -c port/acme5g_baremetal.c -o $@
+
+$(CROSS_DIR)/fw/firmware_main.o: $(FW_DIR)/firmware_main.c port/acme5g_baremetal.h acme5g.h \
+    $(FW_DIR)/acme5g_config.h $(CROSS_STAMP)
+	@mkdir -p $(CROSS_DIR)/fw
+	$(M4_CC) $(M4FLAGS) -Werror $(FW_CONF) -I. -Iport $(CROSS_INC) -c $(FW_DIR)/firmware_main.c -o $@
+
+$(CROSS_DIR)/firmware-m4.elf: $(FW_OBJS) $(FW_DIR)/cortex-m4.ld
+	$(M4_CC) $(M4FLAGS) $(FW_LDFLAGS) -Wl,-Map=$(CROSS_DIR)/firmware-m4.map \
+	    -o $@ $(FW_OBJS) $(BR_M4)
+
+# Cortex-M4 figures: acme5g.o, the image by component (linker map),
+# sizeof(acme5g_ctx) per config.  make size runs it when the cross tool
+# chain can be had (NO_DEPS=1 and no arm-none-eabi-gcc: skipped).
+size-cross: cross
+	@M4_CC="$(M4_CC)" M4_SIZE="$(M4_SIZE)" M4FLAGS="$(M4FLAGS)" MINCONF="$(MINCONF)" \
+	    tests/size-cross.sh

@@ -11,6 +11,9 @@
 #   valgrind     build/unit under valgrind memcheck
 #   integration  tests/integration.sh with build/acme5g against Pebble
 #   integration-asan  tests/integration.sh --quick with build/acme5g-asan
+#   cross        tests/cross.sh: make cross (installs the cross tool chains,
+#                builds BearSSL once), the aarch64 CLI against Pebble under
+#                qemu-aarch64, the Cortex-M4 image's checks
 #
 # Each component's output is shown as it runs; its last
 # "N passed, N failed" line is added to the total (a component that exits
@@ -157,6 +160,7 @@ component unit-asan 300 run_bin build/unit-asan
 component valgrind 900 run_valgrind build/unit
 component integration 600 env ACME5G_BIN=build/acme5g tests/integration.sh
 component integration-asan 600 env ACME5G_BIN=build/acme5g-asan tests/integration.sh --quick
+component cross 900 tests/cross.sh
 
 echo
 echo "=== summary ($(($(date +%s) - START)) s; logs in build/test-logs/)"

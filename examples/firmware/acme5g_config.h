@@ -1,0 +1,29 @@
+/*
+ * acme5g settings for the example firmware (examples/firmware), named by
+ * -DACME5G_USER_CONFIG='"acme5g_config.h"'.  What each costs is written in
+ * acme5g.h; `make size` prints the resulting sizeof(acme5g_ctx).
+ */
+#ifndef ACME5G_FIRMWARE_CONFIG_H
+#define ACME5G_FIRMWARE_CONFIG_H
+
+/* One TLS profile: ECDHE-ECDSA/RSA, AES-128-GCM, P-256, i31 code. */
+#define ACME5G_TLS_MINIMAL 1
+
+/* Keep the full 16709 B record buffer: ACME servers do not negotiate
+ * max_fragment_length and send 16 KB records when they like. */
+
+/* One device, one or two names. */
+#define ACME5G_MAX_IDENTIFIERS 2
+#define ACME5G_URL_MAX 160
+/* The issued chain (leaf + intermediate, ~2.5-5 KB PEM) is the largest body. */
+#define ACME5G_BODY_MAX 6144
+#define ACME5G_REQUEST_MAX 2048
+#define ACME5G_LINE_MAX 512
+#define ACME5G_JSON_TOKENS 64
+/* The operator's CA: one or two anchors. */
+#define ACME5G_MAX_TRUST_ANCHORS 2
+#define ACME5G_TA_BUF_SIZE 1024
+/* Errors and warnings only: the info/debug strings are compiled away. */
+#define ACME5G_LOG_LEVEL 1
+
+#endif

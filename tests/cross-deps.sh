@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# tests/cross-deps.sh [packages|bearssl|all] -- what `make cross` needs.
+#
+#   packages  the cross tool chains and qemu-user from Debian (bookworm):
+#             gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu
+#             libc6-dev-arm64-cross qemu-user dpkg-dev; only those missing.
+#   bearssl   BearSSL from Debian's source package (apt-get source bearssl,
+#             adding a deb-src entry when there is none) into build/cross/src,
+#             built as build/cross/bearssl-aarch64/libbearssl.a and
+#             build/cross/bearssl-m4/libbearssl.a, plus build/cross/inc with
+#             only bearssl.h, bearssl/*.h and jsmn.h (never the host's
+#             /usr/include).  Cached: done once, redone only when missing.
+#   all       both (default).
+#
+# Non-interactive; needs root (or password-less sudo) only when something
+# must be installed.  Exit status 0 when everything is in place.
+# Environment: AARCH64_CC, M4_CC, M4_AR, AARCH64_AR override the tools.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/build/cross
+mode=${1:-all}
+pkgs="gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user dpkg-dev"
+AARCH64_CC=${AARCH64_CC:-aarch64-linux-gnu-gcc}
+AARCH64_AR=${AARCH64_AR:-aarch64-linux-gnu-ar}
+M4_CC=${M4_CC:-arm-none-eabi-gcc}
+M4_AR=${M4_AR:-arm-none-eabi-ar}
+# The Cortex-M4 flags of the issue; BR_USE_UNIX_TIME=0 since newlib
+# defines _POSIX_C_SOURCE and nobody implements time() on bare metal.
+M4_BR_FLAGS="-mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections -DBR_USE_UNIX_TIME=0"
+AARCH64_BR_FLAGS="-O2 -ffunction-sections -fdata-sections"
+
+say() { echo "cross-deps: $*"; }
+die() { echo "cross-deps: $*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then
+        env DEBIAN_FRONTEND=noninteractive "$@" </dev/null
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo -n env DEBIAN_FRONTEND=noninteractive "$@" </dev/null
+    else
+        echo "cross-deps: not root and no password-less sudo; as root run: $*" >&2
+        return 1
+    fi
+}
+
+installed() {
+    case $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) in
+    *"install ok installed") return 0 ;;
+    esac
+    return 1
+}
+
+# Is there a deb-src entry for Debian main in any apt source file?
+have_deb_src() {
+    local f
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] && grep -Eq '^[[:space:]]*deb-src[[:space:]]' "$f" && return 0
+    done
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] && grep -Eiq '^Types:.*deb-src' "$f" && return 0
+    done
+    return 1
+}
+
+# Add /etc/apt/sources.list.d/acme5g-deb-src.sources with the URIs of the
+# existing Debian entry (deb822 or one-line), then apt-get update.
+add_deb_src() {
+    local uri="" f tmp
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        uri=$(awk 'tolower($1) == "uris:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
+    fi
+    if [ -z "$uri" ]; then
+        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+            [ -f "$f" ] || continue
+            uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' "$f" |
+                grep -m1 debian)
+            [ -n "$uri" ] && break
+        done
+    fi
+    [ -n "$uri" ] || uri=http://deb.debian.org/debian
+    say "adding a deb-src entry for $uri bookworm main"
+    tmp=$(mktemp) || return 1
+    printf '%s\n' "Types: deb-src" "URIs: $uri" "Suites: bookworm" "Components: main" \
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$tmp"
+    as_root install -m 0644 "$tmp" /etc/apt/sources.list.d/acme5g-deb-src.sources
+    rm -f "$tmp"
+    as_root apt-get update -q
+}
+
+do_packages() {
+    local missing="" p
+    command -v dpkg-query >/dev/null 2>&1 || die "not a Debian system; install: $pkgs"
+    for p in $pkgs; do installed "$p" || missing="$missing $p"; done
+    [ -z "$missing" ] && return 0
+    say "installing:$missing"
+    # shellcheck disable=SC2086
+    as_root apt-get update -q && as_root apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Use-Pty=0 $missing || die "apt-get failed; still missing:$missing"
+}
+
+# Fetch and unpack the source package once, into build/cross/src.
+do_source() {
+    local dir
+    dir=$(find "$OUT/src" -maxdepth 1 -type d -name 'bearssl-*' 2>/dev/null | head -n 1)
+    if [ -n "$dir" ] && [ -f "$dir/inc/bearssl.h" ]; then
+        SRC=$dir
+        return 0
+    fi
+    command -v dpkg-source >/dev/null 2>&1 || die "dpkg-source missing (install dpkg-dev)"
+    if ! have_deb_src; then
+        add_deb_src || die "could not add a deb-src entry"
+    fi
+    rm -rf "$OUT/src" && mkdir -p "$OUT/src" || die "cannot create $OUT/src"
+    # apt-get source needs no root; -q quiet, output in the current directory.
+    if ! (cd "$OUT/src" && apt-get source -q bearssl </dev/null); then
+        # The deb-src entry may be there but the lists not yet fetched.
+        as_root apt-get update -q
+        (cd "$OUT/src" && apt-get source -q bearssl </dev/null) || die "apt-get source bearssl failed"
+    fi
+    dir=$(find "$OUT/src" -maxdepth 1 -type d -name 'bearssl-*' | head -n 1)
+    [ -n "$dir" ] && [ -f "$dir/inc/bearssl.h" ] || die "no bearssl-*/inc/bearssl.h after apt-get source"
+    SRC=$dir
+}
+
+# build_lib NAME CC AR FLAGS...: compile every src/**/*.c into
+# build/cross/bearssl-NAME/libbearssl.a (BearSSL's own Makefile wants a
+# conf/*.mk per target; compiling the sources directly is the same thing).
+build_lib() {
+    local name=$1 cc=$2 ar=$3 lib dir objs f o
+    shift 3
+    dir=$OUT/bearssl-$name
+    lib=$dir/libbearssl.a
+    if [ -f "$lib" ] && [ "$lib" -nt "$SRC/inc/bearssl.h" ]; then
+        return 0
+    fi
+    command -v "$cc" >/dev/null 2>&1 || die "$cc missing (cross-deps.sh packages)"
+    say "building BearSSL for $name with $cc $*"
+    rm -rf "$dir" && mkdir -p "$dir/obj" || die "cannot create $dir"
+    # Parallel compile, 8 files per job; stop on the first failure.
+    (cd "$SRC/src" && find . -name '*.c' | sort) >"$dir/sources" || die "no sources"
+    # shellcheck disable=SC2016 # expanded by the inner sh
+    if ! (cd "$SRC/src" && BR_CC=$cc BR_FLAGS="$*" BR_DIR=$dir \
+        xargs -P "$(nproc 2>/dev/null || echo 2)" -n 8 sh -c '
+            for f in "$@"; do
+                o=$BR_DIR/obj/$(echo "${f#./}" | tr / _ | sed "s/\.c\$/.o/")
+                $BR_CC $BR_FLAGS -I../inc -I. -c "$f" -o "$o" || exit 255
+            done' sh <"$dir/sources"); then
+        die "BearSSL build for $name failed"
+    fi
+    objs=$(find "$dir/obj" -name '*.o' | sort)
+    # shellcheck disable=SC2086
+    "$ar" rcs "$lib.tmp" $objs || die "$ar failed"
+    mv "$lib.tmp" "$lib"
+    say "$lib: $(echo "$objs" | wc -l) objects"
+}
+
+do_bearssl() {
+    local inc=$OUT/inc
+    do_source
+    if [ ! -f "$inc/jsmn.h" ] || [ ! -f "$inc/bearssl.h" ]; then
+        [ -f /usr/include/jsmn.h ] || die "/usr/include/jsmn.h missing (libjsmn-dev)"
+        rm -rf "$inc" && mkdir -p "$inc/bearssl" || die "cannot create $inc"
+        # Debian's layout: bearssl.h wraps bearssl/bearssl.h.  The source
+        # package has the headers flat in inc/; keep them both ways.
+        cp "$SRC"/inc/*.h "$inc/bearssl/" && cp "$SRC"/inc/*.h "$inc/" &&
+            cp /usr/include/jsmn.h "$inc/" || die "cannot fill $inc"
+    fi
+    build_lib aarch64 "$AARCH64_CC" "$AARCH64_AR" $AARCH64_BR_FLAGS
+    build_lib m4 "$M4_CC" "$M4_AR" $M4_BR_FLAGS
+}
+
+mkdir -p "$OUT" || die "cannot create $OUT"
+case $mode in
+packages) do_packages ;;
+bearssl) do_bearssl ;;
+all) do_packages && do_bearssl ;;
+*) echo "usage: $0 [packages|bearssl|all]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# tests/size-cross.sh -- the Cortex-M4 figures of `make size` (run by
+# `make size-cross` after `make cross`):
+#
+#   - .text/.data/.bss of acme5g.o for Cortex-M4 -Os, ACME5G_TLS_MINIMAL=1
+#     (default config, and with ACME5G_LOG_LEVEL=0);
+#   - the firmware image build/cross/firmware-m4.elf by component, from its
+#     linker map (tests/mapsize.awk), and jsmn's share measured alone;
+#   - sizeof(acme5g_ctx) on Cortex-M4 for the default, the minimal (unit-min)
+#     and the firmware (examples/firmware/acme5g_config.h) configs, with the
+#     BearSSL parts of it; the image's static RAM and stack.
+#
+# Sizes are read from objects with nm/size: nothing runs on the target.
+# Environment: M4_CC, M4_SIZE, M4_NM, M4FLAGS, MINCONF (from the Makefile).
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+M4_CC=${M4_CC:-arm-none-eabi-gcc}
+M4_SIZE=${M4_SIZE:-arm-none-eabi-size}
+M4_NM=${M4_NM:-arm-none-eabi-nm}
+M4FLAGS=${M4FLAGS:--std=c99 -Wall -Wextra -Wpedantic -Os -mcpu=cortex-m4 -mthumb -ffunction-sections -fdata-sections -DBR_USE_UNIX_TIME=0}
+MINCONF=${MINCONF:-}
+OUT=build/cross
+INC="-isystem $OUT/inc"
+FW_CONF="-Iexamples/firmware -DACME5G_USER_CONFIG=\"acme5g_config.h\""
+ELF=$OUT/firmware-m4.elf
+MAP=$OUT/firmware-m4.map
+
+for f in "$ELF" "$MAP" "$OUT/acme5g-m4.o" "$OUT/inc/jsmn.h"; do
+    [ -f "$f" ] || { echo "size-cross: $f missing (make cross)" >&2; exit 1; }
+done
+mkdir -p "$OUT/size" || exit 1
+
+echo "== Cortex-M4, $M4_CC -mthumb -Os, ACME5G_TLS_MINIMAL=1: build/cross/acme5g-m4.o"
+$M4_SIZE "$OUT/acme5g-m4.o"
+# shellcheck disable=SC2086
+$M4_CC $M4FLAGS -DACME5G_TLS_MINIMAL=1 -DACME5G_LOG_LEVEL=0 $INC -c acme5g.c \
+    -o "$OUT/size/acme5g-m4-log0.o" &&
+    echo "== the same with ACME5G_LOG_LEVEL=0 (no log strings)" &&
+    $M4_SIZE "$OUT/size/acme5g-m4-log0.o" | tail -n 1
+
+# jsmn alone, as acme5g.c includes it (static, strict), called once.
+printf '%s\n' '#define JSMN_STATIC' '#define JSMN_STRICT' '#include <jsmn.h>' \
+    'int jsmn_probe(const char *js, unsigned len, jsmntok_t *t, unsigned n);' \
+    'int jsmn_probe(const char *js, unsigned len, jsmntok_t *t, unsigned n)' \
+    '{ jsmn_parser p; jsmn_init(&p); return jsmn_parse(&p, js, len, t, n); }' \
+    >"$OUT/size/jsmn-probe.c"
+# shellcheck disable=SC2086
+jsmn_text=$($M4_CC $M4FLAGS $INC -c "$OUT/size/jsmn-probe.c" -o "$OUT/size/jsmn-probe.o" &&
+    $M4_SIZE "$OUT/size/jsmn-probe.o" | awk 'NR == 2 { print $1 }')
+
+echo "== firmware image build/cross/firmware-m4.elf (examples/firmware, config"
+echo "   examples/firmware/acme5g_config.h), by component, from the linker map:"
+awk -f tests/mapsize.awk "$MAP"
+echo "   jsmn is inlined into acme5g; alone (static, strict) it is ${jsmn_text:-?} B of .text."
+$M4_SIZE -A "$ELF" | awk '$1 ~ /^\.(isr_vector|text|ARM\.exidx|data)$/ { f += $2 }
+    $1 ~ /^\.(data|bss)$/ { r += $2 } $1 == ".stack" { s = $2 }
+    END { printf "   image: flash %d B, static RAM %d B (+ %d B stack) = %d B\n", f, r, s, r + s }'
+
+# sizeof probes: arrays whose sizes nm reports, so nothing has to run.
+printf '%s\n' '#include "acme5g.h"' \
+    '#define P(n, e) char probe_##n[sizeof(e)]' \
+    'P(ctx, acme5g_ctx);' \
+    'P(tls, ((acme5g_ctx *)0)->tls);' \
+    'P(x509, ((acme5g_ctx *)0)->x509);' \
+    'P(tls_buf, ((acme5g_ctx *)0)->tls_buf);' \
+    'P(io, ((acme5g_ctx *)0)->io);' \
+    'P(drbg, ((acme5g_ctx *)0)->drbg);' \
+    'P(body, ((acme5g_ctx *)0)->body);' \
+    'P(request, ((acme5g_ctx *)0)->request);' \
+    >"$OUT/size/ctx-probe.c"
+probe() { # NAME FLAGS...: "ctx tls x509 tls_buf io drbg body request" sizes
+    local name=$1
+    shift
+    # shellcheck disable=SC2086
+    $M4_CC $M4FLAGS "$@" $INC -I. -c "$OUT/size/ctx-probe.c" -o "$OUT/size/ctx-$name.o" || return 1
+    $M4_NM -S -t d "$OUT/size/ctx-$name.o" | awk '
+        { sub(/^probe_/, "", $4); v[$4] = $2 + 0 }
+        END { print v["ctx"], v["tls"], v["x509"], v["tls_buf"], v["io"], v["drbg"],
+              v["body"], v["request"] }'
+}
+echo "== sizeof(acme5g_ctx) on Cortex-M4 (B), and the parts of it:"
+printf '   %-28s %7s %9s %8s %8s %6s %6s %6s %8s\n' config ctx "br_ssl_cl" br_x509 tls_buf \
+    sslio drbg body request
+row() {
+    local label=$1 r
+    shift
+    r=$(probe "$@") || { echo "   $label: probe failed"; return; }
+    # shellcheck disable=SC2086
+    printf '   %-28s %7s %9s %8s %8s %6s %6s %6s %8s\n' "$label" $r
+}
+row "default" default -DACME5G_TLS_MINIMAL=1
+# shellcheck disable=SC2086
+row "minimal (unit-min values)" min -DACME5G_TLS_MINIMAL=1 $MINCONF
+row "firmware (examples/firmware)" fw -Iexamples/firmware '-DACME5G_USER_CONFIG="acme5g_config.h"'
+echo "   (br_ssl_cl = br_ssl_client_context, br_x509 = br_x509_minimal_context,"
+echo "    tls_buf = BearSSL's I/O buffer, ACME5G_TLS_BUF_SIZE; all inside the context)"
+: "$FW_CONF"
