@@ -551,6 +551,30 @@ static int x509_time(int tag, const unsigned char *v, size_t n, int64_t *out)
     return civil_to_unix(y, mo, d, h, mi, sec, out);
 }
 
+/* UTCTime (YYMMDDHHMMSSZ) of a Unix time in 1950..2049 (RFC 5280 4.1.2.5.1). */
+static void utc_time(int64_t t, char out[13])
+{
+    int64_t days = (t >= 0 ? t : t - 86399) / 86400, secs = t - days * 86400;
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
+    unsigned v[6], i;
+    v[0] = (unsigned)(y % 100);
+    v[1] = m;
+    v[2] = d;
+    v[3] = (unsigned)(secs / 3600);
+    v[4] = (unsigned)(secs / 60 % 60);
+    v[5] = (unsigned)(secs % 60);
+    for (i = 0; i < 6; i++) {
+        out[2 * i] = (char)('0' + v[i] / 10);
+        out[2 * i + 1] = (char)('0' + v[i] % 10);
+    }
+    out[12] = 'Z';
+}
+
 /* IMF-fixdate (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT". */
 static int http_date(const char *s, size_t n, int64_t *out)
 {
@@ -1121,7 +1145,7 @@ static void tls_profile(acme5g_ctx *ctx)
         BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 #endif
     };
-    br_ssl_client_context *cc = &ctx->tls;
+    br_ssl_client_context *cc = &ctx->tls.client;
     br_x509_minimal_context *xc = &ctx->x509;
 
     br_ssl_client_zero(cc);
@@ -1218,17 +1242,17 @@ static int conn_open(acme5g_ctx *ctx, const url_parts *u)
     tls_profile(ctx);
     br_x509_minimal_set_time(&ctx->x509, (uint32_t)(now / 86400 + 719528),
                              (uint32_t)(now % 86400));
-    br_ssl_engine_inject_entropy(&ctx->tls.eng, seed, sizeof(seed));
+    br_ssl_engine_inject_entropy(&ctx->tls.client.eng, seed, sizeof(seed));
     wipe(seed, sizeof(seed));
     if (resume)
-        br_ssl_engine_set_session_parameters(&ctx->tls.eng, &ctx->session);
+        br_ssl_engine_set_session_parameters(&ctx->tls.client.eng, &ctx->session);
     /* No SNI and no DNS-name check for IP literals: the wrapper checks the
      * iPAddress SAN instead. */
-    if (!br_ssl_client_reset(&ctx->tls, u->is_ip ? NULL : u->host, resume)) {
+    if (!br_ssl_client_reset(&ctx->tls.client, u->is_ip ? NULL : u->host, resume)) {
         conn_close(ctx);
         return ACME5G_ERR_TLS;
     }
-    br_sslio_init(&ctx->io, &ctx->tls.eng, io_port_read, ctx, io_port_write, ctx);
+    br_sslio_init(&ctx->io, &ctx->tls.client.eng, io_port_read, ctx, io_port_write, ctx);
     LOG_DEBUG(ctx, "connecting to ", u->host);
     return ACME5G_OK;
 }
@@ -1236,7 +1260,7 @@ static int conn_open(acme5g_ctx *ctx, const url_parts *u)
 /* Map a failed br_sslio call to our code. */
 static int io_failure(acme5g_ctx *ctx)
 {
-    int br = br_ssl_engine_last_error(&ctx->tls.eng);
+    int br = br_ssl_engine_last_error(&ctx->tls.client.eng);
     if (br != BR_ERR_OK && br != BR_ERR_IO) {
         ctx->last_tls_error = br;
         return tls_error_code(br);
@@ -1249,10 +1273,10 @@ static int io_failure(acme5g_ctx *ctx)
 static int io_getc(acme5g_ctx *ctx)
 {
     size_t avail;
-    unsigned char c, *p = br_ssl_engine_recvapp_buf(&ctx->tls.eng, &avail);
+    unsigned char c, *p = br_ssl_engine_recvapp_buf(&ctx->tls.client.eng, &avail);
     if (p && avail) {
         c = p[0];
-        br_ssl_engine_recvapp_ack(&ctx->tls.eng, 1);
+        br_ssl_engine_recvapp_ack(&ctx->tls.client.eng, 1);
         return c;
     }
     if (br_sslio_read(&ctx->io, &c, 1) != 1)
@@ -1264,11 +1288,11 @@ static int io_read(acme5g_ctx *ctx, unsigned char *dst, size_t n)
 {
     while (n) {
         size_t avail;
-        unsigned char *p = br_ssl_engine_recvapp_buf(&ctx->tls.eng, &avail);
+        unsigned char *p = br_ssl_engine_recvapp_buf(&ctx->tls.client.eng, &avail);
         if (p && avail) {
             size_t k = avail < n ? avail : n;
             memcpy(dst, p, k);
-            br_ssl_engine_recvapp_ack(&ctx->tls.eng, k);
+            br_ssl_engine_recvapp_ack(&ctx->tls.client.eng, k);
             dst += k;
             n -= k;
         } else {
@@ -1513,7 +1537,7 @@ static int http_body_to_close(acme5g_ctx *ctx)
         ctx->body_len += (size_t)r;
     }
     {
-        int br = br_ssl_engine_last_error(&ctx->tls.eng);
+        int br = br_ssl_engine_last_error(&ctx->tls.client.eng);
         if (br != BR_ERR_OK) {
             ctx->last_tls_error = br;
             return ACME5G_ERR_TLS; /* truncation without close_notify */
@@ -1649,7 +1673,7 @@ static int http_request(acme5g_ctx *ctx, const char *method, const char *url,
             err = io_failure(ctx);
         } else {
             if (ctx->conn_requests == 1 && !ctx->have_session) {
-                br_ssl_engine_get_session_parameters(&ctx->tls.eng, &ctx->session);
+                br_ssl_engine_get_session_parameters(&ctx->tls.client.eng, &ctx->session);
                 ctx->have_session = 1;
             }
             err = http_response(ctx, !strcmp(method, "HEAD"), &fr);
@@ -2514,14 +2538,29 @@ static int flow_http01_serve(acme5g_ctx *ctx, int sock, const char *keyauth)
     return served;
 }
 
+/* A built-in challenge responder: what it serves and where it listens. */
+typedef struct responder {
+    int listener;                 /* -1: none (dns-01) */
+    int tls;                      /* 1: tls-alpn-01, 0: http-01 */
+    const char *keyauth;
+    br_x509_certificate cert;     /* tls-alpn-01 */
+    const acme5g_ec_key *key;     /* tls-alpn-01 */
+} responder;
+
+static int flow_serve_one(acme5g_ctx *ctx, const responder *r, int sock);
+
 /* Accept and serve validation requests for up to `wait_ms`; returns the
- * number of times the token was served.  After the first hit it returns
- * once the validator has been quiet for a short while (it sends several
- * requests at once, from different vantage points). */
-static int flow_http01_wait(acme5g_ctx *ctx, int listener, const char *keyauth, uint32_t wait_ms)
+ * number of good answers.  After the first one it returns once the
+ * validator has been quiet for a short while (it connects several times at
+ * once, from different vantage points).  Without a listener it sleeps. */
+static int flow_respond(acme5g_ctx *ctx, const responder *r, uint32_t wait_ms)
 {
     uint64_t end = ctx->port.monotonic_ms(ctx->port.user) + wait_ms;
     int hits = 0;
+    if (r->listener < 0) {
+        ctx->port.sleep_ms(ctx->port.user, wait_ms);
+        return 0;
+    }
     for (;;) {
         uint64_t now = ctx->port.monotonic_ms(ctx->port.user);
         uint32_t slice;
@@ -2531,7 +2570,7 @@ static int flow_http01_wait(acme5g_ctx *ctx, int listener, const char *keyauth, 
         slice = (uint32_t)(end - now);
         if (hits && slice > 300)
             slice = 300;
-        s = ctx->port.accept(ctx->port.user, listener, slice);
+        s = ctx->port.accept(ctx->port.user, r->listener, slice);
         if (s == ACME5G_PORT_TIMEOUT) {
             if (hits)
                 break;
@@ -2539,157 +2578,9 @@ static int flow_http01_wait(acme5g_ctx *ctx, int listener, const char *keyauth, 
         }
         if (s < 0)
             break;
-        hits += flow_http01_serve(ctx, s, keyauth);
+        hits += flow_serve_one(ctx, r, s);
     }
     return hits;
-}
-
-/* Challenge types we answer, as ACME names them. */
-static const char *const challenge_names[] = { "http-01", "dns-01" };
-
-/* Record the challenge's error (RFC 8555 8) as the problem document. */
-static void flow_challenge_problem(acme5g_ctx *ctx)
-{
-    int ch = json_get(ctx, 0, "challenges"), i, k;
-    const jsmntok_t *t = TOK(ctx);
-    memset(&ctx->problem, 0, sizeof(ctx->problem));
-    if (ch < 0 || t[ch].type != JSMN_ARRAY)
-        return;
-    for (i = ch + 1, k = 0; k < t[ch].size; k++, i = json_skip(t, i)) {
-        int e = json_get(ctx, i, "error");
-        if (e >= 0) {
-            ctx->problem.http_status = ctx->http_status;
-            (void)json_str(ctx, json_get(ctx, e, "type"), ctx->problem.type,
-                           sizeof(ctx->problem.type));
-            (void)json_str(ctx, json_get(ctx, e, "detail"), ctx->problem.detail,
-                           sizeof(ctx->problem.detail));
-            return;
-        }
-    }
-}
-
-/* dns-01 (RFC 8555 8.4): TXT "_acme-challenge.<domain>" =
- * base64url(SHA-256(key authorization)), published through the port. */
-static int flow_dns01_publish(acme5g_ctx *ctx, const char *domain, const char *keyauth,
-                              int present)
-{
-    char name[300], value[44];
-    unsigned char h[32];
-    br_sha256_context sc;
-    wbuf w;
-    if (!ctx->port.dns_txt)
-        return ACME5G_ERR_DNS_HOOK;
-    br_sha256_init(&sc);
-    br_sha256_update(&sc, keyauth, strlen(keyauth));
-    br_sha256_out(&sc, h);
-    w_init(&w, value, sizeof(value));
-    w_b64u(&w, h, sizeof(h));
-    w_cstr(&w);
-    w_init(&w, name, sizeof(name));
-    w_str(&w, "_acme-challenge.");
-    w_str(&w, domain);
-    w_cstr(&w);
-    if (w.overflow)
-        return ACME5G_ERR_FIELD_TOO_LONG;
-    LOG_DEBUG(ctx, present ? "dns-01: publishing TXT " : "dns-01: removing TXT ", name);
-    return ctx->port.dns_txt(ctx->port.user, name, value, present) == 0 ? ACME5G_OK
-                                                                      : ACME5G_ERR_DNS_HOOK;
-}
-
-/* Wait between authorization polls; http-01 keeps serving meanwhile (the
- * validator may retry). */
-static int flow_authz_wait(acme5g_ctx *ctx, unsigned attempt, int listener, const char *keyauth)
-{
-    uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt;
-    if (ctx->retry_after_s > 0)
-        ms = (uint32_t)ctx->retry_after_s * 1000u;
-    if (ms >= time_left_ms(ctx))
-        return ACME5G_ERR_TIMEOUT;
-    if (listener >= 0)
-        flow_http01_wait(ctx, listener, keyauth, ms);
-    else
-        ctx->port.sleep_ms(ctx->port.user, ms);
-    return ACME5G_OK;
-}
-
-/* Bring one authorization to valid: fetch it, answer its challenge (http-01
- * served by the built-in responder, or dns-01 through the port), poll. */
-static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
-                          const acme5g_enrol_params *p)
-{
-    char keyauth[128 + 1 + 44], thumb[44], ident[256];
-    char url[ACME5G_URL_MAX];
-    int status, chall_status, err, published = 0;
-    int dns = p->challenge == ACME5G_CHALLENGE_DNS01;
-    const char *type = challenge_names[dns];
-    unsigned attempt;
-    wbuf w;
-
-    /* the URL may live in ctx->authz_urls, which the next order parse
-     * rewrites: keep a copy */
-    memcpy(url, authz_url, sizeof(url));
-    if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
-        (err = flow_require_json(ctx)) ||
-        (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status)))
-        return err;
-    if (status == ST_VALID)
-        return ACME5G_OK;
-    if (status != ST_PENDING)
-        return ACME5G_ERR_AUTHZ_INVALID;
-    LOG_INFO(ctx, "authorizing ", ident);
-
-    jwk_thumbprint(&ctx->account_key, thumb);
-    w_init(&w, keyauth, sizeof(keyauth));
-    w_str(&w, ctx->token);
-    w_str(&w, ".");
-    w_str(&w, thumb);
-    w_cstr(&w);
-    if (w.overflow)
-        return ACME5G_ERR_FIELD_TOO_LONG;
-
-    if (dns) {
-        if ((err = flow_dns01_publish(ctx, ident, keyauth, 1)))
-            return err;
-        published = 1;
-    } else if (*listener < 0) {
-        if (!ctx->port.listen || !ctx->port.accept)
-            return ACME5G_ERR_LISTEN;
-        *listener = ctx->port.listen(ctx->port.user, p->http_port ? p->http_port : 80);
-        if (*listener < 0)
-            return ACME5G_ERR_LISTEN;
-    }
-
-    err = ACME5G_OK;
-    if (chall_status == ST_PENDING) {
-        jws_payload_begin(ctx, &w);
-        w_str(&w, "{}");
-        w_b64_end(&w);
-        if (!(err = flow_post(ctx, ctx->challenge_url, w.len, 0)))
-            err = flow_check(ctx, 200, 200);
-    }
-    /* RFC 8555 7.5.1: poll after the validation request was seen. */
-    if (!err && !dns)
-        flow_http01_wait(ctx, *listener, keyauth, 10000);
-    for (attempt = 0; !err; attempt++) {
-        if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
-            (err = flow_require_json(ctx)) ||
-            (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status)))
-            break;
-        if (status == ST_VALID)
-            break;
-        if (status != ST_PENDING) {
-            flow_challenge_problem(ctx);
-            err = ACME5G_ERR_AUTHZ_INVALID;
-            break;
-        }
-        err = flow_authz_wait(ctx, attempt, dns ? -1 : *listener, keyauth);
-    }
-    if (published) {
-        /* clean up whatever happened; a failed removal is only logged */
-        if (flow_dns01_publish(ctx, ident, keyauth, 0) != ACME5G_OK)
-            LOG_WARN(ctx, "dns-01: could not remove the TXT record for ", ident);
-    }
-    return err;
 }
 
 /* --- CSR (RFC 2986), built with our DER writer --- */
@@ -2796,6 +2687,332 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_identifier *ids, siz
         return ACME5G_ERR_REQUEST_TOO_LARGE;
     *out_len = d.len;
     return ACME5G_OK;
+}
+
+/* --- tls-alpn-01 (RFC 8737): a self-signed certificate and a responder --- */
+
+static const unsigned char oid_acme_identifier[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x1f };
+
+/* DER of a self-signed certificate for one identifier: a single SAN and
+ * the critical id-pe-acmeIdentifier extension holding SHA-256(keyauth). */
+static int alpn_cert_build(acme5g_ctx *ctx, const acme5g_ec_key *key, const char *ident,
+                           const char *keyauth, unsigned char *out, size_t cap, size_t *out_len)
+{
+    der_w d;
+    size_t tbs_start, tbs_end, sig_len, ip_len;
+    unsigned char h[32], sig[80], serial[8], ip[16];
+    char t0[13], t1[13];
+    br_sha256_context sc;
+    int64_t now = ctx->port.now_s(ctx->port.user);
+
+    br_sha256_init(&sc);
+    br_sha256_update(&sc, keyauth, strlen(keyauth));
+    br_sha256_out(&sc, h);
+    ctx->drbg.vtable->generate(&ctx->drbg.vtable, serial, sizeof(serial));
+    serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40); /* positive, 8 bytes */
+    utc_time(now - 86400, t0);
+    utc_time(now + 7 * 86400, t1);
+    ip_len = ip_parse(ident, strlen(ident), ip);
+
+    der_init(&d, out, cap);
+    der_open(&d, 0x30);                          /* Certificate */
+    tbs_start = d.len;
+    der_open(&d, 0x30);                          /* TBSCertificate */
+    der_open(&d, 0xa0);
+    der_tlv(&d, 0x02, "\x02", 1);                /* v3 */
+    der_close(&d);
+    der_tlv(&d, 0x02, serial, sizeof(serial));
+    der_open(&d, 0x30);
+    der_tlv(&d, 0x06, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256));
+    der_close(&d);
+    der_open(&d, 0x30);                          /* issuer: empty */
+    der_close(&d);
+    der_open(&d, 0x30);                          /* validity */
+    der_tlv(&d, 0x17, t0, 13);
+    der_tlv(&d, 0x17, t1, 13);
+    der_close(&d);
+    der_open(&d, 0x30);                          /* subject: empty */
+    der_close(&d);
+    der_open(&d, 0x30);                          /* SubjectPublicKeyInfo */
+    der_open(&d, 0x30);
+    der_tlv(&d, 0x06, oid_ec_public_key, sizeof(oid_ec_public_key));
+    der_tlv(&d, 0x06, oid_prime256v1, sizeof(oid_prime256v1));
+    der_close(&d);
+    der_open(&d, 0x03);
+    der_bytes(&d, "\x00", 1);
+    der_bytes(&d, key->pk.q, key->pk.qlen);
+    der_close(&d);
+    der_close(&d);
+    der_open(&d, 0xa3);
+    der_open(&d, 0x30);                          /* Extensions */
+    der_open(&d, 0x30);                          /* subjectAltName: the identifier */
+    der_tlv(&d, 0x06, oid_san, sizeof(oid_san));
+    der_open(&d, 0x04);
+    der_open(&d, 0x30);
+    if (ip_len)
+        der_tlv(&d, 0x87, ip, ip_len);
+    else
+        der_tlv(&d, 0x82, ident, strlen(ident));
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);
+    der_open(&d, 0x30);                          /* acmeIdentifier, critical */
+    der_tlv(&d, 0x06, oid_acme_identifier, sizeof(oid_acme_identifier));
+    der_tlv(&d, 0x01, "\xff", 1);
+    der_open(&d, 0x04);
+    der_tlv(&d, 0x04, h, sizeof(h));
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);
+    der_close(&d);                               /* end of TBSCertificate */
+    if (d.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    tbs_end = d.len;
+    br_sha256_init(&sc);
+    br_sha256_update(&sc, out + tbs_start, tbs_end - tbs_start);
+    br_sha256_out(&sc, h);
+    sig_len = CRYPTO_ECDSA_SIGN_ASN1(ec_impl(), &br_sha256_vtable, h, &key->sk, sig);
+    if (sig_len == 0)
+        return ACME5G_ERR_CRYPTO;
+    der_open(&d, 0x30);
+    der_tlv(&d, 0x06, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256));
+    der_close(&d);
+    der_open(&d, 0x03);
+    der_bytes(&d, "\x00", 1);
+    der_bytes(&d, sig, sig_len);
+    der_close(&d);
+    der_close(&d);
+    if (d.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    *out_len = d.len;
+    return ACME5G_OK;
+}
+
+#if ACME5G_WITH_TLSALPN01
+/* One validation connection: a TLS 1.2 handshake that must select ALPN
+ * "acme-tls/1"; the validator sends no data and closes (RFC 8737 4).
+ * Runs in the client engine's memory: the ACME connection is closed.
+ * Returns 1 when a handshake with acme-tls/1 completed. */
+static int flow_tlsalpn_serve(acme5g_ctx *ctx, int sock, const br_x509_certificate *cert,
+                              const acme5g_ec_key *key)
+{
+    static const char *protocols[] = { "acme-tls/1" };
+    br_ssl_server_context *sc = &ctx->tls.server;
+    unsigned char seed[32], byte;
+    uint64_t deadline = ctx->deadline_ms, now = ctx->port.monotonic_ms(ctx->port.user);
+    const char *selected;
+    int ok = 0;
+
+    if (entropy_get(ctx, seed, sizeof(seed))) {
+        ctx->port.close(ctx->port.user, sock);
+        return 0;
+    }
+    br_ssl_server_init_full_ec(sc, cert, 1, BR_KEYTYPE_EC, &key->sk);
+    br_ssl_engine_set_versions(&sc->eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_protocol_names(&sc->eng, protocols, 1);
+    br_ssl_engine_add_flags(&sc->eng, BR_OPT_FAIL_ON_ALPN_MISMATCH);
+    br_ssl_engine_set_buffer(&sc->eng, ctx->tls_buf, sizeof(ctx->tls_buf), 0);
+    br_ssl_engine_inject_entropy(&sc->eng, seed, sizeof(seed));
+    wipe(seed, sizeof(seed));
+    if (br_ssl_server_reset(sc)) {
+        /* a silent or slow validator gets 5 s, not the whole deadline */
+        if (now + 5000 < deadline)
+            ctx->deadline_ms = now + 5000;
+        ctx->sock = sock;
+        br_sslio_init(&ctx->io, &sc->eng, io_port_read, ctx, io_port_write, ctx);
+        (void)br_sslio_read(&ctx->io, &byte, 1);
+        selected = br_ssl_engine_get_selected_protocol(&sc->eng);
+        ok = selected && !strcmp(selected, protocols[0]) &&
+             (br_ssl_engine_last_error(&sc->eng) == BR_ERR_OK ||
+              br_ssl_engine_last_error(&sc->eng) == BR_ERR_IO);
+        ctx->deadline_ms = deadline;
+        ctx->sock = -1;
+    }
+    ctx->port.close(ctx->port.user, sock);
+    LOG_DEBUG(ctx, ok ? "tls-alpn-01: handshake done" : "tls-alpn-01: handshake failed", NULL);
+    return ok;
+}
+#endif
+
+static int flow_serve_one(acme5g_ctx *ctx, const responder *r, int sock)
+{
+#if ACME5G_WITH_TLSALPN01
+    if (r->tls) {
+        conn_close(ctx); /* the server engine takes the client's memory */
+        return flow_tlsalpn_serve(ctx, sock, &r->cert, r->key);
+    }
+#endif
+    return flow_http01_serve(ctx, sock, r->keyauth);
+}
+
+/* Challenge types we answer, as ACME names them. */
+static const char *const challenge_names[] = { "http-01", "dns-01", "tls-alpn-01" };
+
+/* Record the challenge's error (RFC 8555 8) as the problem document. */
+static void flow_challenge_problem(acme5g_ctx *ctx)
+{
+    int ch = json_get(ctx, 0, "challenges"), i, k;
+    const jsmntok_t *t = TOK(ctx);
+    memset(&ctx->problem, 0, sizeof(ctx->problem));
+    if (ch < 0 || t[ch].type != JSMN_ARRAY)
+        return;
+    for (i = ch + 1, k = 0; k < t[ch].size; k++, i = json_skip(t, i)) {
+        int e = json_get(ctx, i, "error");
+        if (e >= 0) {
+            ctx->problem.http_status = ctx->http_status;
+            (void)json_str(ctx, json_get(ctx, e, "type"), ctx->problem.type,
+                           sizeof(ctx->problem.type));
+            (void)json_str(ctx, json_get(ctx, e, "detail"), ctx->problem.detail,
+                           sizeof(ctx->problem.detail));
+            return;
+        }
+    }
+}
+
+/* dns-01 (RFC 8555 8.4): TXT "_acme-challenge.<domain>" =
+ * base64url(SHA-256(key authorization)), published through the port. */
+static int flow_dns01_publish(acme5g_ctx *ctx, const char *domain, const char *keyauth,
+                              int present)
+{
+    char name[300], value[44];
+    unsigned char h[32];
+    br_sha256_context sc;
+    wbuf w;
+    if (!ctx->port.dns_txt)
+        return ACME5G_ERR_DNS_HOOK;
+    br_sha256_init(&sc);
+    br_sha256_update(&sc, keyauth, strlen(keyauth));
+    br_sha256_out(&sc, h);
+    w_init(&w, value, sizeof(value));
+    w_b64u(&w, h, sizeof(h));
+    w_cstr(&w);
+    w_init(&w, name, sizeof(name));
+    w_str(&w, "_acme-challenge.");
+    w_str(&w, domain);
+    w_cstr(&w);
+    if (w.overflow)
+        return ACME5G_ERR_FIELD_TOO_LONG;
+    LOG_DEBUG(ctx, present ? "dns-01: publishing TXT " : "dns-01: removing TXT ", name);
+    return ctx->port.dns_txt(ctx->port.user, name, value, present) == 0 ? ACME5G_OK
+                                                                      : ACME5G_ERR_DNS_HOOK;
+}
+
+/* Wait between authorization polls; a responder keeps serving meanwhile
+ * (the validator may retry). */
+static int flow_authz_wait(acme5g_ctx *ctx, unsigned attempt, const responder *r)
+{
+    uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt;
+    if (ctx->retry_after_s > 0)
+        ms = (uint32_t)ctx->retry_after_s * 1000u;
+    if (ms >= time_left_ms(ctx))
+        return ACME5G_ERR_TIMEOUT;
+    flow_respond(ctx, r, ms);
+    return ACME5G_OK;
+}
+
+/* Bring one authorization to valid: fetch it, answer its challenge (http-01
+ * served by the built-in responder, or dns-01 through the port), poll. */
+static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
+                          const acme5g_enrol_params *p)
+{
+    char keyauth[128 + 1 + 44], thumb[44], ident[256];
+    char url[ACME5G_URL_MAX];
+    unsigned char alpn_der[768];
+    int status, chall_status, err, published = 0;
+    int dns = p->challenge == ACME5G_CHALLENGE_DNS01;
+    int tls = p->challenge == ACME5G_CHALLENGE_TLSALPN01;
+    const char *type = challenge_names[p->challenge];
+    unsigned attempt;
+    responder r;
+    wbuf w;
+
+    /* the URL may live in ctx->authz_urls, which the next order parse
+     * rewrites: keep a copy */
+    memcpy(url, authz_url, sizeof(url));
+    if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
+        (err = flow_require_json(ctx)) ||
+        (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status)))
+        return err;
+    if (status == ST_VALID)
+        return ACME5G_OK;
+    if (status != ST_PENDING)
+        return ACME5G_ERR_AUTHZ_INVALID;
+    LOG_INFO(ctx, "authorizing ", ident);
+
+    jwk_thumbprint(&ctx->account_key, thumb);
+    w_init(&w, keyauth, sizeof(keyauth));
+    w_str(&w, ctx->token);
+    w_str(&w, ".");
+    w_str(&w, thumb);
+    w_cstr(&w);
+    if (w.overflow)
+        return ACME5G_ERR_FIELD_TOO_LONG;
+
+    memset(&r, 0, sizeof(r));
+    r.listener = -1;
+    r.tls = tls;
+    r.keyauth = keyauth;
+    if (dns) {
+        if ((err = flow_dns01_publish(ctx, ident, keyauth, 1)))
+            return err;
+        published = 1;
+    } else {
+        if (tls) {
+            /* the certificate key's slot is free until finalize */
+            size_t der_len;
+            if ((err = key_generate(ctx, &ctx->cert_key, ACME5G_KEY_P256)) ||
+                (err = alpn_cert_build(ctx, &ctx->cert_key, ident, keyauth, alpn_der,
+                                       sizeof(alpn_der), &der_len)))
+                return err;
+            r.cert.data = alpn_der;
+            r.cert.data_len = der_len;
+            r.key = &ctx->cert_key;
+        }
+        if (*listener < 0) {
+            uint16_t port = tls ? (p->tls_port ? p->tls_port : 443)
+                                : (p->http_port ? p->http_port : 80);
+            if (!ctx->port.listen || !ctx->port.accept)
+                return ACME5G_ERR_LISTEN;
+            *listener = ctx->port.listen(ctx->port.user, port);
+            if (*listener < 0)
+                return ACME5G_ERR_LISTEN;
+        }
+        r.listener = *listener;
+    }
+
+    err = ACME5G_OK;
+    if (chall_status == ST_PENDING) {
+        jws_payload_begin(ctx, &w);
+        w_str(&w, "{}");
+        w_b64_end(&w);
+        if (!(err = flow_post(ctx, ctx->challenge_url, w.len, 0)))
+            err = flow_check(ctx, 200, 200);
+    }
+    /* RFC 8555 7.5.1: poll after the validation request was seen. */
+    if (!err && !dns)
+        flow_respond(ctx, &r, 10000);
+    for (attempt = 0; !err; attempt++) {
+        if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
+            (err = flow_require_json(ctx)) ||
+            (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status)))
+            break;
+        if (status == ST_VALID)
+            break;
+        if (status != ST_PENDING) {
+            flow_challenge_problem(ctx);
+            err = ACME5G_ERR_AUTHZ_INVALID;
+            break;
+        }
+        err = flow_authz_wait(ctx, attempt, &r);
+    }
+    if (published) {
+        /* clean up whatever happened; a failed removal is only logged */
+        if (flow_dns01_publish(ctx, ident, keyauth, 0) != ACME5G_OK)
+            LOG_WARN(ctx, "dns-01: could not remove the TXT record for ", ident);
+    }
+    wipe(&ctx->cert_key, sizeof(ctx->cert_key));
+    return err;
 }
 
 static int flow_finalize(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *status)
@@ -3025,7 +3242,8 @@ static int flow_validate_params(const acme5g_enrol_params *p)
                                        : 1)
             return ACME5G_ERR_NAME;
     }
-    if ((p->challenge != ACME5G_CHALLENGE_HTTP01 && p->challenge != ACME5G_CHALLENGE_DNS01) ||
+    if ((p->challenge != ACME5G_CHALLENGE_HTTP01 && p->challenge != ACME5G_CHALLENGE_DNS01 &&
+         (p->challenge != ACME5G_CHALLENGE_TLSALPN01 || !ACME5G_WITH_TLSALPN01)) ||
         !key_curve(p->account_key_type) || !key_curve(p->cert_key_type))
         return ACME5G_ERR_ARG;
     if (!p->eab_kid != !p->eab_hmac_key ||

@@ -126,6 +126,12 @@
 #define ACME5G_TLS_MINIMAL 0
 #endif
 
+/* 1 (default): the tls-alpn-01 responder (RFC 8737), which links
+ * BearSSL's server engine; 0 leaves it out of the image. */
+#ifndef ACME5G_WITH_TLSALPN01
+#define ACME5G_WITH_TLSALPN01 1
+#endif
+
 /* badNonce retries per request (RFC 8555 6.5).  Range 0..100. */
 #ifndef ACME5G_BADNONCE_RETRIES
 #define ACME5G_BADNONCE_RETRIES 8
@@ -306,7 +312,8 @@ typedef enum acme5g_key_type {
 /* Challenge types the library answers. */
 typedef enum acme5g_challenge {
     ACME5G_CHALLENGE_HTTP01 = 0, /* built-in responder through port listen/accept */
-    ACME5G_CHALLENGE_DNS01 = 1   /* TXT record through port dns_txt */
+    ACME5G_CHALLENGE_DNS01 = 1,  /* TXT record through port dns_txt */
+    ACME5G_CHALLENGE_TLSALPN01 = 2 /* built-in TLS responder (RFC 8737), port listen/accept */
 } acme5g_challenge;
 
 /* What acme5g_enrol() needs.  All pointers are owned by the caller and
@@ -318,6 +325,7 @@ typedef struct acme5g_enrol_params {
     const char *contact;                     /* "mailto:..." or NULL */
     acme5g_challenge challenge;              /* default (0): http-01 */
     uint16_t http_port;                      /* http-01 responder port; 0 = 80 */
+    uint16_t tls_port;                       /* tls-alpn-01 responder port; 0 = 443 */
     uint32_t timeout_s;                      /* total deadline; 0 = 300 */
     /* TR 33.776 solution #9: when an authorization or the order fails
      * (challenge not completed before expiry, validation failed), wait
@@ -379,7 +387,12 @@ typedef struct acme5g_ctx {
     uint64_t deadline_ms;
 
     /* section 2: connection to the ACME server */
-    br_ssl_client_context tls;
+    /* the tls-alpn-01 responder runs while the client connection is
+     * closed, so the two engines share memory */
+    union {
+        br_ssl_client_context client;
+        br_ssl_server_context server;
+    } tls;
     br_x509_minimal_context x509;
     const br_x509_class *x509_vtable;   /* our wrapper around x509 */
     br_sslio_context io;

@@ -38,7 +38,8 @@ static const char cli_usage_text[] =
     "                    [--name DNSNAME ...] [--ip ADDR ...] [--http-port N]\n"
     "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
     "                    [--eab-kid KID --eab-hmac-key BASE64URL]\n"
-    "                    [--challenge http-01|dns-01] [--dns-hook CMD]\n"
+    "                    [--challenge http-01|dns-01|tls-alpn-01] [--dns-hook CMD]\n"
+    "                    [--tls-port N]\n"
     "                    [--preferred-chain ISSUER-CN] [--key-type p256|p384]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S] [-v...]\n"
@@ -59,7 +60,8 @@ static const char cli_help_text[] =
     "  --http-port N      port of the built-in http-01 responder (default 80)\n"
     "  --contact URL      account contact, e.g. mailto:ops@example.org\n"
     "  --timeout SECONDS  total time limit, 1..86400 (default 300)\n"
-    "  --challenge TYPE   http-01 (default, built-in responder) or dns-01\n"
+    "  --challenge TYPE   http-01 (default), dns-01 (--dns-hook) or tls-alpn-01\n"
+    "                     (built-in TLS responder on --tls-port, default 443)\n"
     "  --dns-hook CMD     dns-01: run `CMD add NAME VALUE` to publish the TXT record\n"
     "                     and `CMD del NAME VALUE` to remove it; exit 0 = done\n"
     "  --key-type T       p256 (default) or p384, for new account and certificate keys\n"
@@ -91,6 +93,7 @@ typedef struct cli_options {
     acme5g_identifier identifiers[CLI_MAX_IDENTIFIERS];
     size_t identifier_count;
     unsigned long http_port; /* 0: the library's default */
+    unsigned long tls_port;  /* 0: the library's default */
     unsigned long timeout_s; /* 0: the library's default */
     int verbose_count;       /* number of -v */
     int force;               /* renew: do not ask the policy */
@@ -231,13 +234,17 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
         } else if (cli_option(argc, argv, &i, "--http-port", &value)) {
             if (value != NULL && cli_parse_number(value, 1, 65535, &opt->http_port) != 0)
                 return cli_usage_error("--http-port must be 1..65535", value);
+        } else if (cli_option(argc, argv, &i, "--tls-port", &value)) {
+            if (value != NULL && cli_parse_number(value, 1, 65535, &opt->tls_port) != 0)
+                return cli_usage_error("--tls-port must be 1..65535", value);
         } else if (cli_option(argc, argv, &i, "--timeout", &value)) {
             if (value != NULL && cli_parse_number(value, 1, 86400, &opt->timeout_s) != 0)
                 return cli_usage_error("--timeout must be 1..86400 seconds", value);
         } else if (cli_option(argc, argv, &i, "--challenge", &value)) {
             opt->challenge = value;
-            if (value != NULL && strcmp(value, "http-01") != 0 && strcmp(value, "dns-01") != 0)
-                return cli_usage_error("--challenge must be http-01 or dns-01", value);
+            if (value != NULL && strcmp(value, "http-01") != 0 && strcmp(value, "dns-01") != 0 &&
+                strcmp(value, "tls-alpn-01") != 0)
+                return cli_usage_error("--challenge must be http-01, dns-01 or tls-alpn-01", value);
         } else if (cli_option(argc, argv, &i, "--key-type", &value)) {
             opt->key_type = value;
             if (value != NULL && strcmp(value, "p256") != 0 && strcmp(value, "p384") != 0)
@@ -382,6 +389,8 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             continue;
         else if (strcmp(line, "http-port") == 0 && !opt->http_port && n <= 65535)
             opt->http_port = n;
+        else if (strcmp(line, "tls-port") == 0 && !opt->tls_port && n <= 65535)
+            opt->tls_port = n;
         else if (strcmp(line, "wait-timer") == 0 && !opt->have_wait_timer && n <= 86400)
             opt->wait_timer_s = n, opt->have_wait_timer = 1;
         else if (strcmp(line, "max-orders") == 0 && !opt->have_max_orders && n >= 1 && n <= 100)
@@ -416,8 +425,8 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
             return -1;                                                          \
         len += (size_t)n;                                                       \
     } while (0)
-    CLI_PUT("directory=%s\nca=%s\nhttp-port=%lu\n", opt->directory_url, opt->ca_file,
-            opt->http_port);
+    CLI_PUT("directory=%s\nca=%s\nhttp-port=%lu\ntls-port=%lu\n", opt->directory_url,
+            opt->ca_file, opt->http_port, opt->tls_port);
     if (opt->contact)
         CLI_PUT("contact=%s\n", opt->contact);
     if (opt->challenge)
@@ -649,8 +658,11 @@ static int cli_obtain(int argc, char **argv, int renew)
     params.timeout_s = (uint32_t)opt.timeout_s;
     params.wait_timer_s = (uint32_t)opt.wait_timer_s;
     params.max_orders = (unsigned)opt.max_orders;
-    params.challenge = (opt.challenge && strcmp(opt.challenge, "dns-01") == 0)
-                           ? ACME5G_CHALLENGE_DNS01 : ACME5G_CHALLENGE_HTTP01;
+    params.challenge = !opt.challenge ? ACME5G_CHALLENGE_HTTP01
+                       : strcmp(opt.challenge, "dns-01") == 0 ? ACME5G_CHALLENGE_DNS01
+                       : strcmp(opt.challenge, "tls-alpn-01") == 0 ? ACME5G_CHALLENGE_TLSALPN01
+                       : ACME5G_CHALLENGE_HTTP01;
+    params.tls_port = (uint16_t)opt.tls_port;
     params.preferred_chain = opt.preferred_chain;
     params.account_key_type = params.cert_key_type =
         (opt.key_type && strcmp(opt.key_type, "p384") == 0) ? ACME5G_KEY_P384 : ACME5G_KEY_P256;

@@ -542,6 +542,19 @@ test_p384_and_mixed_identifiers() {
         die "certificate key is not P-384"
 }
 
+# tls-alpn-01 (RFC 8737) with the built-in TLS responder, for a DNS name and
+# an IP address (the validator's SNI is then the reverse name).
+test_enrol_tls_alpn01() {
+    use_instance A
+    local st=$WORK/alpn
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name alpn.acme5g.test --ip 127.0.0.1 --challenge tls-alpn-01 \
+        --tls-port "$A_TLS_PORT" -vvv
+    check_state "$st" DNS:alpn.acme5g.test "IP Address:127.0.0.1"
+    grep -q 'tls-alpn-01: handshake done' "$T/enrol.err" || die "no tls-alpn-01 handshake served"
+    ! grep -q 'http-01' "$T/enrol.err" || die "http-01 was used"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -633,6 +646,7 @@ account_lifecycle:q
 chains_alternate_and_long:E
 cut_pair_is_repaired:q
 p384_and_mixed_identifiers:
+enrol_tls_alpn01:q
 "
 
 selected() { # NAME FLAGS
@@ -682,7 +696,7 @@ done
 if pebble_start "$WORK/pebble-a"; then
     A_DIR_URL=$PEBBLE_DIR_URL A_IP_DIR_URL=$PEBBLE_IP_DIR_URL A_CA=$PEBBLE_CA
     A_ROOT=$PEBBLE_ROOT A_HTTP_PORT=$PEBBLE_HTTP_PORT A_CTS_MGMT=$PEBBLE_CHALLTESTSRV_MGMT
-    A_MGMT=$PEBBLE_MGMT
+    A_MGMT=$PEBBLE_MGMT A_TLS_PORT=$PEBBLE_TLS_PORT
     echo "# Pebble A: $A_DIR_URL (http-01 port $A_HTTP_PORT)"
 else
     echo "FAIL - pebble_start: Pebble did not start (see above)"
