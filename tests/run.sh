@@ -13,7 +13,8 @@
 #   integration-asan  tests/integration.sh --quick with build/acme5g-asan
 #   cross        tests/cross.sh: make cross (installs the cross tool chains,
 #                builds BearSSL once), the aarch64 CLI against Pebble under
-#                qemu-aarch64, the Cortex-M4 image's checks
+#                qemu-aarch64, the Cortex-M4 image's checks, tests/unit.c
+#                built for Cortex-M4 under qemu-arm (tests/unit-m4.sh)
 #
 # Each component's output is shown as it runs; its last
 # "N passed, N failed" line is added to the total (a component that exits
