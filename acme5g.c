@@ -79,6 +79,7 @@ static const char *const err_acme_names[] = {
     "unexpected ACME status",
     "no supported challenge",
     "issued certificate does not match the request",
+    "the server requires external account binding (EAB)",
 };
 static const char *const err_key_names[] = {
     "stored key unusable",
@@ -2127,6 +2128,7 @@ static void obj_problem(acme5g_ctx *ctx)
     acme5g_problem *pr = &ctx->problem;
     memset(pr, 0, sizeof(*pr));
     pr->http_status = ctx->http_status;
+    pr->retry_after_s = ctx->retry_after_s; /* rateLimited SHOULD carry it */
     if (json_parse(ctx) > 0) {
         int t = json_get(ctx, 0, "type"), d = json_get(ctx, 0, "detail");
         const jsmntok_t *tk = TOK(ctx);
@@ -2157,6 +2159,12 @@ static int obj_directory(acme5g_ctx *ctx)
         (err = json_url(ctx, 0, "newAccount", ctx->dir_new_account)) ||
         (err = json_url(ctx, 0, "newOrder", ctx->dir_new_order)))
         return err;
+    {
+        /* meta.externalAccountRequired: fail before asking, and say why */
+        int meta = json_get(ctx, 0, "meta"), ear = json_get(ctx, meta, "externalAccountRequired");
+        ctx->eab_required = ear >= 0 && TOK(ctx)[ear].type == JSMN_PRIMITIVE &&
+                            ctx->body[TOK(ctx)[ear].start] == 't';
+    }
     /* needed only by the account and revocation operations */
     ctx->dir_key_change[0] = 0;
     ctx->dir_revoke_cert[0] = 0;
@@ -2382,6 +2390,16 @@ static int flow_account(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     size_t len = 0;
     int r;
 
+    if (ctx->eab_required && !p->eab_kid) {
+        memset(&ctx->problem, 0, sizeof(ctx->problem));
+        copy_cut(ctx->problem.type, sizeof(ctx->problem.type),
+                 ACME_ERR_PREFIX "externalAccountRequired",
+                 sizeof(ACME_ERR_PREFIX "externalAccountRequired") - 1);
+        copy_cut(ctx->problem.detail, sizeof(ctx->problem.detail),
+                 "the directory says accounts need external account binding (EAB)", 64);
+        ctx->problem.retry_after_s = -1;
+        return ACME5G_ERR_EAB_REQUIRED;
+    }
     err = key_load_or_create(ctx, &ctx->account_key, ACME5G_STORE_ACCOUNT_KEY,
                              p->account_key_type, &created);
     if (err)
@@ -2429,13 +2447,15 @@ static int flow_account(acme5g_ctx *ctx, const acme5g_enrol_params *p)
 static int flow_new_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *status)
 {
     wbuf w;
-    size_t i;
+    size_t i, listed = 0;
     int err;
     jws_payload_begin(ctx, &w);
     w_str(&w, "{\"identifiers\":[");
     for (i = 0; i < p->identifier_count; i++) {
         const acme5g_identifier *id = &p->identifiers[i];
-        if (i)
+        if (id->type == ACME5G_ID_URI)
+            continue; /* a CSR-only SAN, no ACME identifier type */
+        if (listed++)
             w_str(&w, ",");
         w_str(&w, id->type == ACME5G_ID_IP ? "{\"type\":\"ip\",\"value\":\""
                                           : "{\"type\":\"dns\",\"value\":");
@@ -2651,6 +2671,8 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_identifier *ids, siz
             unsigned char ip[16];
             size_t l = ip_parse(ids[i].value, strlen(ids[i].value), ip);
             der_tlv(&d, 0x87, ip, l);
+        } else if (ids[i].type == ACME5G_ID_URI) {
+            der_tlv(&d, 0x86, ids[i].value, strlen(ids[i].value));
         } else {
             der_tlv(&d, 0x82, ids[i].value, strlen(ids[i].value));
         }
@@ -2861,6 +2883,7 @@ static void flow_challenge_problem(acme5g_ctx *ctx)
         int e = json_get(ctx, i, "error");
         if (e >= 0) {
             ctx->problem.http_status = ctx->http_status;
+            ctx->problem.retry_after_s = -1;
             (void)json_str(ctx, json_get(ctx, e, "type"), ctx->problem.type,
                            sizeof(ctx->problem.type));
             (void)json_str(ctx, json_get(ctx, e, "detail"), ctx->problem.detail,
@@ -3070,6 +3093,12 @@ static int flow_check_leaf(acme5g_ctx *ctx, const acme5g_enrol_params *p)
         const acme5g_identifier *id = &p->identifiers[i];
         unsigned char ip[16];
         size_t l = 0;
+        if (id->type == ACME5G_ID_URI) {
+            /* not validated by ACME: a CA may leave it out (Pebble does) */
+            if (!san_has(&f.san, 0x86, id->value, strlen(id->value)))
+                LOG_WARN(ctx, "the CA left out the URI SAN ", id->value);
+            continue;
+        }
         if (id->type == ACME5G_ID_IP)
             l = ip_parse(id->value, strlen(id->value), ip);
         if (id->type == ACME5G_ID_IP ? !san_has(&f.san, 0x87, ip, l)
@@ -3220,9 +3249,21 @@ int acme5g_repair_pair(acme5g_ctx *ctx)
     return set_error(ctx, err);
 }
 
+/* A URI SAN value: 1..255 printable ASCII bytes, no space, a scheme. */
+static int uri_valid(const char *s)
+{
+    size_t n = strlen(s), i;
+    if (n == 0 || n > 255 || !strchr(s, ':') || s[0] == ':')
+        return 0;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
 static int flow_validate_params(const acme5g_enrol_params *p)
 {
-    size_t i;
+    size_t i, orderable = 0;
     url_parts u;
     if (!p || !p->directory_url || !p->identifiers || p->identifier_count == 0)
         return ACME5G_ERR_ARG;
@@ -3239,9 +3280,14 @@ static int flow_validate_params(const acme5g_enrol_params *p)
             return ACME5G_ERR_ARG;
         if (id->type == ACME5G_ID_DNS ? !dns_name_valid(id->value)
             : id->type == ACME5G_ID_IP ? ip_parse(id->value, strlen(id->value), ip) == 0
-                                       : 1)
+            : id->type == ACME5G_ID_URI ? !uri_valid(id->value)
+                                        : 1)
             return ACME5G_ERR_NAME;
+        if (id->type != ACME5G_ID_URI)
+            orderable++;
     }
+    if (orderable == 0)
+        return ACME5G_ERR_NAME; /* a URI alone cannot be ordered */
     if ((p->challenge != ACME5G_CHALLENGE_HTTP01 && p->challenge != ACME5G_CHALLENGE_DNS01 &&
          (p->challenge != ACME5G_CHALLENGE_TLSALPN01 || !ACME5G_WITH_TLSALPN01)) ||
         !key_curve(p->account_key_type) || !key_curve(p->cert_key_type))

@@ -204,6 +204,7 @@ typedef enum acme5g_err {
     ACME5G_ERR_STATUS,             /* an unknown or unexpected status */
     ACME5G_ERR_NO_CHALLENGE,       /* no challenge type we can answer */
     ACME5G_ERR_CERT_MISMATCH,      /* issued certificate lacks our names or key */
+    ACME5G_ERR_EAB_REQUIRED,       /* directory meta.externalAccountRequired, no EAB given */
     /* keys and certificates (150..169) */
     ACME5G_ERR_KEY = 150,          /* stored key unreadable or wrong type */
     ACME5G_ERR_CERT,               /* certificate (PEM/DER) unparsable */
@@ -295,7 +296,12 @@ typedef struct acme5g_port {
 /* Identifier types (RFC 8555 7.1.4, RFC 8738). */
 typedef enum acme5g_id_type {
     ACME5G_ID_DNS = 1, /* DNS name: SAN dNSName */
-    ACME5G_ID_IP = 2   /* IPv4 or IPv6 address text: SAN iPAddress */
+    ACME5G_ID_IP = 2,  /* IPv4 or IPv6 address text: SAN iPAddress */
+    ACME5G_ID_URI = 3  /* URI, e.g. the NF instance ID "urn:uuid:...": a SAN
+                          uniformResourceIdentifier in the CSR only.  ACME
+                          has no such identifier type, so it is not in the
+                          order; a CA may leave it out (Pebble 2.4 does), and
+                          the issued leaf is not required to carry it. */
 } acme5g_id_type;
 
 typedef struct acme5g_identifier {
@@ -354,6 +360,8 @@ typedef struct acme5g_problem {
     int http_status;                          /* 0 when there is none */
     char type[ACME5G_PROBLEM_TYPE_MAX];       /* e.g. "urn:ietf:params:acme:error:badCSR" */
     char detail[ACME5G_PROBLEM_DETAIL_MAX];
+    int32_t retry_after_s;                    /* the response's Retry-After (seconds
+                                                 or HTTP date, as a delay); -1 none */
 } acme5g_problem;
 
 /* Facts about a certificate, filled by acme5g_cert_info().  Strings are
@@ -415,6 +423,7 @@ typedef struct acme5g_ctx {
     size_t ta_used;
     br_hmac_drbg_context drbg;
     int drbg_seeded;
+    int eab_required;                    /* directory meta.externalAccountRequired */
 
     /* the last HTTP response */
     int http_status;

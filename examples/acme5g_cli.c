@@ -35,7 +35,7 @@
 
 static const char cli_usage_text[] =
     "usage: acme5g enrol --directory URL --ca PEMFILE --state DIR --name DNSNAME\n"
-    "                    [--name DNSNAME ...] [--ip ADDR ...] [--http-port N]\n"
+    "                    [--name DNSNAME ...] [--ip ADDR ...] [--uri URI ...] [--http-port N]\n"
     "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
     "                    [--eab-kid KID --eab-hmac-key BASE64URL]\n"
     "                    [--challenge http-01|dns-01|tls-alpn-01] [--dns-hook CMD]\n"
@@ -57,6 +57,8 @@ static const char cli_help_text[] =
     "  --state DIR        keys and certificate live here (created with mode 0700)\n"
     "  --name DNSNAME     a DNS name for the certificate (repeatable)\n"
     "  --ip ADDR          an IPv4 or IPv6 address for the certificate (repeatable)\n"
+    "  --uri URI          a URI SAN in the CSR, e.g. urn:uuid:<NF instance ID>; not an\n"
+    "                     ACME identifier, so the CA may leave it out (repeatable)\n"
     "  --http-port N      port of the built-in http-01 responder (default 80)\n"
     "  --contact URL      account contact, e.g. mailto:ops@example.org\n"
     "  --timeout SECONDS  total time limit, 1..86400 (default 300)\n"
@@ -231,6 +233,9 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
         } else if (cli_option(argc, argv, &i, "--ip", &value)) {
             if (value != NULL && cli_add_identifier(opt, ACME5G_ID_IP, value) != 0)
                 return cli_usage_error("too many --name/--ip (at most 64)", NULL);
+        } else if (cli_option(argc, argv, &i, "--uri", &value)) {
+            if (value != NULL && cli_add_identifier(opt, ACME5G_ID_URI, value) != 0)
+                return cli_usage_error("too many --name/--ip/--uri (at most 64)", NULL);
         } else if (cli_option(argc, argv, &i, "--http-port", &value)) {
             if (value != NULL && cli_parse_number(value, 1, 65535, &opt->http_port) != 0)
                 return cli_usage_error("--http-port must be 1..65535", value);
@@ -326,6 +331,8 @@ static void cli_report_failure(int err)
         cli_print_clean(stderr, problem->type);
         fputs(": ", stderr);
         cli_print_clean(stderr, problem->detail);
+        if (problem->retry_after_s >= 0)
+            fprintf(stderr, "; retry after %ld s", (long)problem->retry_after_s);
         fputc(')', stderr);
     }
     if (tls_error != 0)
@@ -385,6 +392,8 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             (void)cli_add_identifier(opt, ACME5G_ID_DNS, value);
         else if (strcmp(line, "ip") == 0 && !have_ids)
             (void)cli_add_identifier(opt, ACME5G_ID_IP, value);
+        else if (strcmp(line, "uri") == 0 && !have_ids)
+            (void)cli_add_identifier(opt, ACME5G_ID_URI, value);
         else if (cli_parse_number(value, 0, 4000000000ul, &n) != 0)
             continue;
         else if (strcmp(line, "http-port") == 0 && !opt->http_port && n <= 65535)
@@ -438,7 +447,10 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
     if (opt->key_type)
         CLI_PUT("key-type=%s\n", opt->key_type);
     for (i = 0; i < opt->identifier_count; i++)
-        CLI_PUT("%s=%s\n", opt->identifiers[i].type == ACME5G_ID_IP ? "ip" : "name",
+        CLI_PUT("%s=%s\n",
+                opt->identifiers[i].type == ACME5G_ID_IP    ? "ip"
+                : opt->identifiers[i].type == ACME5G_ID_URI ? "uri"
+                                                            : "name",
                 opt->identifiers[i].value);
     CLI_PUT("wait-timer=%lu\nmax-orders=%lu\nrenew-permille=%lu\nrenew-before=%lu\njitter=%lu\n",
             opt->wait_timer_s, opt->max_orders, opt->renew_permille, opt->renew_before_s,

@@ -396,7 +396,7 @@ test_eab_required_and_accepted() {
     cli noeab enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$WORK/eab0" \
         --http-port "$P_HTTP_PORT" --name eab.acme5g.test --timeout 60
     [ "$RC" = 1 ] || die "without EAB: exit $RC, expected 1"
-    grep -q 'externalAccountRequired' "$T/noeab.err" || die "message: $(errline noeab)"
+    grep -q 'external account binding' "$T/noeab.err" || die "message: $(errline noeab)"
     [ ! -e "$WORK/eab0/cert.pem" ] || die "a certificate was stored without EAB"
     cli badeab enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$WORK/eab1" \
         --http-port "$P_HTTP_PORT" --name eab.acme5g.test --timeout 60 \
@@ -555,6 +555,20 @@ test_enrol_tls_alpn01() {
     ! grep -q 'http-01' "$T/enrol.err" || die "http-01 was used"
 }
 
+# A URI SAN (the NF instance ID) goes into the CSR; Pebble 2.4 leaves it out
+# of the certificate, which the client reports and accepts.
+test_enrol_uri_san() {
+    use_instance A
+    local st=$WORK/uri
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name uri.acme5g.test --uri urn:uuid:4ace9d34-2c69-4f99-92d5-a73a3fe8e23b -v
+    check_state "$st" DNS:uri.acme5g.test
+    grep -q 'left out the URI SAN urn:uuid:4ace9d34' "$T/enrol.err" || die "no warning about the URI"
+    cli alone enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$WORK/uri2" \
+        --http-port "$P_HTTP_PORT" --uri urn:uuid:4ace9d34-2c69-4f99-92d5-a73a3fe8e23b
+    [ "$RC" = 1 ] || die "a URI alone: exit $RC, expected 1"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -647,6 +661,7 @@ chains_alternate_and_long:E
 cut_pair_is_repaired:q
 p384_and_mixed_identifiers:
 enrol_tls_alpn01:q
+enrol_uri_san:q
 "
 
 selected() { # NAME FLAGS
