@@ -2786,35 +2786,76 @@ static const int all_codes[] = {
     ACME5G_ERR_JSON, ACME5G_ERR_JSON_FIELD,
     ACME5G_ERR_PROBLEM, ACME5G_ERR_NO_NONCE, ACME5G_ERR_BAD_NONCE_LIMIT, ACME5G_ERR_ORDER_INVALID,
     ACME5G_ERR_AUTHZ_INVALID, ACME5G_ERR_STATUS, ACME5G_ERR_NO_CHALLENGE, ACME5G_ERR_CERT_MISMATCH,
+    ACME5G_ERR_EAB_REQUIRED,
     ACME5G_ERR_KEY, ACME5G_ERR_CERT, ACME5G_ERR_CRYPTO,
 };
 
+/* The codes of enum acme5g_err, read from acme5g.h itself (so a code added
+ * without a name is caught): values in codes[], count returned. */
+static int header_error_codes(int *codes, int cap)
+{
+    static char h[65536];
+    char path[700];
+    const char *p, *end;
+    FILE *f;
+    size_t n;
+    int count = 0, next = 0;
+    snprintf(path, sizeof(path), "%s/../../acme5g.h", vec_dir);
+    f = fopen(path, "rb");
+    if (!f) {
+        check_fail(__FILE__, __LINE__, "acme5g.h readable:", path);
+        return 0;
+    }
+    n = fread(h, 1, sizeof(h) - 1, f);
+    fclose(f);
+    h[n] = 0;
+    p = strstr(h, "typedef enum acme5g_err {");
+    end = p ? strstr(p, "} acme5g_err;") : NULL;
+    if (!p || !end)
+        return 0;
+    while ((p = strstr(p, "\n    ACME5G_")) != NULL && p < end && count < cap) {
+        const char *q = p + 5;
+        size_t nl = strspn(q, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+        q += nl;
+        while (*q == ' ')
+            q++;
+        if (*q == '=')
+            next = (int)strtol(q + 1, NULL, 10);
+        if (!(nl == 17 && !memcmp(p + 5, "ACME5G_ERR__COUNT", 17)))
+            codes[count++] = next;
+        next++;
+        p = q;
+    }
+    return count;
+}
+
 static void test_strerror_names_every_code_distinctly(void)
 {
-    size_t i, j;
-    int c, named = 0;
-    for (i = 0; i < COUNT(all_codes); i++) {
-        const char *s = acme5g_strerror(all_codes[i]);
+    static int codes[256];
+    int n = header_error_codes(codes, 256), i, j, c, named = 0;
+    /* the parse agrees with the compiler */
+    CHECK(n >= (int)COUNT(all_codes));
+    for (i = 0; i < (int)COUNT(all_codes); i++) {
+        for (j = 0; j < n && codes[j] != all_codes[i]; j++)
+            ;
+        CHECK(j < n);
+    }
+    for (i = 0; i < n; i++) {
+        const char *s = acme5g_strerror(codes[i]);
         CHECK(s != NULL && s[0] != 0);
         if (!strcmp(s, "unknown error"))
-            printf("  code %d has no name\n", all_codes[i]);
+            printf("  code %d has no name\n", codes[i]);
         CHECK(strcmp(s, "unknown error") != 0);
         for (j = 0; j < i; j++)
-            CHECK(strcmp(s, acme5g_strerror(all_codes[j])) != 0);
+            CHECK(strcmp(s, acme5g_strerror(codes[j])) != 0);
+        CHECK(codes[i] < ACME5G_ERR__COUNT);
     }
-    /* every code below the count that has a name is in the list above */
+    /* nothing outside the enum has a name */
     for (c = -5; c <= ACME5G_ERR__COUNT + 5; c++)
         if (strcmp(acme5g_strerror(c), "unknown error"))
             named++;
-    CHECK_INT(named, COUNT(all_codes));
+    CHECK_INT(named, n);
     CHECK_STR(acme5g_strerror(-1), "unknown error");
-    CHECK_STR(acme5g_strerror(13), "unknown error");
-    CHECK_STR(acme5g_strerror(29), "unknown error");
-    CHECK_STR(acme5g_strerror(ACME5G_ERR_DNS_HOOK + 1), "unknown error");
-    CHECK_STR(acme5g_strerror(ACME5G_ERR_TRUST_ANCHOR + 1), "unknown error");
-    CHECK_STR(acme5g_strerror(ACME5G_ERR_CONTENT_TYPE + 1), "unknown error");
-    CHECK_STR(acme5g_strerror(ACME5G_ERR_JSON_FIELD + 1), "unknown error");
-    CHECK_STR(acme5g_strerror(ACME5G_ERR_CERT_MISMATCH + 1), "unknown error");
     CHECK_STR(acme5g_strerror(ACME5G_ERR__COUNT), "unknown error");
     CHECK_STR(acme5g_strerror(2147483647), "unknown error");
     CHECK_STR(acme5g_strerror(-2147483647 - 1), "unknown error");
