@@ -1887,6 +1887,23 @@ static int key_generate(acme5g_ctx *ctx, acme5g_ec_key *k, acme5g_key_type type)
     return ACME5G_OK;
 }
 
+/* The public half of an external key (a secure element signs for it). */
+static int key_external(acme5g_ec_key *k, const acme5g_signer *signer)
+{
+    int curve = key_curve(signer->type);
+    size_t want = signer->type == ACME5G_KEY_P384 ? 97 : 65;
+    memset(k, 0, sizeof(*k));
+    if (!curve || !signer->sign || signer->public_key_len != want || signer->public_key[0] != 4)
+        return ACME5G_ERR_KEY;
+    memcpy(k->pub, signer->public_key, want);
+    k->pk.curve = curve;
+    k->pk.q = k->pub;
+    k->pk.qlen = want;
+    k->sk.curve = curve; /* no private part: sk.x stays NULL */
+    k->loaded = 1;
+    return ACME5G_OK;
+}
+
 static int key_from_pem(acme5g_ctx *ctx, acme5g_ec_key *k, const char *pem, size_t len)
 {
     unsigned char der[256];
@@ -2615,8 +2632,9 @@ static const unsigned char oid_common_name[] = { 0x55, 0x04, 0x03 };
 
 /* DER CSR for the identifiers, signed with `key`.  Subject CN = the first
  * DNS name (when it fits 64 chars), SAN = every identifier. */
-static int csr_build(const acme5g_ec_key *key, const acme5g_identifier *ids, size_t n,
-                     unsigned char *out, size_t cap, size_t *out_len)
+static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
+                     const acme5g_identifier *ids, size_t n, unsigned char *out, size_t cap,
+                     size_t *out_len)
 {
     der_w d;
     size_t cri_start, cri_end, i, sig_len;
@@ -2690,7 +2708,11 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_identifier *ids, siz
     cri_end = d.len;
 
     key_digest(key, out + cri_start, cri_end - cri_start, "", 0, "", 0, h);
-    sig_len = CRYPTO_ECDSA_SIGN_ASN1(ec_impl(), key_hash(key), h, &key->sk, sig);
+    /* an external key (a secure element) signs through its callback */
+    sig_len = signer ? signer->sign(signer->user, h, p384 ? 48 : 32, sig, sizeof(sig))
+                     : CRYPTO_ECDSA_SIGN_ASN1(ec_impl(), key_hash(key), h, &key->sk, sig);
+    if (sig_len > sizeof(sig))
+        return ACME5G_ERR_CRYPTO;
     if (sig_len == 0)
         return ACME5G_ERR_CRYPTO;
 
@@ -3046,7 +3068,7 @@ static int flow_finalize(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *sta
     char url[ACME5G_URL_MAX];
 
     /* The CSR is built in the body buffer: nothing there is live now. */
-    err = csr_build(&ctx->cert_key, p->identifiers, p->identifier_count, ctx->body,
+    err = csr_build(&ctx->cert_key, p->cert_signer, p->identifiers, p->identifier_count, ctx->body,
                     ACME5G_BODY_MAX, &csr_len);
     if (err)
         return err;
@@ -3188,7 +3210,15 @@ static int flow_download(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     /* Only now does the new pair replace the old one, in three atomic
      * writes so that a matching pair exists at every instant:
      * cert.key.new, then cert.pem, then cert.key (acme5g_repair_pair()
-     * finishes the job after a cut between the last two). */
+     * finishes the job after a cut between the last two).  An external key
+     * is not ours to store: only the chain is written. */
+    if (p->cert_signer) {
+        if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ctx->body_len,
+                                  0) != 0)
+            return ACME5G_ERR_STORAGE_WRITE;
+        LOG_INFO(ctx, "certificate stored (external key)", NULL);
+        return ACME5G_OK;
+    }
     key_len = key_to_pem(&ctx->cert_key, key_pem, sizeof(key_pem));
     if (key_len == 0)
         return ACME5G_ERR_CRYPTO;
@@ -3342,7 +3372,8 @@ static int flow_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
     if (status == ST_INVALID)
         return ACME5G_ERR_ORDER_INVALID;
 
-    err = key_generate(ctx, &ctx->cert_key, p->cert_key_type);
+    err = p->cert_signer ? key_external(&ctx->cert_key, p->cert_signer)
+                         : key_generate(ctx, &ctx->cert_key, p->cert_key_type);
     if (err)
         return err;
     for (attempt = 0;; attempt++) {
@@ -3764,7 +3795,7 @@ static int flow_run(acme5g_ctx *ctx, const acme5g_enrol_params *params, int rene
 
     /* finish a pair replacement cut short, so the old pair is whole; a
      * mismatch the library did not cause is left to the new pair to fix */
-    if (acme5g_repair_pair(ctx) != ACME5G_OK)
+    if (!params->cert_signer && acme5g_repair_pair(ctx) != ACME5G_OK)
         LOG_WARN(ctx, "the stored certificate and key do not match", NULL);
     err = flow_enrol(ctx, params, &listener, renew);
 

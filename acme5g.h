@@ -315,6 +315,21 @@ typedef enum acme5g_key_type {
     ACME5G_KEY_P384 = 1  /* JWS ES384; not in the ACME5G_TLS_MINIMAL profile */
 } acme5g_key_type;
 
+/* A certificate key kept outside the library (e.g. in a secure element):
+ * its public key and a callback that signs for it.  The library builds the
+ * CSR and asks for one signature; the private key never reaches it. */
+typedef struct acme5g_signer {
+    acme5g_key_type type;           /* P-256 or P-384 */
+    const uint8_t *public_key;      /* uncompressed point 04||X||Y: 65 or 97 bytes */
+    size_t public_key_len;
+    /* Sign `digest` (SHA-256 for P-256, SHA-384 for P-384, digest_len
+     * bytes); write a DER ECDSA signature (at most sig_cap = 112 bytes)
+     * to sig; return its length, or 0 on failure. */
+    size_t (*sign)(void *user, const uint8_t *digest, size_t digest_len, uint8_t *sig,
+                   size_t sig_cap);
+    void *user;
+} acme5g_signer;
+
 /* Challenge types the library answers. */
 typedef enum acme5g_challenge {
     ACME5G_CHALLENGE_HTTP01 = 0, /* built-in responder through port listen/accept */
@@ -349,6 +364,10 @@ typedef struct acme5g_enrol_params {
      * created; the certificate key is fresh for every order. */
     acme5g_key_type account_key_type;
     acme5g_key_type cert_key_type;
+    /* An external certificate key instead of a fresh one per order (NULL:
+     * generate).  Then only the chain is stored (ACME5G_STORE_CERT); the
+     * key stays where it is. */
+    const acme5g_signer *cert_signer;
     /* Keep the chain whose topmost certificate was issued by a CA with this
      * common name, among the default and the alternate chains; the default
      * when none matches.  NULL: the default chain. */

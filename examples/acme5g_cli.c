@@ -41,6 +41,7 @@ static const char cli_usage_text[] =
     "                    [--challenge http-01|dns-01|tls-alpn-01] [--dns-hook CMD]\n"
     "                    [--tls-port N]\n"
     "                    [--preferred-chain ISSUER-CN] [--key-type p256|p384]\n"
+    "                    [--cert-key PEMFILE]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S] [-v...]\n"
     "       acme5g status --state DIR\n"
@@ -67,6 +68,8 @@ static const char cli_help_text[] =
     "  --dns-hook CMD     dns-01: run `CMD add NAME VALUE` to publish the TXT record\n"
     "                     and `CMD del NAME VALUE` to remove it; exit 0 = done\n"
     "  --key-type T       p256 (default) or p384, for new account and certificate keys\n"
+    "  --cert-key FILE    use this existing certificate key (as a secure element\n"
+    "                     would: the library only asks it for a signature)\n"
     "  --preferred-chain CN  keep the chain whose top certificate's issuer has this\n"
     "                     common name (alternate chains, RFC 8555 7.4.2)\n"
     "  --eab-kid KID      external account binding (RFC 8555 7.3.4): the key id\n"
@@ -103,6 +106,7 @@ typedef struct cli_options {
     const char *challenge;   /* "http-01" (default) or "dns-01" */
     const char *preferred_chain;
     const char *key_type;    /* "p256" (default) or "p384" */
+    const char *cert_key;    /* existing certificate key (PEM file) */
     const char *dns_hook;    /* command run for dns-01 */
     int have_wait_timer, have_max_orders, have_permille, have_before, have_jitter;
     unsigned long wait_timer_s, max_orders, renew_permille, renew_before_s, jitter_s;
@@ -254,6 +258,8 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->key_type = value;
             if (value != NULL && strcmp(value, "p256") != 0 && strcmp(value, "p384") != 0)
                 return cli_usage_error("--key-type must be p256 or p384", value);
+        } else if (cli_option(argc, argv, &i, "--cert-key", &value)) {
+            opt->cert_key = value;
         } else if (cli_option(argc, argv, &i, "--preferred-chain", &value)) {
             opt->preferred_chain = value;
         } else if (cli_option(argc, argv, &i, "--dns-hook", &value)) {
@@ -388,6 +394,8 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             opt->preferred_chain = value;
         else if (strcmp(line, "key-type") == 0 && !opt->key_type)
             opt->key_type = value;
+        else if (strcmp(line, "cert-key") == 0 && !opt->cert_key)
+            opt->cert_key = value;
         else if (strcmp(line, "name") == 0 && !have_ids)
             (void)cli_add_identifier(opt, ACME5G_ID_DNS, value);
         else if (strcmp(line, "ip") == 0 && !have_ids)
@@ -446,6 +454,8 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
         CLI_PUT("preferred-chain=%s\n", opt->preferred_chain);
     if (opt->key_type)
         CLI_PUT("key-type=%s\n", opt->key_type);
+    if (opt->cert_key)
+        CLI_PUT("cert-key=%s\n", opt->cert_key);
     for (i = 0; i < opt->identifier_count; i++)
         CLI_PUT("%s=%s\n",
                 opt->identifiers[i].type == ACME5G_ID_IP    ? "ip"
@@ -572,6 +582,98 @@ static int cli_dns_txt(void *user, const char *name, const char *value, int pres
     return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : ACME5G_PORT_ERROR;
 }
 
+/* --cert-key FILE: an existing certificate key, standing in for a secure
+ * element.  The library gets only its public key and a sign callback. */
+static struct {
+    br_ec_private_key sk;
+    unsigned char priv[BR_EC_KBUF_PRIV_MAX_SIZE];
+    unsigned char pub[BR_EC_KBUF_PUB_MAX_SIZE];
+    unsigned char der[512];
+    size_t der_len;
+} cli_ext_key;
+
+static void cli_pem_append(void *ctx, const void *data, size_t len)
+{
+    (void)ctx;
+    if (len <= sizeof cli_ext_key.der - cli_ext_key.der_len) {
+        memcpy(cli_ext_key.der + cli_ext_key.der_len, data, len);
+        cli_ext_key.der_len += len;
+    } else {
+        cli_ext_key.der_len = sizeof cli_ext_key.der + 1;
+    }
+}
+
+static size_t cli_ext_sign(void *user, const uint8_t *digest, size_t digest_len, uint8_t *sig,
+                           size_t sig_cap)
+{
+    (void)user;
+    if (sig_cap < 112)
+        return 0;
+    return br_ecdsa_i31_sign_asn1(br_ec_get_default(),
+                                  digest_len == 48 ? &br_sha384_vtable : &br_sha256_vtable,
+                                  digest, &cli_ext_key.sk, sig);
+}
+
+/* Load FILE into *signer; 0 or -1 (after printing why). */
+static int cli_load_cert_key(const char *path, acme5g_signer *signer)
+{
+    static char pem[8192];
+    br_pem_decoder_context pc;
+    br_skey_decoder_context dc;
+    const br_ec_private_key *sk;
+    size_t len, off = 0, pub_len;
+    int rc = acme5g_posix_read_file(path, pem, sizeof pem, &len), in_key = 0, done = 0;
+
+    if (rc != 0)
+        return cli_report_read_error("certificate key", path, rc) ? -1 : -1;
+    br_pem_decoder_init(&pc);
+    cli_ext_key.der_len = 0;
+    while (off < len && !done) {
+        off += br_pem_decoder_push(&pc, pem + off, len - off);
+        switch (br_pem_decoder_event(&pc)) {
+        case BR_PEM_BEGIN_OBJ:
+            in_key = strstr(br_pem_decoder_name(&pc), "PRIVATE KEY") != NULL;
+            br_pem_decoder_setdest(&pc, in_key ? cli_pem_append : NULL, NULL);
+            break;
+        case BR_PEM_END_OBJ:
+            done = in_key;
+            break;
+        case BR_PEM_ERROR:
+            off = len;
+            break;
+        }
+    }
+    memset(pem, 0, sizeof pem);
+    br_skey_decoder_init(&dc);
+    if (done && cli_ext_key.der_len <= sizeof cli_ext_key.der)
+        br_skey_decoder_push(&dc, cli_ext_key.der, cli_ext_key.der_len);
+    memset(cli_ext_key.der, 0, sizeof cli_ext_key.der);
+    sk = done ? br_skey_decoder_get_ec(&dc) : NULL;
+    if (sk == NULL || br_skey_decoder_last_error(&dc) != 0 ||
+        (sk->curve != BR_EC_secp256r1 && sk->curve != BR_EC_secp384r1) ||
+        sk->xlen > sizeof cli_ext_key.priv) {
+        fprintf(stderr, "acme5g: certificate key %s: not an EC P-256/P-384 private key\n", path);
+        return -1;
+    }
+    memcpy(cli_ext_key.priv, sk->x, sk->xlen);
+    cli_ext_key.sk.curve = sk->curve;
+    cli_ext_key.sk.x = cli_ext_key.priv;
+    cli_ext_key.sk.xlen = sk->xlen;
+    memset(&dc, 0, sizeof dc);
+    {
+        br_ec_public_key pk;
+        pub_len = br_ec_compute_pub(br_ec_get_default(), &pk, cli_ext_key.pub, &cli_ext_key.sk);
+    }
+    if (pub_len == 0)
+        return -1;
+    memset(signer, 0, sizeof *signer);
+    signer->type = cli_ext_key.sk.curve == BR_EC_secp384r1 ? ACME5G_KEY_P384 : ACME5G_KEY_P256;
+    signer->public_key = cli_ext_key.pub;
+    signer->public_key_len = pub_len;
+    signer->sign = cli_ext_sign;
+    return 0;
+}
+
 /* enrol and renew: the same steps, renew with the stored account. */
 static int cli_obtain(int argc, char **argv, int renew)
 {
@@ -646,7 +748,7 @@ static int cli_obtain(int argc, char **argv, int renew)
     }
 
     /* a pair replacement cut short by a crash is finished first */
-    if (acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
+    if (!opt.cert_key && acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
         fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
                 opt.state_dir);
     if (renew && !opt.force) {
@@ -662,6 +764,14 @@ static int cli_obtain(int argc, char **argv, int renew)
     }
 
     memset(&params, 0, sizeof params);
+    if (opt.cert_key) {
+        static acme5g_signer signer;
+        if (cli_load_cert_key(opt.cert_key, &signer) != 0) {
+            acme5g_wipe(&cli_ctx);
+            return CLI_EXIT_FAILURE;
+        }
+        params.cert_signer = &signer;
+    }
     params.directory_url = opt.directory_url;
     params.identifiers = opt.identifiers;
     params.identifier_count = opt.identifier_count;
@@ -779,6 +889,7 @@ static int cli_account_op(int argc, char **argv, const char *op)
         printf("acme5g: account %s: done\n", op);
     }
     acme5g_wipe(&cli_ctx);
+    memset(&cli_ext_key, 0, sizeof cli_ext_key);
     return rc == ACME5G_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 

@@ -569,6 +569,28 @@ test_enrol_uri_san() {
     [ "$RC" = 1 ] || die "a URI alone: exit $RC, expected 1"
 }
 
+# An existing certificate key (--cert-key, as a secure element would hold
+# it): the certificate carries it, it is not copied into the state, and a
+# renewal keeps it.
+test_enrol_with_existing_cert_key() {
+    use_instance A
+    local st=$WORK/extkey
+    mkdir -p "$st"
+    openssl ecparam -name secp384r1 -genkey -noout 2>/dev/null |
+        openssl pkcs8 -topk8 -nocrypt -out "$T/ext.key" 2>/dev/null || die "openssl keygen failed"
+    enrol_ok enrol "$st" --name extkey.acme5g.test --cert-key "$T/ext.key"
+    split_chain "$st/cert.pem"
+    [ "$(pubkey_of_key "$T/ext.key")" = "$(pubkey_of_cert "$T/leaf.pem")" ] ||
+        die "the certificate does not carry the given key"
+    [ ! -e "$st/cert.key" ] || die "the external key was copied into the state directory"
+    cli renew renew --state "$st" --force
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    split_chain "$st/cert.pem"
+    [ "$(pubkey_of_key "$T/ext.key")" = "$(pubkey_of_cert "$T/leaf.pem")" ] ||
+        die "the renewed certificate does not carry the given key"
+    ! grep -q 'do not match' "$T/renew.err" || die "renew warned about a mismatch"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -662,6 +684,7 @@ cut_pair_is_repaired:q
 p384_and_mixed_identifiers:
 enrol_tls_alpn01:q
 enrol_uri_san:q
+enrol_with_existing_cert_key:q
 "
 
 selected() { # NAME FLAGS
