@@ -2224,6 +2224,43 @@ static int obj_order(acme5g_ctx *ctx, int *status)
     return ACME5G_OK;
 }
 
+/* Does the order in the body list exactly the orderable identifiers of the
+ * request (a stored order is resumed only for the same names)? */
+static int obj_order_matches(acme5g_ctx *ctx, const acme5g_enrol_params *p)
+{
+    const jsmntok_t *t = TOK(ctx);
+    int arr = json_get(ctx, 0, "identifiers"), i, k;
+    size_t j, wanted = 0;
+    if (arr < 0 || t[arr].type != JSMN_ARRAY)
+        return 0;
+    for (j = 0; j < p->identifier_count; j++)
+        wanted += p->identifiers[j].type != ACME5G_ID_URI;
+    if ((size_t)t[arr].size != wanted)
+        return 0;
+    for (i = arr + 1, k = 0; k < t[arr].size; k++, i = json_skip(t, i)) {
+        char type[8], value[256];
+        unsigned char a[16], b[16];
+        size_t al = 0;
+        int found = 0;
+        if (json_str(ctx, json_get(ctx, i, "type"), type, sizeof(type)) ||
+            json_str(ctx, json_get(ctx, i, "value"), value, sizeof(value)))
+            return 0;
+        if (!strcmp(type, "ip"))
+            al = ip_parse(value, strlen(value), a);
+        for (j = 0; j < p->identifier_count && !found; j++) {
+            const acme5g_identifier *id = &p->identifiers[j];
+            if (id->type == ACME5G_ID_DNS && !strcmp(type, "dns"))
+                found = strlen(id->value) == strlen(value) &&
+                        mem_ieq(id->value, value, strlen(value));
+            else if (id->type == ACME5G_ID_IP && al)
+                found = ip_parse(id->value, strlen(id->value), b) == al && !memcmp(a, b, al);
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
 /* Authorization: its identifier's value and status; for a pending one,
  * the URL and token of the challenge of type `want_type` (into
  * ctx->challenge_url / ctx->token). */
@@ -3345,15 +3382,81 @@ static int flow_seed(acme5g_ctx *ctx)
     return ACME5G_OK;
 }
 
-/* One order, from newOrder to the stored chain. */
+/* The order a killed run left behind (ACME5G_STORE_ORDER_URL), if the
+ * server still has it for the same identifiers and it is not invalid.
+ * Returns 1 with the order parsed, else 0 (start a new order). */
+static int flow_resume_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *status)
+{
+    char url[ACME5G_URL_MAX];
+    size_t len = 0;
+    if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_ORDER_URL, (uint8_t *)url,
+                             sizeof(url) - 1, &len) != 0 || len == 0)
+        return 0;
+    url[len] = 0;
+    if (strlen(url) != len || strncmp(url, "https://", 8) || flow_post_as_get(ctx, url) ||
+        ctx->http_status != 200 || ctx->http_content_type != CT_JSON ||
+        obj_order(ctx, status) || *status == ST_INVALID || !obj_order_matches(ctx, p)) {
+        LOG_INFO(ctx, "the stored order cannot be resumed: ", url);
+        memset(&ctx->problem, 0, sizeof(ctx->problem));
+        return 0;
+    }
+    memcpy(ctx->order_url, url, sizeof(url));
+    LOG_INFO(ctx, "resuming order ", url);
+    return 1;
+}
+
+static void flow_forget_order(acme5g_ctx *ctx)
+{
+    if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_ORDER_URL, (const uint8_t *)"", 0, 0))
+        LOG_WARN(ctx, "could not clear the stored order URL", NULL);
+}
+
+/* The certificate key for finalize.  A fresh one is kept as
+ * ACME5G_STORE_CERT_KEY_NEW before the server sees its CSR, so a resumed
+ * order that was finalized by a killed run can still be completed. */
+static int flow_cert_key(acme5g_ctx *ctx, const acme5g_enrol_params *p, int resumed_finalized)
+{
+    char pem[512];
+    size_t len = 0;
+    int err;
+    if (p->cert_signer)
+        return key_external(&ctx->cert_key, p->cert_signer);
+    if (resumed_finalized) {
+        if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT_KEY_NEW, (uint8_t *)pem,
+                                 sizeof(pem) - 1, &len) != 0)
+            return ACME5G_ERR_KEY;
+        err = key_from_pem(ctx, &ctx->cert_key, pem, len);
+        wipe(pem, sizeof(pem));
+        return err;
+    }
+    if ((err = key_generate(ctx, &ctx->cert_key, p->cert_key_type)))
+        return err;
+    len = key_to_pem(&ctx->cert_key, pem, sizeof(pem));
+    if (len == 0)
+        err = ACME5G_ERR_CRYPTO;
+    else if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY_NEW, (const uint8_t *)pem,
+                                   len, 1) != 0)
+        err = ACME5G_ERR_STORAGE_WRITE;
+    wipe(pem, sizeof(pem));
+    return err;
+}
+
+/* One order, from newOrder (or the resumed order) to the stored chain. */
 static int flow_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listener)
 {
-    int err, status;
+    int err, status, resumed;
     size_t i;
     unsigned attempt;
 
-    if ((err = flow_new_order(ctx, p, &status)))
-        return err;
+    resumed = flow_resume_order(ctx, p, &status);
+    if (!resumed) {
+        if ((err = flow_new_order(ctx, p, &status)))
+            return err;
+        /* remembered so that a run killed from here on resumes this order */
+        if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_ORDER_URL,
+                                  (const uint8_t *)ctx->order_url, strlen(ctx->order_url), 0))
+            LOG_WARN(ctx, "could not store the order URL", NULL);
+    }
     /* An order can be born ready: the server reused or pre-authorized
      * every authorization (RFC 8555 7.4.1, TR 33.776 solution #9). */
     if (status == ST_PENDING) {
@@ -3366,14 +3469,13 @@ static int flow_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
                 return err;
         }
         status = ST_READY;
-    } else {
+    } else if (!resumed) {
         LOG_INFO(ctx, "order is already authorized, no challenge needed", NULL);
     }
     if (status == ST_INVALID)
         return ACME5G_ERR_ORDER_INVALID;
 
-    err = p->cert_signer ? key_external(&ctx->cert_key, p->cert_signer)
-                         : key_generate(ctx, &ctx->cert_key, p->cert_key_type);
+    err = flow_cert_key(ctx, p, resumed && (status == ST_PROCESSING || status == ST_VALID));
     if (err)
         return err;
     for (attempt = 0;; attempt++) {
@@ -3445,6 +3547,11 @@ static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
         return err;
     for (order = 1;; order++) {
         err = flow_order(ctx, p, listener);
+        /* done with this order, or it can never succeed: a killed run must
+         * not resume it (other failures keep it for the next run) */
+        if (err == ACME5G_OK || err == ACME5G_ERR_AUTHZ_INVALID ||
+            err == ACME5G_ERR_ORDER_INVALID || err == ACME5G_ERR_CERT_MISMATCH)
+            flow_forget_order(ctx);
         if ((err != ACME5G_ERR_AUTHZ_INVALID && err != ACME5G_ERR_ORDER_INVALID) ||
             order >= max_orders)
             return err;

@@ -288,6 +288,7 @@ typedef struct acme5g_port {
 #define ACME5G_STORE_CERT_KEY "cert.key"       /* PKCS#8 PEM, secret */
 #define ACME5G_STORE_CERT_KEY_NEW "cert.key.new" /* the next key, while a pair is replaced */
 #define ACME5G_STORE_CERT "cert.pem"           /* PEM chain, leaf first */
+#define ACME5G_STORE_ORDER_URL "order.url"     /* the order in progress (empty: none) */
 
 /* ------------------------------------------------------------------------
  * Public data types.

@@ -591,6 +591,29 @@ test_enrol_with_existing_cert_key() {
     ! grep -q 'do not match' "$T/renew.err" || die "renew warned about a mismatch"
 }
 
+# A run killed in the middle of an order leaves order.url; the next run
+# resumes that order instead of starting blind, then clears it.
+test_killed_order_is_resumed() {
+    use_instance A
+    local st=$WORK/resume url pid i
+    mkdir -p "$st"
+    "$BIN" enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$st" --http-port "$P_HTTP_PORT" \
+        --name resume.acme5g.test -vv </dev/null >"$T/first.out" 2>"$T/first.err" &
+    pid=$!
+    for i in $(seq 1 200); do
+        grep -q 'authorizing' "$T/first.err" && break
+        sleep 0.05
+    done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    url=$(cat "$st/order.url" 2>/dev/null)
+    [ -n "$url" ] || die "no order.url after the kill"
+    enrol_ok enrol "$st" --name resume.acme5g.test -vv
+    grep -q "resuming order $url" "$T/enrol.err" || die "the order was not resumed"
+    check_state "$st" DNS:resume.acme5g.test
+    [ ! -s "$st/order.url" ] || die "order.url not cleared"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -685,6 +708,7 @@ p384_and_mixed_identifiers:
 enrol_tls_alpn01:q
 enrol_uri_san:q
 enrol_with_existing_cert_key:q
+killed_order_is_resumed:q
 "
 
 selected() { # NAME FLAGS
