@@ -2615,7 +2615,7 @@ static void test_csr_one_dns_name_verified_by_openssl(void)
     ids[0].type = ACME5G_ID_DNS;
     ids[0].value = "a.example";
     CHECK_ERR(load_key(&k, "ec-p256-pkcs8.pem"), ACME5G_OK);
-    CHECK_ERR(csr_build(&k, ids, 1, csr_der, sizeof(csr_der), &len), ACME5G_OK);
+    CHECK_ERR(csr_build(&k, NULL, ids, 1, csr_der, sizeof(csr_der), &len), ACME5G_OK);
     CHECK_INT(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)), 0);
     CHECK(strstr(csr_text, "Subject: CN = a.example") != NULL);
     CHECK(strstr(csr_text, "DNS:a.example") != NULL);
@@ -2625,7 +2625,7 @@ static void test_csr_one_dns_name_verified_by_openssl(void)
     csr_der[len - 5] ^= 0x01;
     CHECK(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)) != 0);
     /* too small a buffer */
-    CHECK_ERR(csr_build(&k, ids, 1, csr_der, 100, &len), ACME5G_ERR_REQUEST_TOO_LARGE);
+    CHECK_ERR(csr_build(&k, NULL, ids, 1, csr_der, 100, &len), ACME5G_ERR_REQUEST_TOO_LARGE);
 }
 
 static void test_csr_three_dns_names_verified_by_openssl(void)
@@ -2638,7 +2638,7 @@ static void test_csr_three_dns_names_verified_by_openssl(void)
     ids[1].value = "b.example";
     ids[2].value = "*.c.example";
     CHECK_ERR(load_key(&k, "ec-p256-pkcs8.pem"), ACME5G_OK);
-    CHECK_ERR(csr_build(&k, ids, 3, csr_der, sizeof(csr_der), &len), ACME5G_OK);
+    CHECK_ERR(csr_build(&k, NULL, ids, 3, csr_der, sizeof(csr_der), &len), ACME5G_OK);
     CHECK_INT(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)), 0);
     CHECK(strstr(csr_text, "DNS:a.example, DNS:b.example, DNS:*.c.example") != NULL);
     CHECK(strstr(csr_text, "Subject: CN = a.example") != NULL);
@@ -2653,7 +2653,7 @@ static void test_csr_ipv4_and_ipv6_identifiers_verified_by_openssl(void)
     ids[0].value = "192.0.2.1";
     ids[1].value = "2001:db8::1";
     CHECK_ERR(load_key(&k, "ec-p256-pkcs8.pem"), ACME5G_OK);
-    CHECK_ERR(csr_build(&k, ids, 2, csr_der, sizeof(csr_der), &len), ACME5G_OK);
+    CHECK_ERR(csr_build(&k, NULL, ids, 2, csr_der, sizeof(csr_der), &len), ACME5G_OK);
     CHECK_INT(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)), 0);
     CHECK(strstr(csr_text, "IP Address:192.0.2.1, IP Address:2001:DB8:0:0:0:0:0:1") != NULL);
     CHECK(strstr(csr_text, "CN =") == NULL); /* no DNS name: empty subject */
@@ -2664,7 +2664,7 @@ static void test_csr_ipv4_and_ipv6_identifiers_verified_by_openssl(void)
     ids[1].value = "192.0.2.1";
     ids[2].type = ACME5G_ID_DNS;
     ids[2].value = "b.example";
-    CHECK_ERR(csr_build(&k, ids, 3, csr_der, sizeof(csr_der), &len), ACME5G_OK);
+    CHECK_ERR(csr_build(&k, NULL, ids, 3, csr_der, sizeof(csr_der), &len), ACME5G_OK);
     CHECK_INT(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)), 0);
     CHECK(strstr(csr_text, "Subject: CN = b.example") != NULL);
     CHECK(strstr(csr_text, "IP Address:192.0.2.1") != NULL);
