@@ -594,6 +594,37 @@ static int http_date(const char *s, size_t n, int64_t *out)
     return civil_to_unix(y, mo + 1, d, h, mi, sec, out);
 }
 
+/* RFC 3339 date-time: "2025-01-02T04:05:06Z", fractions ignored, numeric
+ * offsets applied. */
+static int rfc3339_parse(const char *s, size_t n, int64_t *out)
+{
+    unsigned y, mo, d, h, mi, sec, oh, om;
+    size_t i = 19;
+    int64_t t;
+    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+        s[13] != ':' || s[16] != ':' || parse_digits(s, 4, &y) || parse_digits(s + 5, 2, &mo) ||
+        parse_digits(s + 8, 2, &d) || parse_digits(s + 11, 2, &h) ||
+        parse_digits(s + 14, 2, &mi) || parse_digits(s + 17, 2, &sec) ||
+        civil_to_unix(y, mo, d, h, mi, sec, &t))
+        return -1;
+    if (s[i] == '.') {
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            ;
+        if (i == 20)
+            return -1;
+    }
+    if (i + 1 == n && (s[i] == 'Z' || s[i] == 'z')) {
+        *out = t;
+        return 0;
+    }
+    if (i + 6 != n || (s[i] != '+' && s[i] != '-') || s[i + 3] != ':' ||
+        parse_digits(s + i + 1, 2, &oh) || parse_digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+        return -1;
+    t += (s[i] == '+' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+    *out = t;
+    return 0;
+}
+
 /* --- IP addresses --- */
 
 static int hexval(int c)
@@ -839,12 +870,13 @@ static int pem_next(const char *pem, size_t len, size_t *off, const char *banner
 /* --- X.509 certificate fields (BearSSL 0.6 exposes none of these) --- */
 
 typedef struct x509_fields {
-    der_r serial, issuer, spki, san;
+    der_r serial, issuer, spki, san, aki;
     int64_t not_before_s, not_after_s;
-    int have_san;
+    int have_san, have_aki;
 } x509_fields;
 
 static const unsigned char oid_san[] = { 0x55, 0x1d, 0x11 };
+static const unsigned char oid_aki[] = { 0x55, 0x1d, 0x23 };
 
 static int x509_parse(const unsigned char *der, size_t len, x509_fields *f)
 {
@@ -893,6 +925,14 @@ static int x509_parse(const unsigned char *der, size_t len, x509_fields *f)
                 if (der_expect(&val, 0x30, &f->san))
                     return -1;
                 f->have_san = 1;
+            } else if ((size_t)(oid.end - oid.p) == sizeof(oid_aki) &&
+                       !memcmp(oid.p, oid_aki, sizeof(oid_aki))) {
+                /* AuthorityKeyIdentifier ::= SEQUENCE { [0] keyIdentifier ... } */
+                der_r seq;
+                if (der_expect(&val, 0x30, &seq))
+                    return -1;
+                if (seq.p < seq.end && seq.p[0] == 0x80 && der_expect(&seq, 0x80, &f->aki) == 0)
+                    f->have_aki = 1;
             }
         }
     }
@@ -2191,6 +2231,10 @@ static int obj_directory(acme5g_ctx *ctx)
     if (json_get(ctx, 0, "revokeCert") >= 0 &&
         (err = json_url(ctx, 0, "revokeCert", ctx->dir_revoke_cert)))
         return err;
+    ctx->dir_renewal_info[0] = 0;
+    if (json_get(ctx, 0, "renewalInfo") >= 0 &&
+        (err = json_url(ctx, 0, "renewalInfo", ctx->dir_renewal_info)))
+        return err;
     return ACME5G_OK;
 }
 
@@ -2299,6 +2343,57 @@ static int obj_authz(acme5g_ctx *ctx, const char *want_type, char *ident, size_t
         return ACME5G_OK;
     }
     return ACME5G_ERR_NO_CHALLENGE;
+}
+
+/* ACME Renewal Information (RFC 9773 4.1): certID =
+ * base64url(AKI keyIdentifier) "." base64url(serial DER content). */
+static int ari_cert_id(const unsigned char *aki, size_t aki_len, const unsigned char *serial,
+                       size_t serial_len, char *out, size_t cap)
+{
+    wbuf w;
+    w_init(&w, out, cap);
+    w_b64u(&w, aki, aki_len);
+    w_str(&w, ".");
+    w_b64u(&w, serial, serial_len);
+    w_cstr(&w);
+    return w.overflow || aki_len == 0 || serial_len == 0 ? -1 : 0;
+}
+
+/* The certID of the leaf of the PEM chain in ctx->body (DER decoded into
+ * ctx->request, free then). */
+static int ari_cert_id_of_body(acme5g_ctx *ctx, char *out, size_t cap)
+{
+    size_t off = 0, der_len = 0;
+    x509_fields f;
+    if (pem_next((const char *)ctx->body, ctx->body_len, &off, "CERTIFICATE", ctx->request,
+                 sizeof(ctx->request), &der_len) != 1 ||
+        x509_parse(ctx->request, der_len, &f))
+        return ACME5G_ERR_CERT;
+    if (!f.have_aki)
+        return ACME5G_ERR_CERT; /* no keyIdentifier: no ARI for this certificate */
+    return ari_cert_id(f.aki.p, (size_t)(f.aki.end - f.aki.p), f.serial.p,
+                       (size_t)(f.serial.end - f.serial.p), out, cap)
+               ? ACME5G_ERR_CERT : ACME5G_OK;
+}
+
+/* A renewalInfo response (RFC 9773 4.2) in the body. */
+static int obj_renewal_info(acme5g_ctx *ctx, acme5g_renewal_window *w)
+{
+    int n = json_parse(ctx), win, e;
+    char t0[40], t1[40];
+    if (n < 0)
+        return -n;
+    win = json_get(ctx, 0, "suggestedWindow");
+    if (json_str(ctx, json_get(ctx, win, "start"), t0, sizeof(t0)) ||
+        json_str(ctx, json_get(ctx, win, "end"), t1, sizeof(t1)) ||
+        rfc3339_parse(t0, strlen(t0), &w->start_s) || rfc3339_parse(t1, strlen(t1), &w->end_s) ||
+        w->end_s <= w->start_s) /* "end <= start: treat as no response" (4.2) */
+        return ACME5G_ERR_JSON_FIELD;
+    w->explanation_url[0] = 0;
+    e = json_get(ctx, 0, "explanationURL");
+    if (e >= 0 && json_str(ctx, e, w->explanation_url, sizeof(w->explanation_url)))
+        w->explanation_url[0] = 0;
+    return ACME5G_OK;
 }
 
 /* ==========================================================================
@@ -2523,7 +2618,13 @@ static int flow_new_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *st
             w_str(&w, "}");
         }
     }
-    w_str(&w, "]}");
+    w_str(&w, "]");
+    if (ctx->replaces[0]) {
+        /* RFC 9773 5: this order renews that certificate */
+        w_str(&w, ",\"replaces\":");
+        w_json_str(&w, ctx->replaces);
+    }
+    w_str(&w, "}");
     w_b64_end(&w);
     if (w.overflow)
         return ACME5G_ERR_REQUEST_TOO_LARGE;
@@ -3545,6 +3646,16 @@ static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
     err = renew ? flow_stored_account(ctx) : flow_account(ctx, p);
     if (err)
         return err;
+    ctx->replaces[0] = 0;
+    if (renew && ctx->dir_renewal_info[0]) {
+        size_t len = 0;
+        if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ACME5G_BODY_MAX,
+                                 &len) == 0) {
+            ctx->body_len = len;
+            if (ari_cert_id_of_body(ctx, ctx->replaces, sizeof(ctx->replaces)))
+                ctx->replaces[0] = 0;
+        }
+    }
     for (order = 1;; order++) {
         err = flow_order(ctx, p, listener);
         /* done with this order, or it can never succeed: a killed run must
@@ -3931,6 +4042,70 @@ int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params)
 int acme5g_renew(acme5g_ctx *ctx, const acme5g_enrol_params *params)
 {
     return flow_run(ctx, params, 1);
+}
+
+/* See acme5g.h. */
+int acme5g_renewal_info(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s,
+                        acme5g_renewal_window *window)
+{
+    char cert_id[160], url[ACME5G_URL_MAX];
+    size_t len = 0;
+    url_parts u;
+    wbuf w;
+    int err, r;
+
+    memset(window, 0, sizeof(*window));
+    window->retry_after_s = 21600;
+    if (!directory_url || strlen(directory_url) >= ACME5G_URL_MAX || url_parse(directory_url, &u))
+        return set_error(ctx, ACME5G_ERR_URL);
+    ctx->last_tls_error = 0;
+    memset(&ctx->problem, 0, sizeof(ctx->problem));
+    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
+                       (uint64_t)(timeout_s ? timeout_s : 300) * 1000u;
+    ctx->sock = -1;
+    err = flow_directory(ctx, directory_url);
+    if (!err && !ctx->dir_renewal_info[0])
+        err = ACME5G_ERR_NOT_FOUND; /* the server offers no ARI: the local policy decides */
+    if (!err) {
+        r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ACME5G_BODY_MAX,
+                                 &len);
+        ctx->body_len = len;
+        err = r == ACME5G_PORT_NOT_FOUND ? ACME5G_ERR_NOT_FOUND
+            : r != 0                     ? ACME5G_ERR_STORAGE_READ
+                                         : ari_cert_id_of_body(ctx, cert_id, sizeof(cert_id));
+    }
+    if (!err) {
+        /* an unauthenticated GET of renewalInfo "/" certID (4.1) */
+        w_init(&w, url, sizeof(url));
+        w_str(&w, ctx->dir_renewal_info);
+        if (ctx->dir_renewal_info[strlen(ctx->dir_renewal_info) - 1] != '/')
+            w_str(&w, "/");
+        w_str(&w, cert_id);
+        w_cstr(&w);
+        err = w.overflow ? ACME5G_ERR_URL_TOO_LONG : http_request(ctx, "GET", url, NULL, 0);
+    }
+    if (!err && !(err = flow_check(ctx, 200, 200)) && !(err = flow_require_json(ctx)))
+        err = obj_renewal_info(ctx, window);
+    if (!err) {
+        /* Retry-After: when to ask again, clamped to [1 min, 1 day] (4.3.2) */
+        int32_t ra = ctx->retry_after_s;
+        window->retry_after_s = ra < 0 ? 21600 : ra < 60 ? 60 : ra > 86400 ? 86400 : ra;
+    }
+    conn_close(ctx);
+    return set_error(ctx, err);
+}
+
+/* See acme5g.h. */
+int acme5g_ari_next(const acme5g_renewal_window *window, uint32_t random, int64_t now_s,
+                    int64_t *when_s)
+{
+    uint64_t span;
+    if (window->end_s <= window->start_s)
+        return -ACME5G_ERR_ARG;
+    span = (uint64_t)(window->end_s - window->start_s);
+    /* a uniform time inside the window (RFC 9773 4.2); past means now */
+    *when_s = window->start_s + (int64_t)((uint64_t)random % span);
+    return *when_s <= now_s;
 }
 
 /* ==========================================================================

@@ -466,6 +466,8 @@ typedef struct acme5g_ctx {
     char dir_new_order[ACME5G_URL_MAX];
     char dir_key_change[ACME5G_URL_MAX];
     char dir_revoke_cert[ACME5G_URL_MAX];
+    char dir_renewal_info[ACME5G_URL_MAX];
+    char replaces[160];                  /* ARI certID of the renewed certificate */
     char account_url[ACME5G_URL_MAX];
     char order_url[ACME5G_URL_MAX];
     char finalize_url[ACME5G_URL_MAX];
@@ -636,6 +638,39 @@ void acme5g_policy_default(acme5g_policy *policy);
 int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_t not_after_s,
                        const acme5g_policy_state *state, int64_t now_s,
                        int64_t *when_s, acme5g_renew_reason *reason);
+
+/* ACME Renewal Information (RFC 9773), where the directory offers
+ * `renewalInfo`: the server's suggested renewal window for the stored
+ * certificate. */
+typedef struct acme5g_renewal_window {
+    int64_t start_s, end_s;        /* Unix seconds; end > start */
+    int32_t retry_after_s;         /* ask again after this long (60..86400; 21600 when
+                                      the server gave none) */
+    char explanation_url[ACME5G_URL_MAX]; /* may be empty */
+} acme5g_renewal_window;
+
+/* Fetch the renewal window for the stored certificate (ACME5G_STORE_CERT).
+ *
+ * GET directory, then an unauthenticated GET of renewalInfo/<certID>
+ * (certID = base64url(AKI keyIdentifier) "." base64url(serial)).  No
+ * account is needed.  acme5g_renew() also sends that certID as
+ * `replaces` in its newOrder whenever the directory offers renewalInfo.
+ *
+ * Returns ACME5G_OK with *window filled; ACME5G_ERR_NOT_FOUND when the
+ * directory has no renewalInfo (the local policy alone decides) or nothing
+ * is stored; ACME5G_ERR_CERT when the certificate has no AKI keyIdentifier;
+ * ACME5G_ERR_JSON_FIELD for a window whose end is not after its start
+ * (RFC 9773: treat as no answer); ACME5G_ERR_PROBLEM / _HTTP_STATUS when the
+ * server refuses (then retry after window->retry_after_s, 6 h). */
+int acme5g_renewal_info(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s,
+                        acme5g_renewal_window *window);
+
+/* When to renew inside an ARI window: start + (random mod (end - start)),
+ * a uniform time for a uniform `random` (draw it once per window).  Sets
+ * *when_s; returns 1 when that is now or past, 0 when later,
+ * -ACME5G_ERR_ARG for an empty window. */
+int acme5g_ari_next(const acme5g_renewal_window *window, uint32_t random, int64_t now_s,
+                    int64_t *when_s);
 
 /* Parse a PEM certificate chain (leaf first) and describe its leaf.
  * Pure: no port call, no context.  Returns ACME5G_OK or ACME5G_ERR_CERT. */
