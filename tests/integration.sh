@@ -65,6 +65,14 @@ cli() {
     echo "+ acme5g $*"
     timeout -k 5 "$CLI_TIMEOUT" "$BIN" "$@" </dev/null >"$T/$tag.out" 2>"$T/$tag.err"
     RC=$?
+    cli_checks "$tag" "${1:-}"
+}
+
+# cli_checks TAG COMMAND: show the output of a client run and fail the test
+# on a sanitizer report or a hang.
+cli_checks() {
+    local tag=$1
+    shift
     sed 's/^/  out: /' "$T/$tag.out"
     sed 's/^/  err: /' "$T/$tag.err"
     echo "  exit $RC"
@@ -78,6 +86,24 @@ cli() {
         die "cannot run $BIN (exit $RC)"
     fi
     return 0
+}
+
+# stamp: copy stdin to stdout, each line prefixed with the time it arrived
+# (Unix seconds with microseconds).
+stamp() {
+    local line
+    while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
+}
+
+# cli_stamped TAG ARG...: as cli, with every line of $T/TAG.err prefixed by
+# the time it was written (stamp).
+cli_stamped() {
+    local tag=$1
+    shift
+    echo "+ acme5g $* (stderr time-stamped)"
+    { timeout -k 5 "$CLI_TIMEOUT" "$BIN" "$@" </dev/null 2>&1 >"$T/$tag.out"; } | stamp >"$T/$tag.err"
+    RC=${PIPESTATUS[0]}
+    cli_checks "$tag" "${1:-}"
 }
 
 # last line of stderr of TAG, for messages
@@ -426,6 +452,68 @@ test_enrol_dns01_with_hook() {
     grep -q 'dns-01 hook failed' "$T/fail.err" || die "message: $(errline fail)"
 }
 
+# at_line FILE PATTERN [N]: the time stamp (first field) of the Nth line of a
+# stamped stderr file matching PATTERN (default the first).
+at_line() { grep -E -- "$2" "$1" | sed -n "${3:-1}p" | cut -d' ' -f1; }
+# elapsed T1 T2 MIN: true when T2 - T1 >= MIN (seconds, fractions allowed).
+elapsed() { awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { exit !(a != "" && b != "" && b - a >= m) }'; }
+
+# TR 33.776 solution #9's wait timer: the first order's dns-01 challenge
+# fails (the hook publishes a wrong TXT value first), the authorization and
+# the order turn invalid, the client waits --wait-timer 3 s and restarts
+# from newOrder; the second order succeeds.  A new account, so no valid
+# authorization can be reused.
+test_wait_timer_restarts_order() {
+    use_instance A
+    local st=$WORK/waittimer t1 t2 tf u1 u2
+    mkdir -p "$st"
+    DNS_HOOK_LOG=$T/hook.log cli_stamped enrol enrol --directory "$P_DIR_URL" --ca "$P_CA" \
+        --state "$st" --name wait.acme5g.test --challenge dns-01 --timeout 90 \
+        --dns-hook "$ROOT/tests/dns-hook-flaky.sh $T/flaky.state $A_CTS_MGMT" \
+        --wait-timer 3 --max-orders 2 -vv
+    [ "$RC" = 0 ] || die "enrol exited $RC: $(errline enrol)"
+    check_state "$st" DNS:wait.acme5g.test
+    grep -q '^add _acme-challenge.wait.acme5g.test wrong-' "$T/hook.log" ||
+        die "the hook did not publish the wrong value first"
+    [ "$(grep -c '^add ' "$T/hook.log")" = 2 ] || die "expected 2 TXT records published"
+    [ "$(grep -c 'info: order: ' "$T/enrol.err")" = 2 ] ||
+        die "$(grep -c 'info: order: ' "$T/enrol.err") orders made, expected 2"
+    u1=$(grep 'info: order: ' "$T/enrol.err" | sed -n '1s/.*order: //p')
+    u2=$(grep 'info: order: ' "$T/enrol.err" | sed -n '2s/.*order: //p')
+    [ "$u1" != "$u2" ] || die "the same order URL twice: $u1"
+    grep -q 'order failed, restarting from newOrder' "$T/enrol.err" || die "no restart reported"
+    t1=$(at_line "$T/enrol.err" 'info: order: ' 1)
+    tf=$(at_line "$T/enrol.err" 'order failed, restarting')
+    t2=$(at_line "$T/enrol.err" 'info: order: ' 2)
+    echo "first order $t1, failure $tf, second order $t2"
+    { elapsed "$t1" "$tf" 0 && elapsed "$tf" "$t2" 0; } || die "lines out of order"
+    # the stamps are taken when a line arrives: allow 50 ms of reading delay
+    elapsed "$tf" "$t2" 2.95 || die "second order $t2 less than 3 s after the failure $tf"
+    elapsed "$t1" "$t2" 3 || die "second order $t2 less than 3 s after the first $t1"
+    elapsed "$tf" "$t2" 20 && die "second order only $t2, long after the failure $tf"
+    grep -q '^wait-timer=3$' "$st/settings" || die "wait-timer not stored in settings"
+    grep -q '^max-orders=2$' "$st/settings" || die "max-orders not stored in settings"
+}
+
+# The same failure with --max-orders 1: one order, no restart, exit 1 with
+# the failed authorization and the server's problem on stderr, nothing
+# stored.
+test_wait_timer_max_orders_1_gives_up() {
+    use_instance A
+    local st=$WORK/waittimer1
+    mkdir -p "$st"
+    DNS_HOOK_LOG=$T/hook.log cli_stamped enrol enrol --directory "$P_DIR_URL" --ca "$P_CA" \
+        --state "$st" --name wait1.acme5g.test --challenge dns-01 --timeout 90 \
+        --dns-hook "$ROOT/tests/dns-hook-flaky.sh $T/flaky.state $A_CTS_MGMT" \
+        --wait-timer 3 --max-orders 1 -vv
+    [ "$RC" = 1 ] || die "exit status $RC, expected 1"
+    [ "$(grep -c 'info: order: ' "$T/enrol.err")" = 1 ] || die "more than one order made"
+    ! grep -q 'restarting' "$T/enrol.err" || die "restarted with --max-orders 1"
+    grep -Eq 'acme5g: enrol failed: authorization failed .*(unauthorized|incorrectResponse)' "$T/enrol.err" ||
+        die "unclear message: $(errline enrol)"
+    nothing_written "$st"
+}
+
 # Revocation signed by the account key, then by the certificate key; Pebble's
 # management API confirms it; a second revocation is refused; status shows it.
 cert_status() { # LEAF: Pebble's view of the certificate (Valid/Revoked)
@@ -700,6 +788,8 @@ renew_preauthorized:C
 renew_without_enrol_fails:q
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
+wait_timer_restarts_order:q
+wait_timer_max_orders_1_gives_up:q
 revoke_with_account_and_cert_key:q
 account_lifecycle:q
 chains_alternate_and_long:E
