@@ -85,6 +85,9 @@ static const char *const err_key_names[] = {
     "stored key unusable",
     "certificate unparsable",
     "key generation or signing failed",
+    "CSR malformed or unsupported",
+    "CSR signature does not verify",
+    "CSR names differ from the request or are not allowed",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -1651,8 +1654,17 @@ static void log_request(acme5g_ctx *ctx, const char *method, const char *url)
  * reused; a reused connection that the server had closed is reopened once
  * and the same bytes are sent again (a spent nonce then comes back as
  * badNonce, which the JWS layer retries). */
+static int http_request_ct(acme5g_ctx *ctx, const char *method, const char *url,
+                           const unsigned char *body, size_t body_len, const char *content_type);
+
 static int http_request(acme5g_ctx *ctx, const char *method, const char *url,
                         const unsigned char *body, size_t body_len)
+{
+    return http_request_ct(ctx, method, url, body, body_len, "application/jose+json");
+}
+
+static int http_request_ct(acme5g_ctx *ctx, const char *method, const char *url,
+                           const unsigned char *body, size_t body_len, const char *content_type)
 {
     url_parts u;
     char head[ACME5G_URL_MAX + 256];
@@ -1681,7 +1693,9 @@ static int http_request(acme5g_ctx *ctx, const char *method, const char *url,
     }
     w_str(&w, "\r\nUser-Agent: " USER_AGENT "\r\nAccept: */*\r\n");
     if (body) {
-        w_str(&w, "Content-Type: application/jose+json\r\nContent-Length: ");
+        w_str(&w, "Content-Type: ");
+        w_str(&w, content_type);
+        w_str(&w, "\r\nContent-Length: ");
         w_u64(&w, body_len);
         w_str(&w, "\r\n");
     }
@@ -2871,6 +2885,177 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
     return ACME5G_OK;
 }
 
+/* --- CSR parsing and verification (for the shared client) --- */
+
+static const unsigned char oid_ecdsa_sha512[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04 };
+
+/* See acme5g.h. */
+int acme5g_csr_parse(const uint8_t *der, size_t len, acme5g_csr *out)
+{
+    der_r top, req, cri, v, spki, alg, oid, curve, bits, sigalg, sigbits, attrs;
+    const unsigned char *cri_start;
+    const br_hash_class *hash;
+    unsigned char h[64];
+    br_hash_compat_context hc;
+    br_ec_public_key pk;
+    size_t text_used = 0;
+    int tag;
+
+    memset(out, 0, sizeof(*out));
+    top.p = der;
+    top.end = der + len;
+    if (der_expect(&top, 0x30, &req) || top.p != top.end)
+        return ACME5G_ERR_CSR;
+    cri_start = req.p;
+    if (der_expect(&req, 0x30, &cri))
+        return ACME5G_ERR_CSR;
+    {
+        size_t cri_len = (size_t)(req.p - cri_start);
+        if (der_expect(&cri, 0x02, &v) || v.end - v.p != 1 || v.p[0] != 0 ||
+            der_expect(&cri, 0x30, &v) || der_expect(&cri, 0x30, &spki) ||
+            der_expect(&spki, 0x30, &alg) || der_expect(&spki, 0x03, &bits) ||
+            der_expect(&alg, 0x06, &oid) || der_expect(&alg, 0x06, &curve) ||
+            (size_t)(oid.end - oid.p) != sizeof(oid_ec_public_key) ||
+            memcmp(oid.p, oid_ec_public_key, sizeof(oid_ec_public_key)) ||
+            bits.end - bits.p < 2 || bits.p[0] != 0)
+            return ACME5G_ERR_CSR;
+        if ((size_t)(curve.end - curve.p) == sizeof(oid_prime256v1) &&
+            !memcmp(curve.p, oid_prime256v1, sizeof(oid_prime256v1)) && bits.end - bits.p == 66)
+            out->key_type = ACME5G_KEY_P256;
+        else if ((size_t)(curve.end - curve.p) == sizeof(oid_secp384r1) &&
+                 !memcmp(curve.p, oid_secp384r1, sizeof(oid_secp384r1)) &&
+                 bits.end - bits.p == 98)
+            out->key_type = ACME5G_KEY_P384;
+        else
+            return ACME5G_ERR_CSR;
+        out->public_key_len = (size_t)(bits.end - bits.p - 1);
+        memcpy(out->public_key, bits.p + 1, out->public_key_len);
+
+        /* attributes [0]: extensionRequest -> subjectAltName */
+        if (der_expect(&cri, 0xa0, &attrs))
+            return ACME5G_ERR_CSR;
+        while (attrs.p < attrs.end) {
+            der_r attr, aoid, set, exts;
+            if (der_expect(&attrs, 0x30, &attr) || der_expect(&attr, 0x06, &aoid) ||
+                der_expect(&attr, 0x31, &set))
+                return ACME5G_ERR_CSR;
+            if ((size_t)(aoid.end - aoid.p) != sizeof(oid_ext_request) ||
+                memcmp(aoid.p, oid_ext_request, sizeof(oid_ext_request)))
+                continue;
+            if (der_expect(&set, 0x30, &exts))
+                return ACME5G_ERR_CSR;
+            while (exts.p < exts.end) {
+                der_r ext, eoid, val, names, gn;
+                if (der_expect(&exts, 0x30, &ext) || der_expect(&ext, 0x06, &eoid) ||
+                    der_next(&ext, &tag, &val))
+                    return ACME5G_ERR_CSR;
+                if (tag == 0x01 && der_next(&ext, &tag, &val))
+                    return ACME5G_ERR_CSR;
+                if (tag != 0x04)
+                    return ACME5G_ERR_CSR;
+                if ((size_t)(eoid.end - eoid.p) != sizeof(oid_san) ||
+                    memcmp(eoid.p, oid_san, sizeof(oid_san)))
+                    continue;
+                if (der_expect(&val, 0x30, &names))
+                    return ACME5G_ERR_CSR;
+                while (names.p < names.end) {
+                    acme5g_identifier *id;
+                    size_t n;
+                    wbuf w;
+                    if (der_next(&names, &tag, &gn))
+                        return ACME5G_ERR_CSR;
+                    n = (size_t)(gn.end - gn.p);
+                    if (tag != 0x82 && tag != 0x87 && tag != 0x86)
+                        return ACME5G_ERR_CSR_NAMES; /* a name type we cannot vouch for */
+                    if (out->identifier_count >= ACME5G_MAX_IDENTIFIERS)
+                        return ACME5G_ERR_TOO_MANY_NAMES;
+                    id = &out->identifiers[out->identifier_count];
+                    w_init(&w, out->text + text_used, sizeof(out->text) - text_used);
+                    if (tag == 0x87) {
+                        if (n != 4 && n != 16)
+                            return ACME5G_ERR_CSR;
+                        w_ip(&w, gn.p, n);
+                    } else {
+                        size_t k;
+                        for (k = 0; k < n; k++)
+                            if (gn.p[k] <= 0x20 || gn.p[k] >= 0x7f)
+                                return ACME5G_ERR_CSR_NAMES;
+                        w_mem(&w, gn.p, n);
+                    }
+                    w_cstr(&w);
+                    if (w.overflow)
+                        return ACME5G_ERR_CSR;
+                    id->type = tag == 0x82 ? ACME5G_ID_DNS
+                             : tag == 0x87 ? ACME5G_ID_IP : ACME5G_ID_URI;
+                    id->value = out->text + text_used;
+                    text_used += w.len + 1;
+                    if (id->type == ACME5G_ID_DNS && !dns_name_valid(id->value))
+                        return ACME5G_ERR_CSR_NAMES;
+                    out->identifier_count++;
+                }
+            }
+        }
+
+        /* the signature over the CRI, with the key the CSR carries */
+        if (der_expect(&req, 0x30, &sigalg) || der_expect(&sigalg, 0x06, &oid) ||
+            der_expect(&req, 0x03, &sigbits) || sigbits.end - sigbits.p < 2 || sigbits.p[0] != 0)
+            return ACME5G_ERR_CSR;
+        if ((size_t)(oid.end - oid.p) != sizeof(oid_ecdsa_sha256))
+            return ACME5G_ERR_CSR;
+        hash = !memcmp(oid.p, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256)) ? &br_sha256_vtable
+             : !memcmp(oid.p, oid_ecdsa_sha384, sizeof(oid_ecdsa_sha384)) ? &br_sha384_vtable
+             : !memcmp(oid.p, oid_ecdsa_sha512, sizeof(oid_ecdsa_sha512)) ? &br_sha512_vtable
+                                                                          : NULL;
+        if (!hash)
+            return ACME5G_ERR_CSR;
+        hash->init(&hc.vtable);
+        hash->update(&hc.vtable, cri_start, cri_len);
+        hash->out(&hc.vtable, h);
+        pk.curve = out->key_type == ACME5G_KEY_P384 ? BR_EC_secp384r1 : BR_EC_secp256r1;
+        pk.q = out->public_key;
+        pk.qlen = out->public_key_len;
+        if (!key_curve(out->key_type) ||
+            !CRYPTO_ECDSA_VRFY_ASN1(ec_impl(), h,
+                                    (hash->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK,
+                                    &pk, sigbits.p + 1, (size_t)(sigbits.end - sigbits.p - 1)))
+            return ACME5G_ERR_CSR_SIGNATURE;
+    }
+    if (out->identifier_count == 0)
+        return ACME5G_ERR_CSR_NAMES;
+    return ACME5G_OK;
+}
+
+/* Do two identifier lists hold the same set (DNS names case-insensitive,
+ * IPs by address)? */
+static int ids_same_set(const acme5g_identifier *a, size_t na, const acme5g_identifier *b, size_t nb)
+{
+    size_t i, j;
+    if (na != nb)
+        return 0;
+    for (i = 0; i < na; i++) {
+        int found = 0;
+        for (j = 0; j < nb && !found; j++) {
+            unsigned char x[16], y[16];
+            size_t xl, yl;
+            if (a[i].type != b[j].type)
+                continue;
+            if (a[i].type == ACME5G_ID_IP) {
+                xl = ip_parse(a[i].value, strlen(a[i].value), x);
+                yl = ip_parse(b[j].value, strlen(b[j].value), y);
+                found = xl && xl == yl && !memcmp(x, y, xl);
+            } else if (a[i].type == ACME5G_ID_DNS) {
+                found = strlen(a[i].value) == strlen(b[j].value) &&
+                        mem_ieq(a[i].value, b[j].value, strlen(a[i].value));
+            } else {
+                found = !strcmp(a[i].value, b[j].value);
+            }
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
 /* --- tls-alpn-01 (RFC 8737): a self-signed certificate and a responder --- */
 
 static const unsigned char oid_acme_identifier[] = { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x1f };
@@ -3205,11 +3390,20 @@ static int flow_finalize(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *sta
     int err;
     char url[ACME5G_URL_MAX];
 
-    /* The CSR is built in the body buffer: nothing there is live now. */
-    err = csr_build(&ctx->cert_key, p->cert_signer, p->identifiers, p->identifier_count, ctx->body,
-                    ACME5G_BODY_MAX, &csr_len);
-    if (err)
-        return err;
+    /* The CSR is built in the body buffer: nothing there is live now.  A
+     * CSR the caller brings (the shared client finalizing an NF's order)
+     * is sent as it is. */
+    if (p->csr_der) {
+        if (p->csr_len > ACME5G_BODY_MAX)
+            return ACME5G_ERR_REQUEST_TOO_LARGE;
+        memcpy(ctx->body, p->csr_der, p->csr_len);
+        csr_len = p->csr_len;
+    } else {
+        err = csr_build(&ctx->cert_key, p->cert_signer, p->identifiers, p->identifier_count,
+                        ctx->body, ACME5G_BODY_MAX, &csr_len);
+        if (err)
+            return err;
+    }
     jws_payload_begin(ctx, &w);
     w_str(&w, "{\"csr\":\"");
     w_b64u(&w, ctx->body, csr_len);
@@ -3350,7 +3544,7 @@ static int flow_download(acme5g_ctx *ctx, const acme5g_enrol_params *p)
      * cert.key.new, then cert.pem, then cert.key (acme5g_repair_pair()
      * finishes the job after a cut between the last two).  An external key
      * is not ours to store: only the chain is written. */
-    if (p->cert_signer) {
+    if (p->cert_signer || p->csr_der) {
         if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ctx->body_len,
                                   0) != 0)
             return ACME5G_ERR_STORAGE_WRITE;
@@ -3456,6 +3650,18 @@ static int flow_validate_params(const acme5g_enrol_params *p)
     }
     if (orderable == 0)
         return ACME5G_ERR_NAME; /* a URI alone cannot be ordered */
+    if (p->csr_der) {
+        /* a CSR the caller brings must be well signed and ask for exactly
+         * the identifiers of the order (RFC 8555 7.4) */
+        acme5g_csr csr;
+        int err = acme5g_csr_parse(p->csr_der, p->csr_len, &csr);
+        if (err)
+            return err;
+        if (p->cert_signer ||
+            !ids_same_set(csr.identifiers, csr.identifier_count, p->identifiers,
+                          p->identifier_count))
+            return ACME5G_ERR_CSR_NAMES;
+    }
     if ((p->challenge != ACME5G_CHALLENGE_HTTP01 && p->challenge != ACME5G_CHALLENGE_DNS01 &&
          (p->challenge != ACME5G_CHALLENGE_TLSALPN01 || !ACME5G_WITH_TLSALPN01)) ||
         !key_curve(p->account_key_type) || !key_curve(p->cert_key_type))
@@ -3512,6 +3718,14 @@ static void flow_forget_order(acme5g_ctx *ctx)
         LOG_WARN(ctx, "could not clear the stored order URL", NULL);
 }
 
+/* A signer that never signs: the external CSR is already signed. */
+static size_t csr_no_sign(void *user, const uint8_t *digest, size_t digest_len, uint8_t *sig,
+                          size_t sig_cap)
+{
+    (void)user; (void)digest; (void)digest_len; (void)sig; (void)sig_cap;
+    return 0;
+}
+
 /* The certificate key for finalize.  A fresh one is kept as
  * ACME5G_STORE_CERT_KEY_NEW before the server sees its CSR, so a resumed
  * order that was finalized by a killed run can still be completed. */
@@ -3522,6 +3736,19 @@ static int flow_cert_key(acme5g_ctx *ctx, const acme5g_enrol_params *p, int resu
     int err;
     if (p->cert_signer)
         return key_external(&ctx->cert_key, p->cert_signer);
+    if (p->csr_der) {
+        /* the CSR's key: only its public half, for the leaf check */
+        acme5g_csr csr;
+        acme5g_signer pub;
+        if ((err = acme5g_csr_parse(p->csr_der, p->csr_len, &csr)))
+            return err;
+        memset(&pub, 0, sizeof(pub));
+        pub.type = csr.key_type;
+        pub.public_key = csr.public_key;
+        pub.public_key_len = csr.public_key_len;
+        pub.sign = csr_no_sign;
+        return key_external(&ctx->cert_key, &pub);
+    }
     if (resumed_finalized) {
         if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT_KEY_NEW, (uint8_t *)pem,
                                  sizeof(pem) - 1, &len) != 0)
@@ -4013,7 +4240,7 @@ static int flow_run(acme5g_ctx *ctx, const acme5g_enrol_params *params, int rene
 
     /* finish a pair replacement cut short, so the old pair is whole; a
      * mismatch the library did not cause is left to the new pair to fix */
-    if (!params->cert_signer && acme5g_repair_pair(ctx) != ACME5G_OK)
+    if (!params->cert_signer && !params->csr_der && acme5g_repair_pair(ctx) != ACME5G_OK)
         LOG_WARN(ctx, "the stored certificate and key do not match", NULL);
     err = flow_enrol(ctx, params, &listener, renew);
 

@@ -209,6 +209,9 @@ typedef enum acme5g_err {
     ACME5G_ERR_KEY = 150,          /* stored key unreadable or wrong type */
     ACME5G_ERR_CERT,               /* certificate (PEM/DER) unparsable */
     ACME5G_ERR_CRYPTO,             /* key generation or signing failed */
+    ACME5G_ERR_CSR,                /* CSR malformed or of an unsupported kind */
+    ACME5G_ERR_CSR_SIGNATURE,      /* CSR signature does not verify */
+    ACME5G_ERR_CSR_NAMES,          /* CSR names differ from the request or are not allowed */
     ACME5G_ERR__COUNT
 } acme5g_err;
 
@@ -369,6 +372,11 @@ typedef struct acme5g_enrol_params {
      * generate).  Then only the chain is stored (ACME5G_STORE_CERT); the
      * key stays where it is. */
     const acme5g_signer *cert_signer;
+    /* A DER CSR signed elsewhere (the shared client finalizing for an NF):
+     * sent as it is at finalize; it must verify and carry exactly
+     * `identifiers`.  Only the chain is stored then.  NULL: build one. */
+    const uint8_t *csr_der;
+    size_t csr_len;
     /* Keep the chain whose topmost certificate was issued by a CA with this
      * common name, among the default and the alternate chains; the default
      * when none matches.  NULL: the default chain. */
@@ -591,6 +599,24 @@ int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t
  * Stack: ~2.5 KB (the leaf's DER, at most 2048 bytes). */
 int acme5g_revoke(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s, int reason,
                   int sign_with_cert_key);
+
+/* A parsed, verified PKCS#10 CSR (EC P-256/P-384 keys, ECDSA signatures). */
+typedef struct acme5g_csr {
+    acme5g_key_type key_type;
+    uint8_t public_key[97];        /* 04||X||Y */
+    size_t public_key_len;
+    acme5g_identifier identifiers[ACME5G_MAX_IDENTIFIERS]; /* values point into text */
+    size_t identifier_count;
+    char text[ACME5G_MAX_IDENTIFIERS * 256];
+} acme5g_csr;
+
+/* Parse a DER CSR and verify its signature with the key it carries.
+ * Pure: no context, no port.  Fills *out with the key and the SAN
+ * entries (dNSName, iPAddress as RFC 5952 text, URI).  Returns ACME5G_OK,
+ * ACME5G_ERR_CSR (malformed, not EC P-256/P-384, no ECDSA signature),
+ * ACME5G_ERR_CSR_SIGNATURE, ACME5G_ERR_CSR_NAMES (no SAN, or a kind of
+ * name other than DNS/IP/URI) or ACME5G_ERR_TOO_MANY_NAMES. */
+int acme5g_csr_parse(const uint8_t *der, size_t len, acme5g_csr *out);
 
 /* ------------------------------------------------------------------------
  * Renewal policy (TR 33.776 solution #9): pure functions, no I/O, so
