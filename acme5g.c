@@ -9,6 +9,7 @@
  *   4. ACME objects
  *   5. Enrolment flow
  *   6. Renewal policy
+ *   7. Shared client
  */
 #include "acme5g.h"
 
@@ -1223,6 +1224,11 @@ static void tls_profile(acme5g_ctx *ctx)
     ctx->x509_vtable = &x509_wrapper_class;
     br_ssl_engine_set_x509(&cc->eng, &ctx->x509_vtable);
     br_ssl_engine_set_buffer(&cc->eng, ctx->tls_buf, sizeof(ctx->tls_buf), 0);
+    /* mutual TLS (the shared client's NFs): our certificate on request */
+    if (ctx->own_chain_count)
+        br_ssl_client_set_single_ec(cc, ctx->own_chain, ctx->own_chain_count, &ctx->own_key.sk,
+                                    BR_KEYTYPE_SIGN, ctx->own_issuer_key_type, CRYPTO_EC(),
+                                    CRYPTO_ECDSA_SIGN_ASN1);
 }
 
 static int tls_error_code(int br_err)
@@ -3512,10 +3518,10 @@ static int flow_fetch_chain(acme5g_ctx *ctx, const acme5g_enrol_params *p, const
     return flow_check_leaf(ctx, p);
 }
 
+static int flow_store_pair(acme5g_ctx *ctx, const acme5g_enrol_params *p);
+
 static int flow_download(acme5g_ctx *ctx, const acme5g_enrol_params *p)
 {
-    char key_pem[512];
-    size_t key_len;
     int err;
     if ((err = flow_fetch_chain(ctx, p, ctx->certificate_url)))
         return err;
@@ -3539,11 +3545,19 @@ static int flow_download(acme5g_ctx *ctx, const acme5g_enrol_params *p)
             LOG_INFO(ctx, "alternate chain chosen: ", p->preferred_chain);
         }
     }
-    /* Only now does the new pair replace the old one, in three atomic
-     * writes so that a matching pair exists at every instant:
-     * cert.key.new, then cert.pem, then cert.key (acme5g_repair_pair()
-     * finishes the job after a cut between the last two).  An external key
-     * is not ours to store: only the chain is written. */
+    return flow_store_pair(ctx, p);
+}
+
+/* Store the checked chain in ctx->body with its key.  Only now does the
+ * new pair replace the old one, in three atomic writes so that a matching
+ * pair exists at every instant: cert.key.new, then cert.pem, then cert.key
+ * (acme5g_repair_pair() finishes the job after a cut between the last
+ * two).  An external key is not ours to store: only the chain is written. */
+static int flow_store_pair(acme5g_ctx *ctx, const acme5g_enrol_params *p)
+{
+    char key_pem[512];
+    size_t key_len;
+    int err = ACME5G_OK;
     if (p->cert_signer || p->csr_der) {
         if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ctx->body_len,
                                   0) != 0)
@@ -4389,6 +4403,240 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
     }
     *when_s = due;
     return due <= now_s;
+}
+
+/* ==========================================================================
+ * 7. Shared client
+ * ======================================================================== */
+
+/* DN callback for br_x509_decoder when we only need the key. */
+static void dn_ignore(void *c, const void *buf, size_t len)
+{
+    (void)c; (void)buf; (void)len;
+}
+
+/* See acme5g.h. */
+int acme5g_set_own_cert(acme5g_ctx *ctx, const char *chain_pem, size_t chain_len,
+                        const char *key_pem, size_t key_len)
+{
+    size_t off = 0, used = 0, der_len;
+    int r;
+    ctx->own_chain_count = 0;
+    wipe(&ctx->own_key, sizeof(ctx->own_key));
+    while ((r = pem_next(chain_pem, chain_len, &off, "CERTIFICATE", ctx->own_chain_buf + used,
+                         sizeof(ctx->own_chain_buf) - used, &der_len)) == 1) {
+        if (ctx->own_chain_count == COUNT(ctx->own_chain))
+            return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
+        if (ctx->own_chain_count == 0) {
+            /* the issuer's key type: BearSSL needs it for ECDH suites */
+            br_x509_decoder_context dc;
+            br_x509_decoder_init(&dc, dn_ignore, NULL);
+            br_x509_decoder_push(&dc, ctx->own_chain_buf, der_len);
+            if (br_x509_decoder_last_error(&dc) || !br_x509_decoder_get_pkey(&dc))
+                return set_error(ctx, ACME5G_ERR_CERT);
+            ctx->own_issuer_key_type = br_x509_decoder_get_signer_key_type(&dc);
+        }
+        ctx->own_chain[ctx->own_chain_count].data = ctx->own_chain_buf + used;
+        ctx->own_chain[ctx->own_chain_count].data_len = der_len;
+        ctx->own_chain_count++;
+        used += der_len;
+    }
+    if (r < 0 || ctx->own_chain_count == 0) {
+        ctx->own_chain_count = 0;
+        return set_error(ctx, r < 0 && off < chain_len ? ACME5G_ERR_TRUST_ANCHORS_FULL
+                                                      : ACME5G_ERR_CERT);
+    }
+    if (key_from_pem(ctx, &ctx->own_key, key_pem, key_len)) {
+        ctx->own_chain_count = 0;
+        return set_error(ctx, ACME5G_ERR_KEY);
+    }
+    return set_error(ctx, ACME5G_OK);
+}
+
+/* See acme5g.h. */
+int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *p)
+{
+    size_t csr_len = 0;
+    int err;
+
+    ctx->last_tls_error = 0;
+    memset(&ctx->problem, 0, sizeof(ctx->problem));
+    if ((err = flow_validate_params(p)))
+        return set_error(ctx, err);
+    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
+                       (uint64_t)(p->timeout_s ? p->timeout_s : 300) * 1000u;
+    ctx->sock = -1;
+    ctx->nonce[0] = 0;
+    if (!p->cert_signer && acme5g_repair_pair(ctx) != ACME5G_OK)
+        LOG_WARN(ctx, "the stored certificate and key do not match", NULL);
+    if (!(err = flow_seed(ctx)) && !(err = flow_cert_key(ctx, p, 0)))
+        err = csr_build(&ctx->cert_key, p->cert_signer, p->identifiers, p->identifier_count,
+                        ctx->request, sizeof(ctx->request), &csr_len);
+    if (!err)
+        err = http_request_ct(ctx, "POST", p->directory_url, ctx->request, csr_len,
+                              "application/pkcs10");
+    if (!err) {
+        if (ctx->http_status != 200) {
+            obj_problem(ctx);
+            err = ctx->problem.type[0] ? ACME5G_ERR_PROBLEM : ACME5G_ERR_HTTP_STATUS;
+        } else if (ctx->http_content_type != CT_PEM_CHAIN) {
+            err = ACME5G_ERR_CONTENT_TYPE;
+        } else if (!(err = flow_check_leaf(ctx, p))) {
+            err = flow_store_pair(ctx, p);
+        }
+    }
+    conn_close(ctx);
+    wipe(&ctx->cert_key, sizeof(ctx->cert_key));
+    wipe(&ctx->drbg, sizeof(ctx->drbg));
+    wipe(ctx->request, sizeof(ctx->request));
+    if (err != ACME5G_ERR_PROBLEM)
+        memset(&ctx->problem, 0, sizeof(ctx->problem));
+    if (err)
+        LOG_ERR(ctx, "enrolment through the shared client failed: ", acme5g_strerror(err));
+    return set_error(ctx, err);
+}
+
+/* See acme5g.h. */
+int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
+                         acme5g_shared_request *req)
+{
+    static const unsigned char oid_uri[] = { 0, 6 }, oid_dns[] = { 0, 2 },
+                               oid_cn[] = { 3, 0x55, 0x04, 0x03 };
+    br_ssl_server_context *sc = &ctx->tls.server;
+    unsigned char seed[32];
+    http_framing fr;
+    int64_t now = ctx->port.now_s(ctx->port.user);
+    int err = ACME5G_OK, headers = 0, is_pkcs10 = 0, i;
+    long n;
+
+    memset(req, 0, sizeof(*req));
+    ctx->last_tls_error = 0;
+    ctx->sock = -1;
+    if (!ctx->own_chain_count || !ctx->ta_count)
+        return set_error(ctx, ACME5G_ERR_ARG);
+    if (now < 1577836800)
+        return set_error(ctx, ACME5G_ERR_CLOCK);
+    if (entropy_get(ctx, seed, sizeof(seed)))
+        return set_error(ctx, ACME5G_ERR_ENTROPY);
+    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
+                       (uint64_t)(timeout_s ? timeout_s : 10) * 1000u;
+
+    br_ssl_server_init_full_ec(sc, ctx->own_chain, ctx->own_chain_count,
+                               ctx->own_issuer_key_type, &ctx->own_key.sk);
+    br_ssl_engine_set_versions(&sc->eng, BR_TLS12, BR_TLS12);
+    /* client authentication against the NF bootstrap CA(s) */
+    br_x509_minimal_init_full(&ctx->x509, ctx->tas, ctx->ta_count);
+    br_x509_minimal_set_time(&ctx->x509, (uint32_t)(now / 86400 + 719528), (uint32_t)(now % 86400));
+    ctx->peer_names[0].oid = oid_uri;
+    ctx->peer_names[1].oid = oid_dns;
+    ctx->peer_names[2].oid = oid_cn;
+    for (i = 0; i < 3; i++) {
+        ctx->peer_names[i].buf = ctx->peer_name_buf[i];
+        ctx->peer_names[i].len = sizeof(ctx->peer_name_buf[i]);
+        ctx->peer_name_buf[i][0] = 0;
+    }
+    br_x509_minimal_set_name_elements(&ctx->x509, ctx->peer_names, 3);
+    br_ssl_engine_set_x509(&sc->eng, &ctx->x509.vtable);
+    br_ssl_server_set_trust_anchor_names_alt(sc, ctx->tas, ctx->ta_count);
+    br_ssl_engine_set_default_ecdsa(&sc->eng);
+    br_ssl_engine_set_buffer(&sc->eng, ctx->tls_buf, sizeof(ctx->tls_buf), 0);
+    br_ssl_engine_inject_entropy(&sc->eng, seed, sizeof(seed));
+    wipe(seed, sizeof(seed));
+    if (!br_ssl_server_reset(sc))
+        return set_error(ctx, ACME5G_ERR_TLS);
+    ctx->sock = handle;
+    ctx->io_error = 0;
+    br_sslio_init(&ctx->io, &sc->eng, io_port_read, ctx, io_port_write, ctx);
+
+    /* request line: POST <path> HTTP/1.1 */
+    n = http_line(ctx);
+    if (n < 0)
+        err = (int)-n;
+    else if (n < 14 || memcmp(ctx->line, "POST /", 6) || !strstr(ctx->line, " HTTP/1."))
+        err = ACME5G_ERR_HTTP;
+    memset(&fr, 0, sizeof(fr));
+    while (!err) {
+        n = http_line(ctx);
+        if (n < 0) {
+            err = (int)-n;
+            break;
+        }
+        if (n == 0)
+            break;
+        if (++headers > HTTP_MAX_HEADERS) {
+            err = ACME5G_ERR_HTTP;
+            break;
+        }
+        if (n > 13 && mem_ieq(ctx->line, "content-type:", 13)) {
+            const char *v = ctx->line + 13;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            is_pkcs10 = strcspn(v, "; \t") == 18 && mem_ieq(v, "application/pkcs10", 18);
+            continue;
+        }
+        err = http_header(ctx, &fr, (size_t)n);
+    }
+    if (!err && (!is_pkcs10 || fr.chunked || !fr.have_length || fr.length == 0))
+        err = ACME5G_ERR_HTTP;
+    if (!err && fr.length > sizeof(req->csr))
+        err = ACME5G_ERR_BODY_TOO_LARGE;
+    if (!err && io_read(ctx, req->csr, (size_t)fr.length))
+        err = io_failure(ctx);
+    if (!err) {
+        req->csr_len = (size_t)fr.length;
+        for (i = 0; i < 3 && !req->identity[0]; i++)
+            if (ctx->peer_names[i].status > 0)
+                copy_cut(req->identity, sizeof(req->identity), ctx->peer_name_buf[i],
+                         strlen(ctx->peer_name_buf[i]));
+        if (!req->identity[0])
+            err = ACME5G_ERR_TLS_UNTRUSTED; /* a certificate naming nobody */
+    }
+    if (err) {
+        if (err >= ACME5G_ERR_TLS && err < ACME5G_ERR_HTTP && !ctx->last_tls_error)
+            ctx->last_tls_error = br_ssl_engine_last_error(&sc->eng);
+        ctx->sock = -1;
+    }
+    return set_error(ctx, err);
+}
+
+/* See acme5g.h. */
+int acme5g_shared_respond(acme5g_ctx *ctx, int http_status, const char *chain_pem,
+                          size_t chain_len, const char *problem_type, const char *detail)
+{
+    char head[160];
+    wbuf w, b;
+    int err = ACME5G_OK;
+    if (ctx->sock < 0)
+        return set_error(ctx, ACME5G_ERR_ARG);
+    /* a problem body is built in ctx->body (free: the request was read) */
+    if (http_status != 200 || !chain_pem) {
+        w_init(&b, ctx->body, ACME5G_BODY_MAX);
+        w_str(&b, "{\"type\":\"urn:acme5g:error:");
+        w_str(&b, problem_type ? problem_type : "serverInternal");
+        w_str(&b, "\",\"detail\":");
+        w_json_str(&b, detail ? detail : "");
+        w_str(&b, "}");
+        if (b.overflow)
+            b.len = 0;
+        chain_pem = (const char *)ctx->body;
+        chain_len = b.len;
+    }
+    w_init(&w, head, sizeof(head));
+    w_str(&w, "HTTP/1.1 ");
+    w_u64(&w, (uint64_t)http_status);
+    w_str(&w, http_status == 200 ? " OK\r\nContent-Type: application/pem-certificate-chain\r\n"
+                                 : " Error\r\nContent-Type: application/problem+json\r\n");
+    w_str(&w, "Content-Length: ");
+    w_u64(&w, chain_len);
+    w_str(&w, "\r\nConnection: close\r\n\r\n");
+    if (br_sslio_write_all(&ctx->io, head, w.len) < 0 ||
+        br_sslio_write_all(&ctx->io, chain_pem, chain_len) < 0 || br_sslio_flush(&ctx->io) < 0)
+        err = io_failure(ctx);
+    else
+        br_ssl_engine_close(&ctx->tls.server.eng); /* close_notify; no wait for the NF's */
+    (void)br_sslio_flush(&ctx->io);
+    ctx->sock = -1;
+    return set_error(ctx, err);
 }
 
 /* Issuer DN as "CN=..., O=..." for the attributes people read. */

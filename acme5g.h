@@ -108,6 +108,20 @@
 #define ACME5G_MAX_ALTERNATES 2
 #endif
 
+/* Our own certificate chain (DER bytes, up to 3 certificates): the client
+ * certificate for mutual TLS (an NF talking to the shared client), or the
+ * shared client's server certificate.  Too small:
+ * ACME5G_ERR_TRUST_ANCHORS_FULL.  RAM: 1 B per unit.  Range: 1..16384. */
+#ifndef ACME5G_OWN_CHAIN_MAX
+#define ACME5G_OWN_CHAIN_MAX 2048
+#endif
+
+/* Largest CSR the shared client accepts from an NF.  RAM: none in the
+ * context (it is in acme5g_shared_request). */
+#ifndef ACME5G_SHARED_CSR_MAX
+#define ACME5G_SHARED_CSR_MAX 2048
+#endif
+
 /* Problem document strings kept for the caller (longer ones are cut).
  * RAM: 1 B per unit. */
 #ifndef ACME5G_PROBLEM_TYPE_MAX
@@ -486,6 +500,15 @@ typedef struct acme5g_ctx {
     char token[128];
     acme5g_ec_key account_key;
     acme5g_ec_key cert_key;
+
+    /* section 7: our own certificate for mutual TLS */
+    unsigned char own_chain_buf[ACME5G_OWN_CHAIN_MAX];
+    br_x509_certificate own_chain[3];
+    size_t own_chain_count;
+    unsigned own_issuer_key_type;
+    acme5g_ec_key own_key;
+    br_name_element peer_names[3];       /* shared client: the NF's URI, DNS, CN */
+    char peer_name_buf[3][256];
 } acme5g_ctx;
 
 /* ------------------------------------------------------------------------
@@ -617,6 +640,75 @@ typedef struct acme5g_csr {
  * ACME5G_ERR_CSR_SIGNATURE, ACME5G_ERR_CSR_NAMES (no SAN, or a kind of
  * name other than DNS/IP/URI) or ACME5G_ERR_TOO_MANY_NAMES. */
 int acme5g_csr_parse(const uint8_t *der, size_t len, acme5g_csr *out);
+
+/* ------------------------------------------------------------------------
+ * Shared ACME client (TR 33.776, "ACME for client-side NF certificates").
+ *
+ * An NF that cannot answer a challenge sends its own CSR to a shared ACME
+ * client in the core network over mutually authenticated TLS; the shared
+ * client checks the NF's identity against its policy, runs the ACME order
+ * (its own account per NF, dns-01 or pre-authorization) and finalizes with
+ * the NF's CSR.  The NF keeps its private key.
+ *
+ * Protocol (HTTP/1.1 over TLS 1.2 with client certificates):
+ *   POST <path> with Content-Type: application/pkcs10 and the DER CSR.
+ *   200 application/pem-certificate-chain: the chain, leaf first.
+ *   4xx/5xx application/problem+json {"type","detail"}: types
+ *   "urn:acme5g:error:unauthorized" (no or unknown client certificate),
+ *   ":forbidden" (a name the policy does not allow), ":badCSR" (bad
+ *   signature or names), ":acme" (the ACME server refused; detail says
+ *   why), ":malformed".
+ * ---------------------------------------------------------------------- */
+
+/* Set our own certificate and key: presented as the client certificate on
+ * every TLS connection this context makes (mutual TLS), or as the server
+ * certificate by acme5g_shared_accept().  `chain_pem` holds the leaf first
+ * (at most 3 certificates, ACME5G_OWN_CHAIN_MAX bytes of DER); `key_pem`
+ * an EC P-256/P-384 private key (PKCS#8 or SEC1).  Both are copied.
+ * Returns ACME5G_OK, ACME5G_ERR_CERT, ACME5G_ERR_KEY or
+ * ACME5G_ERR_TRUST_ANCHORS_FULL. */
+int acme5g_set_own_cert(acme5g_ctx *ctx, const char *chain_pem, size_t chain_len,
+                        const char *key_pem, size_t key_len);
+
+/* NF side: obtain a certificate through a shared client.
+ *
+ * params->directory_url is the shared client's URL; identifiers,
+ * cert_key_type / cert_signer, timeout_s as for acme5g_enrol() (the ACME
+ * fields are not used).  One TLS connection (with the certificate from
+ * acme5g_set_own_cert()), one POST of the CSR; the chain's leaf is checked
+ * (our key, every DNS/IP identifier) and the pair stored as by
+ * acme5g_enrol().  Returns ACME5G_OK, ACME5G_ERR_PROBLEM (the shared
+ * client's refusal in acme5g_last_problem()) or another code. */
+int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *params);
+
+/* Shared client side: one NF's request. */
+typedef struct acme5g_shared_request {
+    char identity[256];        /* the NF's certificate: first URI SAN, else
+                                  first DNS SAN, else subject CN */
+    uint8_t csr[ACME5G_SHARED_CSR_MAX];
+    size_t csr_len;
+} acme5g_shared_request;
+
+/* Shared client side: accept one NF on the connected socket `handle`.
+ *
+ * Runs a TLS 1.2 server handshake with our certificate
+ * (acme5g_set_own_cert()), requiring a client certificate that chains to
+ * this context's trust anchors (the operator's bootstrap CA, added with
+ * acme5g_add_trust_anchors_pem()); reads one request.  Everything within
+ * timeout_s.  On ACME5G_OK the connection stays open for
+ * acme5g_shared_respond().  Errors: ACME5G_ERR_TLS* (no or untrusted
+ * client certificate: BearSSL code in acme5g_last_tls_error()),
+ * ACME5G_ERR_HTTP (not a POST of application/pkcs10 with a length),
+ * ACME5G_ERR_BODY_TOO_LARGE (CSR over ACME5G_SHARED_CSR_MAX), timeouts.
+ * The caller closes `handle`. */
+int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
+                         acme5g_shared_request *request);
+
+/* Shared client side: answer the accepted NF and end the TLS session.
+ * With a chain (PEM) and status 200, or a problem: status 4xx/5xx, type
+ * (a token appended to "urn:acme5g:error:") and detail (escaped here). */
+int acme5g_shared_respond(acme5g_ctx *ctx, int http_status, const char *chain_pem,
+                          size_t chain_len, const char *problem_type, const char *detail);
 
 /* ------------------------------------------------------------------------
  * Renewal policy (TR 33.776 solution #9): pure functions, no I/O, so
