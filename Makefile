@@ -47,7 +47,7 @@ export CC CLANG
 
 .PHONY: all static check test demo size bench fuzz clean deps deps-build
 
-all: build/acme5g
+all: build/acme5g build/acme5g-shared
 
 build:
 	@mkdir -p build
@@ -64,6 +64,12 @@ deps:
 
 build/acme5g: $(CLI_SRC) $(HDRS) | build deps-build
 	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ $(CLI_SRC) $(LDLIBS)
+
+# The shared ACME client daemon (TR 33.776): examples/acme5g_shared.c.
+SHARED_SRC = examples/acme5g_shared.c $(LIB) $(PORT)
+
+build/acme5g-shared: $(SHARED_SRC) $(HDRS) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ $(SHARED_SRC) $(LDLIBS)
 
 static: build/acme5g-static
 

@@ -1,0 +1,405 @@
+/*
+ * acme5g-shared: the shared ACME client of TR 33.776 ("ACME for client-side
+ * NF certificates"), a daemon for NFs that cannot answer an ACME challenge.
+ *
+ *   acme5g-shared --listen PORT --cert PEM --key PEM --nf-ca PEM --policy FILE
+ *                 --directory URL --ca PEM --state DIR
+ *                 [--challenge dns-01 --dns-hook CMD] [--nf-timeout S]
+ *                 [--timeout S] [--max-children N] [-v...]
+ *
+ * NFs connect with mutual TLS (a client certificate from the operator's
+ * bootstrap CA, --nf-ca) and POST their own CSR (see acme5g.h, "Shared ACME
+ * client").  The policy file says which names each NF identity may get:
+ *
+ *   # identity (URI SAN, else DNS SAN, else CN)   allowed names
+ *   urn:uuid:4ace9d34-2c69-4f99-92d5-a73a3fe8e23b  amf1.5gc.example 10.0.0.5
+ *
+ * Each NF gets its own ACME account, kept in DIR/nf-<hash of identity>/.
+ * Every connection is served by a child process with its own timeouts, so
+ * a slow or hostile NF holds up nobody else.  A thin user of acme5g.h and
+ * the POSIX port: the protocol and the checks live in the library.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "acme5g.h"
+#include "port/acme5g_posix.h"
+
+#define SHARED_FILE_MAX (64 * 1024)
+#define SHARED_PATH_MAX 4096
+
+typedef struct shared_options {
+    unsigned long listen_port;
+    const char *cert, *key, *nf_ca, *policy, *directory, *ca, *state;
+    const char *challenge, *dns_hook;
+    unsigned long nf_timeout_s, timeout_s, max_children;
+    int verbosity;
+} shared_options;
+
+static shared_options opt;
+static volatile sig_atomic_t stop_requested;
+static acme5g_ctx nf_ctx;   /* the NF-facing TLS server */
+static acme5g_ctx acme_ctx; /* the ACME client, for this NF's order */
+static acme5g_posix nf_posix, acme_posix;
+static char policy_text[SHARED_FILE_MAX];
+static char file_buf[SHARED_FILE_MAX];
+static acme5g_shared_request request;
+static acme5g_csr csr;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static int usage(const char *why)
+{
+    fprintf(stderr, "acme5g-shared: %s\n"
+                    "usage: acme5g-shared --listen PORT --cert PEM --key PEM --nf-ca PEM "
+                    "--policy FILE\n"
+                    "                     --directory URL --ca PEM --state DIR\n"
+                    "                     [--challenge dns-01 --dns-hook CMD] [--nf-timeout S]\n"
+                    "                     [--timeout S] [--max-children N] [-v...]\n",
+            why);
+    return 2;
+}
+
+static int number(const char *text, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+    if (!text || text[0] < '0' || text[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(text, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* The allowed names of `identity` in the policy: a pointer to the rest of
+ * its line (names separated by blanks), or NULL. */
+static const char *policy_lookup(const char *identity, size_t *len)
+{
+    const char *line = policy_text;
+    size_t il = strlen(identity);
+    while (*line) {
+        const char *end = line + strcspn(line, "\n");
+        const char *p = line + strspn(line, " \t");
+        if (*p != '#' && (size_t)(end - p) > il && !strncmp(p, identity, il) &&
+            (p[il] == ' ' || p[il] == '\t')) {
+            *len = (size_t)(end - (p + il));
+            return p + il;
+        }
+        line = *end ? end + 1 : end;
+    }
+    return NULL;
+}
+
+/* Is `value` among the blank-separated names? (DNS names without case.) */
+static int policy_allows(const char *names, size_t len, const char *value)
+{
+    size_t vl = strlen(value), i = 0;
+    while (i < len) {
+        size_t start, n, k;
+        while (i < len && (names[i] == ' ' || names[i] == '\t'))
+            i++;
+        start = i;
+        while (i < len && names[i] != ' ' && names[i] != '\t')
+            i++;
+        n = i - start;
+        if (n == vl && n > 0) {
+            for (k = 0; k < n; k++) {
+                char a = names[start + k], b = value[k];
+                if (a >= 'A' && a <= 'Z')
+                    a = (char)(a + 32);
+                if (b >= 'A' && b <= 'Z')
+                    b = (char)(b + 32);
+                if (a != b)
+                    break;
+            }
+            if (k == n)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* DIR/nf-<first 16 bytes of SHA-256(identity), hex>: one account per NF. */
+static int nf_state_dir(const char *identity, char *out, size_t cap)
+{
+    static const char hx[] = "0123456789abcdef";
+    unsigned char h[32];
+    char hex[33];
+    br_sha256_context sc;
+    int i, n;
+    br_sha256_init(&sc);
+    br_sha256_update(&sc, identity, strlen(identity));
+    br_sha256_out(&sc, h);
+    for (i = 0; i < 16; i++) {
+        hex[2 * i] = hx[h[i] >> 4];
+        hex[2 * i + 1] = hx[h[i] & 15];
+    }
+    hex[32] = 0;
+    n = snprintf(out, cap, "%s/nf-%s", opt.state, hex);
+    return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+static void log_line(const char *identity, const char *what, const char *detail)
+{
+    if (opt.verbosity >= 1)
+        fprintf(stderr, "acme5g-shared: [%ld] %s: %s%s%s\n", (long)getpid(),
+                identity[0] ? identity : "-", what, detail ? ": " : "", detail ? detail : "");
+}
+
+static const char *dns_hook_cmd;
+
+static int dns_txt(void *user, const char *name, const char *value, int present)
+{
+    char script[SHARED_PATH_MAX + 16];
+    int status, n;
+    pid_t pid;
+    (void)user;
+    n = snprintf(script, sizeof script, "%s \"$@\"", dns_hook_cmd);
+    if (n < 0 || (size_t)n >= sizeof script)
+        return ACME5G_PORT_ERROR;
+    pid = fork();
+    if (pid < 0)
+        return ACME5G_PORT_ERROR;
+    if (pid == 0) {
+        dup2(2, 1);
+        execl("/bin/sh", "sh", "-c", script, "acme5g-dns-hook", present ? "add" : "del", name,
+              value, (char *)NULL);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return ACME5G_PORT_ERROR;
+    return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : ACME5G_PORT_ERROR;
+}
+
+/* One NF, in a child process: accept, check, order, answer. */
+static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own_cert,
+                    size_t own_cert_len, const char *own_key, size_t own_key_len)
+{
+    acme5g_port port;
+    acme5g_enrol_params p;
+    char dir[SHARED_PATH_MAX], cert_path[SHARED_PATH_MAX + 16], msg[512];
+    const char *allowed;
+    size_t allowed_len, i, ca_len, chain_len;
+    int err;
+
+    acme5g_posix_port(&nf_posix, NULL, opt.verbosity - 1, &port);
+    if (acme5g_init(&nf_ctx, &port) || acme5g_add_trust_anchors_pem(&nf_ctx, nf_ca, nf_ca_len) ||
+        acme5g_set_own_cert(&nf_ctx, own_cert, own_cert_len, own_key, own_key_len))
+        return 1;
+    err = acme5g_shared_accept(&nf_ctx, fd, (uint32_t)opt.nf_timeout_s, &request);
+    if (err) {
+        snprintf(msg, sizeof msg, "%s (BearSSL %d)", acme5g_strerror(err),
+                 acme5g_last_tls_error(&nf_ctx));
+        log_line("", "refused", msg);
+        /* a TLS failure cannot be answered; an HTTP one can */
+        if (err >= ACME5G_ERR_HTTP)
+            acme5g_shared_respond(&nf_ctx, 400, NULL, 0, "malformed", acme5g_strerror(err));
+        return 1;
+    }
+    allowed = policy_lookup(request.identity, &allowed_len);
+    if (!allowed) {
+        log_line(request.identity, "refused", "identity not in the policy");
+        return acme5g_shared_respond(&nf_ctx, 403, NULL, 0, "unauthorized",
+                                     "this NF identity is not in the shared client's policy"),
+               1;
+    }
+    err = acme5g_csr_parse(request.csr, request.csr_len, &csr);
+    if (err) {
+        log_line(request.identity, "refused", acme5g_strerror(err));
+        return acme5g_shared_respond(&nf_ctx, 400, NULL, 0, "badCSR", acme5g_strerror(err)), 1;
+    }
+    for (i = 0; i < csr.identifier_count; i++) {
+        const char *v = csr.identifiers[i].value;
+        /* an NF may carry its own identity as a URI SAN; anything else must be allowed */
+        if (!(csr.identifiers[i].type == ACME5G_ID_URI && !strcmp(v, request.identity)) &&
+            !policy_allows(allowed, allowed_len, v)) {
+            snprintf(msg, sizeof msg, "%s is not allowed for %s", v, request.identity);
+            log_line(request.identity, "refused", msg);
+            return acme5g_shared_respond(&nf_ctx, 403, NULL, 0, "forbidden", msg), 1;
+        }
+    }
+
+    /* the ACME order, under this NF's own account */
+    if (nf_state_dir(request.identity, dir, sizeof dir) || acme5g_posix_ensure_dir(dir)) {
+        log_line(request.identity, "failed", "state directory");
+        return acme5g_shared_respond(&nf_ctx, 500, NULL, 0, "serverInternal",
+                                     "state directory"), 1;
+    }
+    acme5g_posix_port(&acme_posix, dir, opt.verbosity - 1, &port);
+    if (opt.dns_hook) {
+        dns_hook_cmd = opt.dns_hook;
+        port.dns_txt = dns_txt;
+    }
+    if (acme5g_posix_read_file(opt.ca, file_buf, sizeof file_buf, &ca_len) ||
+        acme5g_init(&acme_ctx, &port) || acme5g_add_trust_anchors_pem(&acme_ctx, file_buf, ca_len))
+        return acme5g_shared_respond(&nf_ctx, 500, NULL, 0, "serverInternal", "ACME CA"), 1;
+    memset(&p, 0, sizeof p);
+    p.directory_url = opt.directory;
+    p.identifiers = csr.identifiers;
+    p.identifier_count = csr.identifier_count;
+    p.csr_der = request.csr;
+    p.csr_len = request.csr_len;
+    p.timeout_s = (uint32_t)opt.timeout_s;
+    p.challenge = ACME5G_CHALLENGE_DNS01;
+    if (!opt.dns_hook)
+        p.challenge = ACME5G_CHALLENGE_HTTP01; /* only pre-authorized orders can succeed */
+    err = acme5g_enrol(&acme_ctx, &p);
+    if (err) {
+        const acme5g_problem *pr = acme5g_last_problem(&acme_ctx);
+        snprintf(msg, sizeof msg, "%s%s%s%s%s", acme5g_strerror(err), pr->type[0] ? " (" : "",
+                 pr->type, pr->type[0] ? ") " : "", pr->detail);
+        log_line(request.identity, "ACME failed", msg);
+        return acme5g_shared_respond(&nf_ctx, 502, NULL, 0, "acme", msg), 1;
+    }
+    snprintf(cert_path, sizeof cert_path, "%s/%s", dir, ACME5G_STORE_CERT);
+    if (acme5g_posix_read_file(cert_path, file_buf, sizeof file_buf, &chain_len))
+        return acme5g_shared_respond(&nf_ctx, 500, NULL, 0, "serverInternal", "chain"), 1;
+    log_line(request.identity, "issued", csr.identifiers[0].value);
+    return acme5g_shared_respond(&nf_ctx, 200, file_buf, chain_len, NULL, NULL) ? 1 : 0;
+}
+
+static int parse_args(int argc, char **argv)
+{
+    int i;
+    memset(&opt, 0, sizeof opt);
+    opt.nf_timeout_s = 10;
+    opt.timeout_s = 120;
+    opt.max_children = 16;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
+            opt.verbosity += (int)strlen(a + 1);
+            continue;
+        }
+        if (!v)
+            return usage("missing value");
+        i++;
+        if (!strcmp(a, "--listen")) {
+            if (number(v, 1, 65535, &opt.listen_port))
+                return usage("--listen must be a port 1..65535");
+        } else if (!strcmp(a, "--cert")) opt.cert = v;
+        else if (!strcmp(a, "--key")) opt.key = v;
+        else if (!strcmp(a, "--nf-ca")) opt.nf_ca = v;
+        else if (!strcmp(a, "--policy")) opt.policy = v;
+        else if (!strcmp(a, "--directory")) opt.directory = v;
+        else if (!strcmp(a, "--ca")) opt.ca = v;
+        else if (!strcmp(a, "--state")) opt.state = v;
+        else if (!strcmp(a, "--challenge")) opt.challenge = v;
+        else if (!strcmp(a, "--dns-hook")) opt.dns_hook = v;
+        else if (!strcmp(a, "--nf-timeout")) {
+            if (number(v, 1, 3600, &opt.nf_timeout_s))
+                return usage("--nf-timeout must be 1..3600");
+        } else if (!strcmp(a, "--timeout")) {
+            if (number(v, 1, 86400, &opt.timeout_s))
+                return usage("--timeout must be 1..86400");
+        } else if (!strcmp(a, "--max-children")) {
+            if (number(v, 1, 1024, &opt.max_children))
+                return usage("--max-children must be 1..1024");
+        } else {
+            return usage("unknown argument");
+        }
+    }
+    if (!opt.listen_port || !opt.cert || !opt.key || !opt.nf_ca || !opt.policy ||
+        !opt.directory || !opt.ca || !opt.state)
+        return usage("--listen, --cert, --key, --nf-ca, --policy, --directory, --ca and "
+                     "--state are required");
+    if (opt.challenge && strcmp(opt.challenge, "dns-01"))
+        return usage("--challenge must be dns-01 (NFs cannot answer the others)");
+    if (opt.challenge && !opt.dns_hook)
+        return usage("--challenge dns-01 needs --dns-hook");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static char nf_ca[SHARED_FILE_MAX], own_cert[SHARED_FILE_MAX], own_key[8192];
+    size_t nf_ca_len, own_cert_len, own_key_len, policy_len;
+    acme5g_posix listen_posix;
+    acme5g_port port;
+    unsigned long children = 0;
+    struct sigaction sa;
+    int listener, rc;
+
+    if ((rc = parse_args(argc, argv)) != 0)
+        return rc;
+    if (acme5g_posix_read_file(opt.nf_ca, nf_ca, sizeof nf_ca, &nf_ca_len) ||
+        acme5g_posix_read_file(opt.cert, own_cert, sizeof own_cert, &own_cert_len) ||
+        acme5g_posix_read_file(opt.key, own_key, sizeof own_key, &own_key_len) ||
+        acme5g_posix_read_file(opt.policy, policy_text, sizeof policy_text, &policy_len)) {
+        fprintf(stderr, "acme5g-shared: cannot read --nf-ca, --cert, --key or --policy: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    if (acme5g_posix_ensure_dir(opt.state)) {
+        fprintf(stderr, "acme5g-shared: state directory %s unusable\n", opt.state);
+        return 1;
+    }
+    /* check the credentials once, before serving anybody */
+    acme5g_posix_port(&listen_posix, NULL, opt.verbosity - 1, &port);
+    if (acme5g_init(&nf_ctx, &port) ||
+        acme5g_add_trust_anchors_pem(&nf_ctx, nf_ca, nf_ca_len) ||
+        acme5g_set_own_cert(&nf_ctx, own_cert, own_cert_len, own_key, own_key_len)) {
+        fprintf(stderr, "acme5g-shared: --nf-ca, --cert or --key: %s\n",
+                acme5g_strerror(acme5g_last_error(&nf_ctx)));
+        return 1;
+    }
+    acme5g_wipe(&nf_ctx);
+    listener = port.listen(port.user, (uint16_t)opt.listen_port);
+    if (listener < 0) {
+        fprintf(stderr, "acme5g-shared: cannot listen on port %lu\n", opt.listen_port);
+        return 1;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    fprintf(stderr, "acme5g-shared: listening on port %lu\n", opt.listen_port);
+
+    while (!stop_requested) {
+        int fd, status;
+        pid_t pid;
+        /* reap finished children; at the limit, wait for one */
+        while ((pid = waitpid(-1, &status, children >= opt.max_children ? 0 : WNOHANG)) > 0)
+            children--;
+        if (children >= opt.max_children)
+            continue;
+        fd = port.accept(port.user, listener, 500);
+        if (fd < 0)
+            continue;
+        pid = fork();
+        if (pid == 0) {
+            port.close(port.user, listener);
+            rc = serve_nf(fd, nf_ca, nf_ca_len, own_cert, own_cert_len, own_key, own_key_len);
+            port.close(port.user, fd);
+            acme5g_wipe(&nf_ctx);
+            acme5g_wipe(&acme_ctx);
+            _exit(rc);
+        }
+        port.close(port.user, fd);
+        if (pid > 0)
+            children++;
+    }
+    port.close(port.user, listener);
+    while (wait(NULL) > 0)
+        ;
+    fprintf(stderr, "acme5g-shared: stopped\n");
+    return 0;
+}
