@@ -5,19 +5,22 @@
  *
  *   acme5g enrol --directory URL --ca PEMFILE --state DIR --name DNSNAME ...
  *   acme5g renew --state DIR [--force] ...
+ *   acme5g run --state DIR [--deploy-hook CMD]   (the renewal daemon)
  *   acme5g status --state DIR
  *
  * Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* gmtime_r */
+#define _POSIX_C_SOURCE 200809L /* gmtime_r, pselect, sigaction, setenv */
 #endif
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/select.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,9 +44,11 @@ static const char cli_usage_text[] =
     "                    [--challenge http-01|dns-01|tls-alpn-01] [--dns-hook CMD]\n"
     "                    [--tls-port N]\n"
     "                    [--preferred-chain ISSUER-CN] [--key-type p256|p384]\n"
-    "                    [--cert-key PEMFILE]\n"
+    "                    [--cert-key PEMFILE] [--deploy-hook CMD]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
-    "                    [--renew-fraction F] [--renew-before S] [--jitter S] [-v...]\n"
+    "                    [--renew-fraction F] [--renew-before S] [--jitter S]\n"
+    "                    [--deploy-hook CMD] [-v...]\n"
+    "       acme5g run --state DIR [--deploy-hook CMD] [renew's options but --force]\n"
     "       acme5g status --state DIR\n"
     "       acme5g revoke --state DIR [--reason N] [--with-cert-key]\n"
     "       acme5g account deactivate|rollover --state DIR\n"
@@ -81,8 +86,14 @@ static const char cli_help_text[] =
     "  --renew-fraction F renew when this share of the lifetime passed (default 0.667)\n"
     "  --renew-before S   or S seconds before notAfter, whichever comes first\n"
     "  --jitter S         renew up to S seconds earlier, a different amount per device\n"
+    "  --deploy-hook CMD  after a new certificate is stored, run `sh -c CMD` with\n"
+    "                     ACME5G_STATE, ACME5G_CERT and ACME5G_KEY set (e.g. reload\n"
+    "                     the NF's TLS server); exit 0 = done\n"
     "renew   renew the stored certificate with the stored account when the policy\n"
     "        says so (now with --force); settings not given are those of enrol\n"
+    "run     the renewal daemon: sleep until the policy's next renewal, renew, run\n"
+    "        the deploy hook, go on; after a failure, retry with a growing backoff;\n"
+    "        SIGTERM or SIGINT ends it (exit 0)\n"
     "status  describe the certificate stored in DIR and when it is due for renewal\n"
     "revoke  revoke the stored certificate (RFC 5280 reason code N), signed by the\n"
     "        account key or, with --with-cert-key, by the certificate's key\n"
@@ -108,6 +119,7 @@ typedef struct cli_options {
     const char *key_type;    /* "p256" (default) or "p384" */
     const char *cert_key;    /* existing certificate key (PEM file) */
     const char *dns_hook;    /* command run for dns-01 */
+    const char *deploy_hook; /* command run after a new certificate is stored */
     int have_wait_timer, have_max_orders, have_permille, have_before, have_jitter;
     unsigned long wait_timer_s, max_orders, renew_permille, renew_before_s, jitter_s;
 } cli_options;
@@ -264,6 +276,8 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->preferred_chain = value;
         } else if (cli_option(argc, argv, &i, "--dns-hook", &value)) {
             opt->dns_hook = value;
+        } else if (cli_option(argc, argv, &i, "--deploy-hook", &value)) {
+            opt->deploy_hook = value;
         } else if (cli_option(argc, argv, &i, "--eab-kid", &value)) {
             opt->eab_kid = value;
         } else if (cli_option(argc, argv, &i, "--eab-hmac-key", &value)) {
@@ -390,6 +404,8 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             opt->challenge = value;
         else if (strcmp(line, "dns-hook") == 0 && !opt->dns_hook)
             opt->dns_hook = value;
+        else if (strcmp(line, "deploy-hook") == 0 && !opt->deploy_hook)
+            opt->deploy_hook = value;
         else if (strcmp(line, "preferred-chain") == 0 && !opt->preferred_chain)
             opt->preferred_chain = value;
         else if (strcmp(line, "key-type") == 0 && !opt->key_type)
@@ -450,6 +466,8 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
         CLI_PUT("challenge=%s\n", opt->challenge);
     if (opt->dns_hook)
         CLI_PUT("dns-hook=%s\n", opt->dns_hook);
+    if (opt->deploy_hook && opt->deploy_hook[0])
+        CLI_PUT("deploy-hook=%s\n", opt->deploy_hook);
     if (opt->preferred_chain)
         CLI_PUT("preferred-chain=%s\n", opt->preferred_chain);
     if (opt->key_type)
@@ -551,6 +569,28 @@ static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, in
                               when, reason_out) > 0;
 }
 
+/* In a forked child before exec: the default signal mask and actions
+ * (run blocks SIGTERM and SIGINT outside its sleep). */
+static void cli_child_signals(void)
+{
+    sigset_t none;
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Wait for a child; its exit status, or -1 when it did not exit normally
+ * (killed by a signal) or cannot be waited for. */
+static int cli_wait_child(pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* dns-01 through an operator command: `CMD add NAME VALUE` before the
  * validation and `CMD del NAME VALUE` after it; exit status 0 = done. */
 static const char *cli_dns_hook_cmd;
@@ -558,7 +598,7 @@ static const char *cli_dns_hook_cmd;
 static int cli_dns_txt(void *user, const char *name, const char *value, int present)
 {
     char script[CLI_PATH_MAX + 16];
-    int status, n;
+    int n;
     pid_t pid;
 
     (void)user;
@@ -570,16 +610,44 @@ static int cli_dns_txt(void *user, const char *name, const char *value, int pres
     if (pid < 0)
         return ACME5G_PORT_ERROR;
     if (pid == 0) {
+        cli_child_signals();
         /* the hook's output goes to stderr: stdout is the tool's result */
         dup2(2, 1);
         execl("/bin/sh", "sh", "-c", script, "acme5g-dns-hook", present ? "add" : "del", name,
               value, (char *)NULL);
         _exit(127);
     }
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return ACME5G_PORT_ERROR;
-    return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : ACME5G_PORT_ERROR;
+    return cli_wait_child(pid) == 0 ? 0 : ACME5G_PORT_ERROR;
+}
+
+/* --deploy-hook: `sh -c CMD` once a new certificate is stored, with
+ * ACME5G_STATE (the state directory), ACME5G_CERT (the chain) and
+ * ACME5G_KEY (its key) in the environment.  Returns the exit status (0 =
+ * done), or -1 when it could not run or was killed. */
+static int cli_deploy_hook(const cli_options *opt)
+{
+    char cert[CLI_PATH_MAX], key[CLI_PATH_MAX];
+    pid_t pid;
+
+    if (cli_join_path(cert, sizeof cert, opt->state_dir, ACME5G_STORE_CERT) != 0 ||
+        cli_join_path(key, sizeof key, opt->state_dir, ACME5G_STORE_CERT_KEY) != 0)
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        cli_child_signals();
+        if (setenv("ACME5G_STATE", opt->state_dir, 1) != 0 ||
+            setenv("ACME5G_CERT", cert, 1) != 0 ||
+            setenv("ACME5G_KEY", opt->cert_key ? opt->cert_key : key, 1) != 0)
+            _exit(126);
+        dup2(2, 1);
+        execl("/bin/sh", "sh", "-c", opt->deploy_hook, (char *)NULL);
+        _exit(127);
+    }
+    return cli_wait_child(pid);
 }
 
 /* --cert-key FILE: an existing certificate key, standing in for a secure
@@ -674,9 +742,15 @@ static int cli_load_cert_key(const char *path, acme5g_signer *signer)
     return 0;
 }
 
-/* enrol and renew: the same steps, renew with the stored account. */
-static int cli_obtain(int argc, char **argv, int renew)
+/* enrol and renew: the same steps, renew with the stored account.
+ * CLI_RENEW_NOW is run's renewal: renew as with --force, and a failed
+ * deploy hook is reported but does not make the renewal fail. */
+#define CLI_ENROL 0
+#define CLI_RENEW 1
+#define CLI_RENEW_NOW 2
+static int cli_obtain(int argc, char **argv, int mode)
 {
+    int renew = mode != CLI_ENROL;
     const char *verb = renew ? "renew" : "enrol";
     cli_options opt;
     cli_renew_state rs;
@@ -751,7 +825,7 @@ static int cli_obtain(int argc, char **argv, int renew)
     if (!opt.cert_key && acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
         fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
                 opt.state_dir);
-    if (renew && !opt.force) {
+    if (mode == CLI_RENEW && !opt.force) {
         int64_t when = 0;
         acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
         char when_text[48];
@@ -815,6 +889,19 @@ static int cli_obtain(int argc, char **argv, int renew)
             rc = ACME5G_ERR_STORAGE_WRITE;
     }
     acme5g_wipe(&cli_ctx);
+    /* the new pair is in place: let the NF pick it up */
+    if (rc == ACME5G_OK && opt.deploy_hook && opt.deploy_hook[0]) {
+        int st = cli_deploy_hook(&opt);
+        if (st != 0) {
+            if (st < 0)
+                fprintf(stderr, "acme5g: deploy hook could not run or was killed; ");
+            else
+                fprintf(stderr, "acme5g: deploy hook exited %d; ", st);
+            fprintf(stderr, "the new certificate is stored in %s\n", cert_path);
+            if (mode != CLI_RENEW_NOW)
+                return CLI_EXIT_FAILURE;
+        }
+    }
     return rc == ACME5G_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
@@ -975,6 +1062,174 @@ static int cli_status(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* run: the renewal daemon.  SIGTERM and SIGINT are blocked except while
+ * it sleeps (pselect unblocks them atomically), so a signal never cuts a
+ * renewal short and is never lost between the check and the sleep. */
+#define CLI_RUN_MAX_SLEEP_S 600 /* re-read the clock and the state at least this often */
+static volatile sig_atomic_t cli_stop_signal;
+
+static void cli_on_signal(int sig)
+{
+    cli_stop_signal = sig;
+}
+
+/* The wait after `failures` failed attempts in a row: the policy's
+ * retry_min_s doubling per failure, at most retry_max_s. */
+static int64_t cli_backoff_s(uint32_t failures)
+{
+    acme5g_policy p;
+    int64_t wait;
+    uint32_t i;
+
+    acme5g_policy_default(&p);
+    wait = p.retry_min_s;
+    for (i = 1; i < failures && wait < (int64_t)p.retry_max_s; i++)
+        wait *= 2;
+    return wait > (int64_t)p.retry_max_s ? (int64_t)p.retry_max_s : wait;
+}
+
+/* Finish a pair replacement cut short by a crash (acme5g_repair_pair). */
+static void cli_repair(const cli_options *opt)
+{
+    acme5g_port port;
+
+    if (opt->cert_key)
+        return;
+    acme5g_posix_port(&cli_posix, opt->state_dir,
+                      opt->verbose_count == 0 ? -1 : (opt->verbose_count > 3 ? 3 : opt->verbose_count),
+                      &port);
+    if (acme5g_init(&cli_ctx, &port) == ACME5G_OK && acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
+        fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
+                opt->state_dir);
+    acme5g_wipe(&cli_ctx);
+}
+
+static int cli_run(int argc, char **argv)
+{
+    cli_options opt;
+    cli_renew_state rs;
+    struct sigaction sa;
+    sigset_t block, sleep_mask;
+    int64_t earliest = 0, shown = -1;
+    uint32_t failures = 0;
+    unsigned long renewals = 0;
+    char text[48];
+    int rc;
+
+    rc = cli_parse(argc, argv, 2, &opt);
+    if (rc != 0)
+        return rc;
+    if (opt.state_dir == NULL)
+        return cli_usage_error("run needs --state", NULL);
+    if (opt.force)
+        return cli_usage_error("run takes no --force (use renew --force)", NULL);
+    if (cli_load_settings(&opt, &rs) != 0) {
+        fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
+        return CLI_EXIT_FAILURE;
+    }
+
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &block, &sleep_mask) != 0) {
+        fprintf(stderr, "acme5g: run: sigprocmask: %s\n", strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    sigdelset(&sleep_mask, SIGTERM);
+    sigdelset(&sleep_mask, SIGINT);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cli_on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0) {
+        fprintf(stderr, "acme5g: run: sigaction: %s\n", strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+
+    printf("acme5g: run: watching %s (pid %ld)\n", opt.state_dir, (long)getpid());
+    cli_repair(&opt);
+    while (!cli_stop_signal) {
+        int64_t now = (int64_t)time(NULL), when = now;
+        acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
+        const char *why;
+        int due;
+
+        /* the settings hold the last attempt's result: read them afresh */
+        if (cli_parse(argc, argv, 2, &opt) != 0 || cli_load_settings(&opt, &rs) != 0) {
+            fprintf(stderr, "acme5g: run: the settings in %s are gone\n", opt.state_dir);
+            return CLI_EXIT_FAILURE;
+        }
+        cli_default_renewal(&opt);
+        due = cli_renewal_due(&opt, &rs, now, &when, &reason);
+        why = cli_reason_text(reason);
+        if (due < 0) {
+            /* no usable certificate: renew at once, then back off */
+            why = "no usable certificate";
+            when = rs.policy.failures ? rs.policy.last_failure_s +
+                                            cli_backoff_s(rs.policy.failures)
+                                      : now;
+        }
+        if (when < earliest) {
+            /* failures the settings do not show (the attempt did not get
+             * that far), or a new certificate due at once */
+            when = earliest;
+            why = failures ? "waiting after a failed attempt"
+                           : "the new certificate is due at once: check the policy";
+        }
+        if (when > now) {
+            struct timespec ts;
+            if (when != shown) {
+                cli_format_time(when, text, sizeof text);
+                printf("acme5g: run: next renewal at %s (%s)\n", text, why);
+                shown = when;
+            }
+            fflush(stdout);
+            ts.tv_sec = (time_t)(when - now > CLI_RUN_MAX_SLEEP_S ? CLI_RUN_MAX_SLEEP_S
+                                                                   : when - now);
+            ts.tv_nsec = 0;
+            /* returns at the time, or early with EINTR on SIGTERM/SIGINT */
+            (void)pselect(0, NULL, NULL, NULL, &ts, &sleep_mask);
+            continue;
+        }
+        {
+            /* a signal that came while blocked: stop before starting anew */
+            sigset_t pending;
+            if (sigpending(&pending) == 0 &&
+                (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1)) {
+                (void)pselect(0, NULL, NULL, NULL, NULL, &sleep_mask); /* delivers it */
+                continue;
+            }
+        }
+        printf("acme5g: run: renewing (%s)\n", why);
+        fflush(stdout);
+        rc = cli_obtain(argc, argv, CLI_RENEW_NOW);
+        fflush(stdout);
+        now = (int64_t)time(NULL);
+        if (rc == CLI_EXIT_USAGE)
+            return rc;
+        if (rc == CLI_EXIT_OK) {
+            renewals++;
+            failures = 0;
+            /* a policy that finds the new certificate due at once would
+             * renew in a loop: space such renewals by the retry time */
+            earliest = now + cli_backoff_s(1);
+            if (cli_parse(argc, argv, 2, &opt) == 0 && cli_load_settings(&opt, &rs) == 0) {
+                cli_default_renewal(&opt);
+                if (cli_renewal_due(&opt, &rs, now, &when, &reason) == 0)
+                    earliest = 0;
+            }
+        } else {
+            failures++;
+            earliest = now + cli_backoff_s(failures);
+            printf("acme5g: run: renewal failed (%lu in a row); the stored certificate stays "
+                   "in use\n", (unsigned long)failures);
+        }
+        shown = -1;
+    }
+    printf("acme5g: run: stopped by %s after %lu renewal%s\n",
+           cli_stop_signal == SIGINT ? "SIGINT" : "SIGTERM", renewals, renewals == 1 ? "" : "s");
+    return CLI_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
@@ -991,9 +1246,11 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "enrol") == 0)
-        rc = cli_obtain(argc, argv, 0);
+        rc = cli_obtain(argc, argv, CLI_ENROL);
     else if (strcmp(argv[1], "renew") == 0)
-        rc = cli_obtain(argc, argv, 1);
+        rc = cli_obtain(argc, argv, CLI_RENEW);
+    else if (strcmp(argv[1], "run") == 0)
+        rc = cli_run(argc, argv);
     else if (strcmp(argv[1], "status") == 0)
         rc = cli_status(argc, argv);
     else if (strcmp(argv[1], "revoke") == 0)

@@ -122,6 +122,8 @@ use_instance() {
        P_ROOT=$D_ROOT P_HTTP_PORT=$D_HTTP_PORT ;;
     C) P_DIR_URL=$C_DIR_URL P_IP_DIR_URL=$C_IP_DIR_URL P_CA=$C_CA
        P_ROOT=$C_ROOT P_HTTP_PORT=$C_HTTP_PORT ;;
+    F) P_DIR_URL=$F_DIR_URL P_IP_DIR_URL=$F_IP_DIR_URL P_CA=$F_CA
+       P_ROOT=$F_ROOT P_HTTP_PORT=$F_HTTP_PORT ;;
     esac
 }
 
@@ -702,6 +704,136 @@ test_killed_order_is_resumed() {
     [ ! -s "$st/order.url" ] || die "order.url not cleared"
 }
 
+# --deploy-hook: stored with the settings, run after enrol and after each
+# renewal with ACME5G_STATE/_CERT/_KEY set, the new pair already in place;
+# a failing hook makes renew exit 1 while the new certificate stays stored.
+test_deploy_hook_after_enrol_and_renew() {
+    use_instance A
+    local st=$WORK/deploy n
+    mkdir -p "$st"
+    # shellcheck disable=SC2016 # expanded by the hook's shell
+    enrol_ok enrol "$st" --name deploy.acme5g.test \
+        --deploy-hook 'echo "$ACME5G_STATE $ACME5G_CERT $ACME5G_KEY" >>'"$T/hook.log"'; cp "$ACME5G_CERT" "$ACME5G_KEY" '"$T"'/'
+    [ "$(wc -l <"$T/hook.log")" = 1 ] || die "the hook did not run once after enrol"
+    [ "$(cat "$T/hook.log")" = "$st $st/cert.pem $st/cert.key" ] ||
+        die "hook environment: $(cat "$T/hook.log")"
+    cmp -s "$T/cert.pem" "$st/cert.pem" || die "the hook ran before cert.pem was in place"
+    grep -q '^deploy-hook=echo' "$st/settings" || die "deploy-hook not stored in settings"
+    cli renew renew --state "$st" --force
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    n=$(wc -l <"$T/hook.log")
+    [ "$n" = 2 ] || die "the hook ran $((n - 1)) times after renew, expected once"
+    { cmp -s "$T/cert.pem" "$st/cert.pem" && cmp -s "$T/cert.key" "$st/cert.key"; } ||
+        die "the hook did not see the new pair"
+    cli notdue renew --state "$st"
+    [ "$(wc -l <"$T/hook.log")" = 2 ] || die "the hook ran although nothing was renewed"
+    cp "$st/cert.pem" "$T/before.pem"
+    cli fail renew --state "$st" --force --deploy-hook 'exit 3'
+    [ "$RC" = 1 ] || die "failing hook: exit $RC, expected 1"
+    grep -q 'deploy hook exited 3; the new certificate is stored in' "$T/fail.err" ||
+        die "message: $(errline fail)"
+    ! cmp -s "$T/before.pem" "$st/cert.pem" || die "no new certificate stored"
+}
+
+# run: usage errors, and SIGINT/SIGTERM while it sleeps end it at once with
+# exit 0 and a log line (a fresh certificate: nothing is due).
+test_run_stops_on_signal() {
+    use_instance A
+    local st=$WORK/runsig sig pid i rc
+    mkdir -p "$st"
+    cli none run --state "$WORK/runsig-none"
+    [ "$RC" = 1 ] || die "run without enrol: exit $RC, expected 1"
+    grep -q 'run enrol first' "$T/none.err" || die "message: $(errline none)"
+    cli force run --state "$st" --force
+    [ "$RC" = 2 ] || die "run --force: exit $RC, expected 2"
+    enrol_ok enrol "$st" --name runsig.acme5g.test
+    for sig in INT TERM; do
+        "$BIN" run --state "$st" </dev/null >"$T/run$sig.out" 2>"$T/run$sig.err" &
+        pid=$!
+        for i in $(seq 1 100); do
+            grep -q 'next renewal at' "$T/run$sig.out" && break
+            sleep 0.05
+        done
+        grep -q 'next renewal at .*(share of the lifetime)' "$T/run$sig.out" ||
+            { kill -9 "$pid"; die "run did not report its next renewal: $(cat "$T/run$sig.out")"; }
+        kill -"$sig" "$pid"
+        for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -9 "$pid"
+            die "run still running 2.5 s after SIG$sig"
+        fi
+        wait "$pid"
+        rc=$?
+        cat "$T/run$sig.out" "$T/run$sig.err"
+        [ "$rc" = 0 ] || die "run ended by SIG$sig with exit $rc, expected 0"
+        grep -q "stopped by SIG$sig after 0 renewals" "$T/run$sig.out" ||
+            die "no 'stopped by SIG$sig' line"
+        ! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$T/run$sig.err" ||
+            die "sanitizer report from run"
+    done
+}
+
+# The daemon against Pebble F, whose certificates live 60 s: with
+# --renew-fraction 0.5 --jitter 4, `acme5g run` renews unattended, twice,
+# each time inside the policy's window (not before notBefore + lifetime/2
+# - the device's jitter, and well before notAfter), runs the deploy hook
+# after each renewal, and ends with exit 0 on SIGTERM.
+test_run_renews_unattended() {
+    use_instance F
+    local st=$WORK/daemon pid i rc n seed life due nb na pnb pna hook
+    mkdir -p "$st"
+    # the hook keeps each deployed pair: deployed.N.pem/.key
+    # shellcheck disable=SC2016 # expanded by the hook's shell
+    hook='n=$(ls '"$T"'/deployed.*.pem 2>/dev/null | wc -l); cp "$ACME5G_CERT" '"$T"'/deployed.$n.pem; cp "$ACME5G_KEY" '"$T"'/deployed.$n.key; echo "$n $(date +%s)" >>'"$T"'/hook.log'
+    enrol_ok enrol "$st" --name daemon.acme5g.test --renew-fraction 0.5 --jitter 4 \
+        --deploy-hook "$hook"
+    [ -s "$T/deployed.0.pem" ] || die "the hook did not run after enrol"
+    nb=$(to_epoch "$(openssl x509 -in "$st/cert.pem" -noout -startdate | sed 's/^notBefore=//')")
+    na=$(to_epoch "$(openssl x509 -in "$st/cert.pem" -noout -enddate | sed 's/^notAfter=//')")
+    [ $((na - nb)) = 59 ] || die "Pebble's certificate lives $((na - nb + 1)) s, expected 60"
+    seed=$(sed -n 's/^jitter-seed=//p' "$st/settings")
+    [ -n "$seed" ] || die "no jitter-seed in the settings"
+    "$BIN" run --state "$st" </dev/null >"$T/run.out" 2>"$T/run.err" &
+    pid=$!
+    # two renewals take ~2 x 29 s; give them 150 s
+    for i in $(seq 1 300); do
+        [ -s "$T/deployed.2.pem" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+    done
+    sleep 1
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; die "run ignored SIGTERM for 10 s"; }
+    wait "$pid"
+    rc=$?
+    cat "$T/run.out" "$T/run.err" "$T/hook.log"
+    [ "$rc" = 0 ] || die "run exited $rc after SIGTERM, expected 0"
+    grep -q 'stopped by SIGTERM after [0-9]* renewals' "$T/run.out" || die "no 'stopped' line"
+    [ -s "$T/deployed.2.pem" ] || die "fewer than 2 renewals within 150 s"
+    n=$(grep -c 'run: renewing (share of the lifetime)' "$T/run.out")
+    [ "$n" -ge 2 ] || die "$n renewals logged, expected at least 2"
+    ! grep -q 'renewal failed' "$T/run.out" || die "a renewal failed"
+    # lifetime share 0.5 of 59 s = 29 s; jitter: 29 - seed % 4 after notBefore
+    life=59
+    for i in 1 2; do
+        pnb=$(to_epoch "$(openssl x509 -in "$T/deployed.$((i - 1)).pem" -noout -startdate | sed 's/^notBefore=//')")
+        pna=$(to_epoch "$(openssl x509 -in "$T/deployed.$((i - 1)).pem" -noout -enddate | sed 's/^notAfter=//')")
+        nb=$(to_epoch "$(openssl x509 -in "$T/deployed.$i.pem" -noout -startdate | sed 's/^notBefore=//')")
+        due=$((pnb + life / 2 - seed % 4))
+        echo "renewal $i: previous $pnb..$pna, due $due, new notBefore $nb"
+        [ "$nb" -ge "$due" ] || die "renewal $i issued at $nb, before the policy's time $due"
+        [ "$nb" -le $((due + 10)) ] || die "renewal $i issued at $nb, more than 10 s after $due"
+        [ "$nb" -lt "$pna" ] || die "renewal $i issued at $nb, after the old notAfter $pna"
+        [ "$(serial_of "$T/deployed.$i.pem")" != "$(serial_of "$T/deployed.$((i - 1)).pem")" ] ||
+            die "renewal $i kept the serial"
+        [ "$(pubkey_of_cert "$T/deployed.$i.pem")" = "$(pubkey_of_key "$T/deployed.$i.key")" ] ||
+            die "renewal $i: the deployed pair does not match"
+        ! cmp -s "$T/deployed.$i.key" "$T/deployed.$((i - 1)).key" || die "renewal $i kept the key"
+    done
+    grep -q '^failures=0$' "$st/settings" || die "settings record failures"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -767,7 +899,8 @@ test_renew_without_enrol_fails() {
     grep -q 'run enrol first' "$T/renew.err" || die "message: $(errline renew)"
 }
 
-# name:flags (q = also in --quick, B = needs instance B, C = instance C)
+# name:flags (q = also in --quick, B = needs instance B, C = instance C,
+# F = instance F)
 TESTS="
 binary_present:q
 enrol_one_name:q
@@ -799,6 +932,9 @@ enrol_tls_alpn01:q
 enrol_uri_san:q
 enrol_with_existing_cert_key:q
 killed_order_is_resumed:q
+deploy_hook_after_enrol_and_renew:q
+run_stops_on_signal:q
+run_renews_unattended:F
 "
 
 selected() { # NAME FLAGS
@@ -837,11 +973,13 @@ need_b=0
 need_c=0
 need_d=0
 need_e=0
+need_f=0
 for entry in $TESTS; do
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *B*) need_b=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *C*) need_c=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *D*) need_d=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *E*) need_e=1 ;; esac
+    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *F*) need_f=1 ;; esac
 done
 
 # Instance A (always: its CA is used by the usage tests too).
@@ -895,6 +1033,19 @@ if [ $need_e = 1 ]; then
     fi
 fi
 
+# Instance F: certificates live 60 s (the renewal daemon).
+if [ $need_f = 1 ]; then
+    if PEBBLE_CERT_VALIDITY=60 PEBBLE_WFE_NONCEREJECT=0 pebble_start "$WORK/pebble-f"; then
+        F_DIR_URL=$PEBBLE_DIR_URL F_IP_DIR_URL=$PEBBLE_IP_DIR_URL F_CA=$PEBBLE_CA
+        F_ROOT=$PEBBLE_ROOT F_HTTP_PORT=$PEBBLE_HTTP_PORT
+        echo "# Pebble F: $F_DIR_URL (certificates live 60 s)"
+    else
+        echo "FAIL - pebble_start: sixth Pebble did not start (see above)"
+        FAILED=$((FAILED + 1))
+        need_f=fail
+    fi
+fi
+
 # Instance D: external account binding required.
 if [ $need_d = 1 ]; then
     if PEBBLE_EAB_KEYS="{\"$EAB_KID\": \"$EAB_KEY\"}" PEBBLE_WFE_NONCEREJECT=0 \
@@ -912,6 +1063,13 @@ fi
 for entry in $TESTS; do
     name=${entry%%:*}
     selected "$name" "${entry#*:}" || continue
+    case ${entry#*:} in
+    *F*) if [ $need_f = fail ]; then
+            echo "FAIL - $name: no sixth Pebble"
+            FAILED=$((FAILED + 1))
+            continue
+         fi ;;
+    esac
     case ${entry#*:} in
     *E*) if [ $need_e = fail ]; then
             echo "FAIL - $name: no fifth Pebble"

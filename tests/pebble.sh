@@ -27,7 +27,10 @@
 #   PEBBLE_PID, CHALLTESTSRV_PID
 #
 # Pebble runs with PEBBLE_VA_NOSLEEP=1 and inherits every other PEBBLE_*
-# variable of the caller (e.g. PEBBLE_WFE_NONCEREJECT=50).  Every name
+# variable of the caller (e.g. PEBBLE_WFE_NONCEREJECT=50).
+# PEBBLE_CERT_VALIDITY=N (seconds) sets the config's
+# certificateValidityPeriod: certificates then live N seconds (notAfter =
+# notBefore + N - 1); unset or 0: Pebble's default of 5 years.  Every name
 # resolves to 127.0.0.1 (challtestsrv -defaultIPv4, no AAAA), so http-01
 # validation connects to 127.0.0.1:PEBBLE_HTTP_PORT.  Logs: DIR/pebble.log,
 # DIR/challtestsrv.log.  Callers should `trap pebble_stop_all EXIT`.
@@ -124,10 +127,16 @@ pebble_start() {
     local eab='"externalAccountBindingRequired": false'
     [ -n "${PEBBLE_EAB_KEYS:-}" ] &&
         eab="\"externalAccountBindingRequired\": true, \"externalAccountMACKeys\": $PEBBLE_EAB_KEYS"
+    local validity=${PEBBLE_CERT_VALIDITY:-0}
+    case $validity in
+    '' | *[!0-9]*) echo "pebble.sh: PEBBLE_CERT_VALIDITY must be seconds, not '$validity'" >&2
+        return 1 ;;
+    esac
     cat >"$dir/pebble-config.json" <<EOF
 {
   "pebble": {
     "listenAddress": "127.0.0.1:$p",
+    "certificateValidityPeriod": $validity,
     "managementListenAddress": "127.0.0.1:$m",
     "certificate": "$dir/listener.pem",
     "privateKey": "$dir/listener.key",
