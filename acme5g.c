@@ -3597,11 +3597,25 @@ static int pair_key_matches(acme5g_ctx *ctx, const char *name, const der_r *poin
 /* See acme5g.h. */
 int acme5g_repair_pair(acme5g_ctx *ctx)
 {
-    char pem[512];
-    size_t len = 0, off = 0, der_len = 0;
+    char pem[512], next[512];
+    size_t len = 0, next_len = 0, off = 0, der_len = 0;
     x509_fields f;
     der_r point;
     int r, err = ACME5G_OK;
+    /* Fast path: cert.key is written last, with the same bytes as
+     * cert.key.new, so equal files mean the last replacement completed. */
+    if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT_KEY, (uint8_t *)pem,
+                             sizeof(pem) - 1, &len) == 0 &&
+        ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT_KEY_NEW, (uint8_t *)next,
+                             sizeof(next) - 1, &next_len) == 0 &&
+        len == next_len && len > 0 && !memcmp(pem, next, len)) {
+        wipe(pem, sizeof(pem));
+        wipe(next, sizeof(next));
+        return set_error(ctx, ACME5G_OK);
+    }
+    wipe(pem, sizeof(pem));
+    wipe(next, sizeof(next));
+    len = 0;
     r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ACME5G_BODY_MAX, &len);
     if (r == ACME5G_PORT_NOT_FOUND)
         return set_error(ctx, ACME5G_OK); /* nothing stored yet */
