@@ -812,7 +812,7 @@ static struct tport {
     size_t recv_max;            /* 0: no limit on one recv() */
     size_t first_piece, piece;  /* response split; 0 = as large as possible */
     /* script */
-    srv_step steps[8];
+    srv_step steps[16];
     int nsteps, step;
     /* server */
     int responding, pending, tcp_closed;
@@ -920,6 +920,25 @@ static void srv_start_step(void)
         T.responding = 1;
 }
 
+/* A whole request (headers, and a body of Content-Length bytes) in T.req? */
+static void srv_request_complete(void)
+{
+    const char *end = strstr(T.req, "\r\n\r\n"), *cl;
+    size_t head, body = 0;
+    if (!end)
+        return;
+    head = (size_t)(end - T.req) + 4;
+    for (cl = T.req; (cl = strchr(cl, '\n')) != NULL && cl < end; cl++)
+        if (mem_ieq(cl + 1, "Content-Length:", 15))
+            body = (size_t)strtoul(cl + 16, NULL, 10);
+    if (T.req_len < head + body)
+        return;
+    memcpy(T.last_req, T.req, T.req_len + 1);
+    T.req_len = 0;
+    T.requests++;
+    T.pending++;
+}
+
 /* Run the server engine until it makes no more progress. */
 static void srv_pump(void)
 {
@@ -960,13 +979,7 @@ static void srv_pump(void)
                 if (T.req_len < sizeof(T.req) - 1)
                     T.req[T.req_len++] = (char)p[i];
                 T.req[T.req_len] = 0;
-                if (T.req_len >= 4 && !memcmp(T.req + T.req_len - 4, "\r\n\r\n", 4)) {
-                    /* requests in these tests have no body */
-                    memcpy(T.last_req, T.req, T.req_len + 1);
-                    T.req_len = 0;
-                    T.requests++;
-                    T.pending++;
-                }
+                srv_request_complete();
             }
             br_ssl_engine_recvapp_ack(e, n);
             progress = 1;
@@ -2769,6 +2782,514 @@ static void test_cert_info_matches_openssl(void)
 }
 
 /* ==========================================================================
+ * More: base64url decoding, UTCTime writing, Link alternates, directory
+ * extras, P-384 keys, CSR variants, the tls-alpn-01 certificate, badNonce
+ * retries, the renewal policy
+ * ======================================================================== */
+
+static void test_b64u_decode_matches_vectors_and_refuses_non_canonical(void)
+{
+    static char text[32768];
+    static unsigned char in[1100], out[1100];
+    static char hex[2300], b64[1600];
+    static const char *const bad[] = {
+        "Zg==", "Zg=", "Z", "Zh", "Zm9=", "Zm8", "Zm9vYg=", "a+b/", "ab cd", "ab\\n", "Zm9vY",
+    };
+    const char *p;
+    size_t i;
+    vec_read("b64u.txt", text, sizeof(text));
+    for (p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+        size_t n;
+        long got;
+        if (*p == '#' || *p == '\n')
+            continue;
+        if (sscanf(p, "%2299s %1599s", hex, b64) != 2)
+            break;
+        if (!strcmp(b64, "-"))
+            b64[0] = 0;
+        n = hex_decode(hex, in, sizeof(in));
+        got = b64u_decode(b64, strlen(b64), out, sizeof(out));
+        CHECK_INT(got, n);
+        CHECK(got < 0 || !memcmp(out, in, n));
+        if (n > 0) /* one byte short of room */
+            CHECK_INT(b64u_decode(b64, strlen(b64), out, n - 1), -1);
+    }
+    /* "Zm8" is "fo" (canonical); "Zm9" has stray low bits */
+    CHECK_INT(b64u_decode("Zm8", 3, out, sizeof(out)), 2);
+    for (i = 0; i < COUNT(bad); i++) {
+        if (!strcmp(bad[i], "Zm8"))
+            continue;
+        if (b64u_decode(bad[i], strlen(bad[i]), out, sizeof(out)) != -1)
+            printf("  accepted \"%s\"\n", bad[i]);
+        CHECK_INT(b64u_decode(bad[i], strlen(bad[i]), out, sizeof(out)), -1);
+    }
+    CHECK_INT(b64u_decode("ab\0d", 4, out, sizeof(out)), -1);
+}
+
+/* utc_time writes what x509_time reads; known answers from python. */
+static void test_utc_time_known_answers_and_round_trip(void)
+{
+    static const struct { int64_t t; const char *s; } cases[] = {
+        { 0, "700101000000Z" },
+        { 951825600, "000229120000Z" },
+        { 1750000000, "250615150640Z" },
+        { 2524607999, "491231235959Z" },
+        { -631152000, "500101000000Z" },
+    };
+    char s[14];
+    size_t i;
+    int64_t t, back;
+    for (i = 0; i < COUNT(cases); i++) {
+        utc_time(cases[i].t, s);
+        s[13] = 0;
+        CHECK_STR(s, cases[i].s);
+    }
+    for (t = -631152000; t < 2524607999; t += 7777777 + 13) {
+        utc_time(t, s);
+        CHECK_INT(x509_time(0x17, (const unsigned char *)s, 13, &back), 0);
+        CHECK_INT(back, t);
+        if (test_fail_lines)
+            break;
+    }
+}
+
+static void test_http_link_alternates_and_relation_lists(void)
+{
+    http_setup();
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\n"
+                      "Link: <https://localhost/cert/1/alt/1>;rel=\"alternate\"\r\n"
+                      "Link: <https://localhost/dir>;rel=\"index\", <https://localhost/cert/1/alt/2>;rel=alternate\r\n"
+                      "Link: <https://localhost/cert/1/alt/3>; rel=\"alternate\"\r\n"
+                      "Content-Length: 0\r\n\r\n"), ACME5G_OK);
+    CHECK_INT(hctx.alt_count, ACME5G_MAX_ALTERNATES < 3 ? ACME5G_MAX_ALTERNATES : 3);
+    if (ACME5G_MAX_ALTERNATES >= 2) {
+        CHECK_STR(hctx.alt_urls[0], "https://localhost/cert/1/alt/1");
+        CHECK_STR(hctx.alt_urls[1], "https://localhost/cert/1/alt/2");
+    }
+    CHECK_STR(hctx.link_up, "");
+    /* relation types listed in one quoted rel, in any case */
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\n"
+                      "Link: <https://localhost/authz/9>; rel=\"index UP\"; title=x\r\n"
+                      "Content-Length: 0\r\n\r\n"), ACME5G_OK);
+    CHECK_STR(hctx.link_up, "https://localhost/authz/9");
+    CHECK_INT(hctx.alt_count, 0); /* reset per response */
+    http_teardown();
+}
+
+static void test_obj_directory_optional_urls_and_eab_flag(void)
+{
+    memset(&jctx, 0, sizeof(jctx));
+    set_body_vector(&jctx, "directory.json");
+    CHECK_ERR(obj_directory(&jctx), ACME5G_OK);
+    CHECK_STR(jctx.dir_key_change, "https://example.com/acme/key-change");
+    CHECK_STR(jctx.dir_revoke_cert, "https://example.com/acme/revoke-cert");
+    CHECK_INT(jctx.eab_required, 0);
+    CHECK(parse_body("{\"newNonce\":\"n\",\"newAccount\":\"a\",\"newOrder\":\"o\","
+                     "\"meta\":{\"externalAccountRequired\":true}}") > 0);
+    CHECK_ERR(obj_directory(&jctx), ACME5G_OK);
+    CHECK_INT(jctx.eab_required, 1);
+    CHECK_STR(jctx.dir_key_change, "");
+    CHECK_STR(jctx.dir_revoke_cert, "");
+    CHECK(parse_body("{\"newNonce\":\"n\",\"newAccount\":\"a\",\"newOrder\":\"o\",\"keyChange\":5}") > 0);
+    CHECK_ERR(obj_directory(&jctx), ACME5G_ERR_JSON_FIELD);
+}
+
+/* P-384 (full profile only): JWK, thumbprint and an ES384 JWS, checked
+ * against python and BearSSL's i31 verifier. */
+static void test_p384_jwk_thumbprint_and_es384_jws(void)
+{
+    static acme5g_ec_key k;
+    static char text[1024];
+    static jsmntok_t t[16];
+    static unsigned char prot[1024];
+    char want_jwk[300], want_tp[64], hex[300], jwk[300], tp[44];
+    unsigned char pub[97], sig[120], h[48];
+    br_ec_public_key pk;
+    br_sha384_context sc;
+    jsmn_parser p;
+    size_t len = 0;
+    long sl, pl;
+    wbuf w;
+    const char *req;
+    if (load_key(&k, "ec-p384-pkcs8.pem") != ACME5G_OK) {
+        CHECK(ACME5G_TLS_MINIMAL); /* only the minimal profile lacks P-384 */
+        return;
+    }
+    vec_read("ec-p384-jwk.txt", text, sizeof(text));
+    vec_value(text, "jwk", want_jwk, sizeof(want_jwk));
+    vec_value(text, "thumbprint", want_tp, sizeof(want_tp));
+    CHECK_INT(hex_decode(vec_value(text, "pub", hex, sizeof(hex)), pub, 97), 97);
+    w_init(&w, jwk, sizeof(jwk));
+    w_jwk(&w, &k);
+    CHECK_STR(w_cstr(&w), want_jwk);
+    jwk_thumbprint(&k, tp);
+    CHECK_STR(tp, want_tp);
+
+    memset(&jctx, 0, sizeof(jctx));
+    jctx.account_key = k;
+    jctx.account_key.sk.x = jctx.account_key.priv; /* point into the copy */
+    jctx.account_key.pk.q = jctx.account_key.pub;
+    snprintf(jctx.nonce, sizeof(jctx.nonce), "n384");
+    jws_payload_begin(&jctx, &w);
+    w_str(&w, "{}");
+    w_b64_end(&w);
+    {
+        int err = jws_seal(&jctx, w.len, "https://a.example/x", 1, &len);
+        if (err == ACME5G_ERR_REQUEST_TOO_LARGE) { /* about 480 bytes are needed */
+            CHECK(ACME5G_REQUEST_MAX < 480);
+            return;
+        }
+        CHECK_ERR(err, ACME5G_OK);
+    }
+    req = (const char *)jctx.request;
+    jsmn_init(&p);
+    CHECK_INT(jsmn_parse(&p, req, len, t, 16), 7);
+    /* {"payload":..,"protected":..,"signature":..}: values at 2, 4, 6 */
+    pl = t_b64u_decode(req + t[4].start, (size_t)(t[4].end - t[4].start), prot, sizeof(prot) - 1);
+    CHECK(pl > 0);
+    if (pl <= 0)
+        return;
+    prot[pl] = 0;
+    snprintf((char *)prot + 600, 400, "{\"alg\":\"ES384\",\"jwk\":%s,\"nonce\":\"n384\",\"url\":\"https://a.example/x\"}",
+             want_jwk);
+    CHECK_STR((const char *)prot, (const char *)prot + 600);
+    sl = t_b64u_decode(req + t[6].start, (size_t)(t[6].end - t[6].start), sig, sizeof(sig));
+    CHECK_INT(sl, 96);
+    br_sha384_init(&sc);
+    br_sha384_update(&sc, req + t[4].start, (size_t)(t[4].end - t[4].start));
+    br_sha384_update(&sc, ".", 1);
+    br_sha384_update(&sc, req + t[2].start, (size_t)(t[2].end - t[2].start));
+    br_sha384_out(&sc, h);
+    pk.curve = BR_EC_secp384r1;
+    pk.q = pub;
+    pk.qlen = 97;
+    CHECK(br_ecdsa_i31_vrfy_raw(&br_ec_prime_i31, h, 48, &pk, sig, 96) == 1);
+}
+
+/* A URI SAN (the NF instance ID) goes into the CSR next to the names. */
+static void test_csr_uri_san_verified_by_openssl(void)
+{
+    static acme5g_ec_key k;
+    acme5g_identifier ids[2];
+    size_t len = 0;
+    ids[0].type = ACME5G_ID_DNS;
+    ids[0].value = "nf1.example";
+    ids[1].type = ACME5G_ID_URI;
+    ids[1].value = "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
+    CHECK_ERR(load_key(&k, "ec-p256-pkcs8.pem"), ACME5G_OK);
+    CHECK_ERR(csr_build(&k, NULL, ids, 2, csr_der, sizeof(csr_der), &len), ACME5G_OK);
+    CHECK_INT(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)), 0);
+    CHECK(strstr(csr_text, "DNS:nf1.example, URI:urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6") != NULL);
+}
+
+static void test_csr_p384_key_verified_by_openssl(void)
+{
+    static acme5g_ec_key k;
+    acme5g_identifier ids[1];
+    size_t len = 0;
+    ids[0].type = ACME5G_ID_DNS;
+    ids[0].value = "a.example";
+    if (load_key(&k, "ec-p384-pkcs8.pem") != ACME5G_OK) {
+        CHECK(ACME5G_TLS_MINIMAL);
+        return;
+    }
+    CHECK_ERR(csr_build(&k, NULL, ids, 1, csr_der, sizeof(csr_der), &len), ACME5G_OK);
+    CHECK_INT(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)), 0);
+    CHECK(strstr(csr_text, "ecdsa-with-SHA384") != NULL);
+    CHECK(strstr(csr_text, "NIST CURVE: P-384") != NULL);
+}
+
+/* An external signer (a secure element) signs the CSR; the library never
+ * sees the private key. */
+static acme5g_ec_key signer_key;
+static int signer_calls;
+static size_t signer_result_override;
+
+static size_t test_sign(void *user, const uint8_t *digest, size_t digest_len, uint8_t *sig,
+                        size_t sig_cap)
+{
+    size_t n;
+    CHECK(user == &signer_key);
+    CHECK_INT(digest_len, 32);
+    CHECK(sig_cap >= 72);
+    signer_calls++;
+    n = br_ecdsa_i31_sign_asn1(&br_ec_prime_i31, &br_sha256_vtable, digest, &signer_key.sk, sig);
+    return signer_result_override ? signer_result_override : n;
+}
+
+static void test_csr_external_signer_verified_by_openssl(void)
+{
+    static acme5g_ec_key pub_only;
+    acme5g_signer signer;
+    acme5g_identifier ids[1];
+    unsigned char pub[65];
+    size_t len = 0;
+    vector_pub(pub);
+    CHECK_ERR(load_key(&signer_key, "ec-p256-pkcs8.pem"), ACME5G_OK);
+    memset(&pub_only, 0, sizeof(pub_only)); /* the public half only */
+    pub_only.sk.curve = BR_EC_secp256r1;
+    pub_only.pk.curve = BR_EC_secp256r1;
+    memcpy(pub_only.pub, pub, 65);
+    pub_only.pk.q = pub_only.pub;
+    pub_only.pk.qlen = 65;
+    memset(&signer, 0, sizeof(signer));
+    signer.type = ACME5G_KEY_P256;
+    signer.public_key = pub;
+    signer.public_key_len = 65;
+    signer.sign = test_sign;
+    signer.user = &signer_key;
+    ids[0].type = ACME5G_ID_DNS;
+    ids[0].value = "se.example";
+    signer_calls = 0;
+    signer_result_override = 0;
+    CHECK_ERR(csr_build(&pub_only, &signer, ids, 1, csr_der, sizeof(csr_der), &len), ACME5G_OK);
+    CHECK_INT(signer_calls, 1);
+    CHECK_INT(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)), 0);
+    CHECK(strstr(csr_text, "DNS:se.example") != NULL);
+    CHECK(csr_pub_is(csr_der, len, pub));
+    /* a signer that fails, or claims more than the buffer */
+    signer_result_override = (size_t)-1;
+    CHECK_ERR(csr_build(&pub_only, &signer, ids, 1, csr_der, sizeof(csr_der), &len), ACME5G_ERR_CRYPTO);
+    signer_result_override = 0;
+    signer.sign = NULL;
+}
+
+#if ACME5G_WITH_TLSALPN01
+/* The tls-alpn-01 certificate (RFC 8737 3): self-signed, one SAN, the
+ * critical acmeIdentifier extension with SHA-256 of the key authorization
+ * (digest from python hashlib: sha256(b"tok.thumb")). */
+static void test_tls_alpn01_certificate_checked_by_openssl(void)
+{
+    static const unsigned char ext[] = {
+        0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x1f, 0x01, 0x01, 0xff, 0x04, 0x22,
+        0x04, 0x20,
+    };
+    static unsigned char der[1024];
+    static char text[8192];
+    static acme5g_ec_key k;
+    char path[64], cmd[400];
+    unsigned char digest[32];
+    size_t len = 0, i;
+    int found = 0;
+    memset(&T, 0, sizeof(T));
+    T.now = T_NOW;
+    CHECK_ERR(acme5g_init(&jctx, &test_port), ACME5G_OK);
+    CHECK_ERR(flow_seed(&jctx), ACME5G_OK);
+    CHECK_ERR(load_key(&k, "ec-p256-pkcs8.pem"), ACME5G_OK);
+    CHECK_INT(hex_decode("b1803056ba83b553ae259bc01eead20183e812de5f155fc2e1b75238e5bea396", digest, 32), 32);
+    CHECK_ERR(alpn_cert_build(&jctx, &k, "a.example", "tok.thumb", der, sizeof(der), &len), ACME5G_OK);
+    for (i = 0; i + sizeof(ext) + 32 <= len; i++)
+        if (!memcmp(der + i, ext, sizeof(ext)) && !memcmp(der + i + sizeof(ext), digest, 32))
+            found = 1;
+    CHECK(found);
+    CHECK_INT(write_temp(path, sizeof(path), der, len), 0);
+    snprintf(cmd, sizeof(cmd), "openssl x509 -inform DER -in %s -noout -text", path);
+    CHECK_INT(run_capture(cmd, text, sizeof(text)), 0);
+    CHECK(strstr(text, "1.3.6.1.5.5.7.1.31: critical") != NULL);
+    CHECK(strstr(text, "DNS:a.example") != NULL);
+    CHECK(strstr(text, "Not Before: Jun 14 15:06:40 2025 GMT") != NULL); /* now - 1 day */
+    CHECK(strstr(text, "Not After : Jun 22 15:06:40 2025 GMT") != NULL); /* now + 7 days */
+    /* the self-signature (the critical extension is unknown to openssl) */
+    snprintf(cmd, sizeof(cmd),
+             "openssl x509 -inform DER -in %s -out %s.pem && openssl verify -ignore_critical "
+             "-check_ss_sig -attime %d -CAfile %s.pem -partial_chain %s.pem", path, path, T_NOW, path, path);
+    CHECK_INT(run_capture(cmd, text, sizeof(text)), 0);
+    CHECK(strstr(text, ": OK") != NULL);
+    snprintf(cmd, sizeof(cmd), "%s.pem", path);
+    unlink(cmd);
+    unlink(path);
+    /* an IP identifier gets an iPAddress SAN */
+    CHECK_ERR(alpn_cert_build(&jctx, &k, "192.0.2.1", "tok.thumb", der, sizeof(der), &len), ACME5G_OK);
+    CHECK_INT(write_temp(path, sizeof(path), der, len), 0);
+    snprintf(cmd, sizeof(cmd), "openssl x509 -inform DER -in %s -noout -ext subjectAltName", path);
+    CHECK_INT(run_capture(cmd, text, sizeof(text)), 0);
+    CHECK(strstr(text, "IP Address:192.0.2.1") != NULL);
+    unlink(path);
+    CHECK_ERR(alpn_cert_build(&jctx, &k, "a.example", "tok.thumb", der, 100, &len),
+              ACME5G_ERR_REQUEST_TOO_LARGE);
+}
+#endif
+
+/* --- badNonce (RFC 8555 6.5), through the in-process server --- */
+
+/* The nonce in the protected header of the JWS the server last received. */
+static const char *last_req_nonce(char *out, size_t cap)
+{
+    static unsigned char prot[1024];
+    const char *q = strstr(T.last_req, "\"protected\":\""), *e, *n;
+    long pl;
+    out[0] = 0;
+    if (!q || !(e = strchr(q + 13, '"')))
+        return out;
+    pl = t_b64u_decode(q + 13, (size_t)(e - q - 13), prot, sizeof(prot) - 1);
+    if (pl <= 0)
+        return out;
+    prot[pl] = 0;
+    n = strstr((const char *)prot, "\"nonce\":\"");
+    if (n && (e = strchr(n + 9, '"')))
+        snprintf(out, cap, "%.*s", (int)(e - n - 9), n + 9);
+    return out;
+}
+
+/* A response with a body of the right Content-Length (in buf). */
+static const char *resp_with_body(char *buf, size_t cap, const char *status, const char *headers,
+                                  const char *body)
+{
+    snprintf(buf, cap, "HTTP/1.1 %s\r\n%sContent-Length: %lu\r\n\r\n%s", status, headers,
+             (unsigned long)strlen(body), body);
+    return buf;
+}
+
+static char resp_bad_nonce[300];
+
+static void post_setup(void)
+{
+    wbuf w;
+    http_setup();
+    CHECK_ERR(load_key(&hctx.account_key, "ec-p256-pkcs8.pem"), ACME5G_OK);
+    snprintf(hctx.account_url, sizeof(hctx.account_url), "https://localhost/acct/1");
+    snprintf(hctx.dir_new_nonce, sizeof(hctx.dir_new_nonce), "https://localhost/nonce");
+    jws_payload_begin(&hctx, &w);
+    w_str(&w, "{}");
+    w_b64_end(&w);
+    hctx.body_len = w.len; /* (kept here: the payload's end) */
+}
+
+static void test_flow_post_retries_bad_nonce_with_the_fresh_nonce(void)
+{
+    char nonce[96];
+    size_t payload_end;
+    int i;
+    static char resp_bad_csr[300], resp_bn[16][300];
+    post_setup();
+    payload_end = hctx.body_len;
+    resp_with_body(resp_bad_nonce, sizeof(resp_bad_nonce), "400 Bad Request",
+                   "Content-Type: application/problem+json\r\nReplay-Nonce: fresh-1\r\n",
+                   "{\"type\":\"urn:ietf:params:acme:error:badNonce\",\"detail\":\"x\"}");
+    resp_with_body(resp_bad_csr, sizeof(resp_bad_csr), "400 Bad Request",
+                   "Content-Type: application/problem+json; charset=utf-8\r\nReplay-Nonce: n5\r\n",
+                   "{\"type\":\"urn:ietf:params:acme:error:badCSR\"}");
+    snprintf(hctx.nonce, sizeof(hctx.nonce), "first");
+    script_clear();
+    script_add_str(resp_bad_nonce, SRV_KEEP);
+    script_add_str("HTTP/1.1 200 OK\r\nReplay-Nonce: n3\r\nContent-Type: application/json\r\n"
+                   "Content-Length: 2\r\n\r\n{}", SRV_KEEP);
+    CHECK_ERR(flow_post(&hctx, "https://localhost/chall/1", payload_end, 0), ACME5G_OK);
+    CHECK_INT(T.requests, 2);
+    CHECK_STR(last_req_nonce(nonce, sizeof(nonce)), "fresh-1");
+    CHECK(!strncmp(T.last_req, "POST /chall/1 HTTP/1.1\r\n", 24));
+    CHECK(strstr(T.last_req, "\r\nContent-Type: application/jose+json\r\n") != NULL);
+    CHECK_INT(hctx.http_status, 200);
+    CHECK_STR(hctx.nonce, "n3");
+
+    /* no nonce held: HEAD newNonce first */
+    hctx.nonce[0] = 0;
+    script_clear();
+    script_add_str("HTTP/1.1 200 OK\r\nReplay-Nonce: from-head\r\n\r\n", SRV_KEEP);
+    script_add_str("HTTP/1.1 200 OK\r\nReplay-Nonce: n4\r\nContent-Length: 0\r\n\r\n", SRV_KEEP);
+    CHECK_ERR(flow_post(&hctx, "https://localhost/chall/1", payload_end, 0), ACME5G_OK);
+    CHECK_INT(T.requests, 4);
+    CHECK_STR(last_req_nonce(nonce, sizeof(nonce)), "from-head");
+    CHECK_STR(hctx.nonce, "n4");
+
+    /* another problem is the caller's business */
+    script_clear();
+    script_add_str(resp_bad_csr, SRV_KEEP);
+    CHECK_ERR(flow_post(&hctx, "https://localhost/chall/1", payload_end, 0), ACME5G_OK);
+    CHECK_INT(T.requests, 5);
+    CHECK_INT(hctx.http_status, 400);
+    CHECK_ERR(flow_check(&hctx, 200, 200), ACME5G_ERR_PROBLEM);
+    CHECK_STR(hctx.problem.type, "urn:ietf:params:acme:error:badCSR");
+
+    /* a badNonce that repeats the spent nonce gives no usable one: HEAD */
+    snprintf(hctx.nonce, sizeof(hctx.nonce), "fresh-1");
+    script_clear();
+    script_add_str(resp_bad_nonce, SRV_KEEP);
+    script_add_str("HTTP/1.1 200 OK\r\nReplay-Nonce: h2\r\n\r\n", SRV_KEEP);
+    script_add_str("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", SRV_KEEP);
+    CHECK_ERR(flow_post(&hctx, "https://localhost/chall/1", payload_end, 0), ACME5G_OK);
+    CHECK_INT(T.requests, 8);
+    CHECK_STR(last_req_nonce(nonce, sizeof(nonce)), "h2");
+
+    /* badNonce every time, each with a new nonce: bounded */
+    CHECK_STR(hctx.nonce, ""); /* the last answer had none */
+    snprintf(hctx.nonce, sizeof(hctx.nonce), "start");
+    script_clear();
+    for (i = 0; i <= ACME5G_BADNONCE_RETRIES && i < 16; i++) {
+        char n[40];
+        snprintf(n, sizeof(n), "Replay-Nonce: bn%d\r\n", i);
+        snprintf(resp_bn[i], sizeof(resp_bn[i]), "HTTP/1.1 400 Bad Request\r\n"
+                 "Content-Type: application/problem+json\r\n%sContent-Length: 46\r\n\r\n"
+                 "{\"type\":\"urn:ietf:params:acme:error:badNonce\"}", n);
+        script_add_str(resp_bn[i], SRV_KEEP);
+    }
+    CHECK_ERR(flow_post(&hctx, "https://localhost/chall/1", payload_end, 0),
+              ACME5G_BADNONCE_RETRIES < 16 ? ACME5G_ERR_BAD_NONCE_LIMIT : ACME5G_ERR_TIMEOUT);
+    CHECK_INT(T.requests, 8 + ACME5G_BADNONCE_RETRIES + 1);
+    if (ACME5G_BADNONCE_RETRIES > 0) {
+        char want[16];
+        snprintf(want, sizeof(want), "bn%d", ACME5G_BADNONCE_RETRIES - 1);
+        CHECK_STR(last_req_nonce(nonce, sizeof(nonce)), want);
+    }
+    CHECK_INT(T.connects, 1);
+    http_teardown();
+}
+
+/* --- renewal policy: pure functions, times computed by hand --- */
+
+static void test_policy_next_due_times(void)
+{
+    acme5g_policy pol;
+    acme5g_policy_state st;
+    acme5g_renew_reason why = (acme5g_renew_reason)0;
+    int64_t nb = 1750000000, na = nb + 90 * 86400, when = 0;
+    acme5g_policy_default(&pol);
+    memset(&st, 0, sizeof(st));
+    CHECK_INT(pol.renew_permille, 667);
+    /* 2/3 of 90 days: 7776000 * 667 / 1000 = 5186592 s */
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb + 1000, &when, &why), 0);
+    CHECK_INT(when, nb + 5186592);
+    CHECK_INT(why, ACME5G_REASON_LIFETIME);
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb + 5186592, &when, &why), 1);
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, NULL, nb + 5186591, &when, &why), 0);
+    /* 30 days before expiry comes first */
+    pol.renew_before_s = 30 * 86400;
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), 0);
+    CHECK_INT(when, na - 30 * 86400);
+    CHECK_INT(why, ACME5G_REASON_BEFORE_EXPIRY);
+    /* jitter moves it earlier by seed mod jitter */
+    pol.jitter_s = 3600;
+    st.jitter_seed = 7200 + 1000;
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), 0);
+    CHECK_INT(when, na - 30 * 86400 - 1000);
+    /* expired */
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, na, &when, &why), 1);
+    CHECK_INT(why, ACME5G_REASON_EXPIRED);
+    /* back-off after failures: 60, 120, 240 s ... capped */
+    acme5g_policy_default(&pol);
+    st.jitter_seed = 0;
+    st.failures = 3;
+    st.last_failure_s = nb + 6000000;
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb + 6000010, &when, &why), 0);
+    CHECK_INT(when, nb + 6000000 + 240);
+    CHECK_INT(why, ACME5G_REASON_BACKOFF);
+    st.failures = 40;
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb + 6000010, &when, &why), 0);
+    CHECK_INT(when, nb + 6000000 + 21600);
+    /* never pushed past notAfter while the certificate is still valid */
+    st.last_failure_s = na - 100;
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, na - 50, &when, &why), 0);
+    CHECK_INT(when, na);
+    /* nonsense */
+    CHECK_INT(acme5g_policy_next(&pol, na, nb, &st, nb, &when, &why), -ACME5G_ERR_ARG);
+    pol.renew_permille = 1001;
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), -ACME5G_ERR_ARG);
+    acme5g_policy_default(&pol);
+    pol.retry_max_s = 10;
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), -ACME5G_ERR_ARG);
+}
+
+/* ==========================================================================
  * The public API
  * ======================================================================== */
 
@@ -3004,6 +3525,38 @@ static void test_enrol_refuses_bad_params_without_port_calls(void)
     memset(long_contact, 'c', sizeof(long_contact) - 1);
     p.contact = long_contact;
     ENROL_FAILS(ACME5G_ERR_ARG);
+    p.contact = NULL;
+    p.challenge = (acme5g_challenge)9;
+    ENROL_FAILS(ACME5G_ERR_ARG);
+    p.challenge = ACME5G_CHALLENGE_HTTP01;
+    p.account_key_type = (acme5g_key_type)7;
+    ENROL_FAILS(ACME5G_ERR_ARG);
+    p.account_key_type = ACME5G_KEY_P256;
+    p.cert_key_type = (acme5g_key_type)7;
+    ENROL_FAILS(ACME5G_ERR_ARG);
+    p.cert_key_type = ACME5G_KEY_P256;
+    p.eab_kid = "kid-1"; /* without its MAC key */
+    ENROL_FAILS(ACME5G_ERR_ARG);
+    p.eab_kid = NULL;
+    p.eab_hmac_key = "c2VjcmV0";
+    ENROL_FAILS(ACME5G_ERR_ARG);
+    p.eab_hmac_key = NULL;
+    p.max_orders = 101;
+    ENROL_FAILS(ACME5G_ERR_ARG);
+    p.max_orders = 0;
+    p.wait_timer_s = 86401;
+    ENROL_FAILS(ACME5G_ERR_ARG);
+    p.wait_timer_s = 0;
+    p.preferred_chain = long_contact;
+    ENROL_FAILS(ACME5G_ERR_ARG);
+    p.preferred_chain = NULL;
+    ids[0].type = ACME5G_ID_URI; /* a URI alone cannot be ordered */
+    ids[0].value = "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
+    ENROL_FAILS(ACME5G_ERR_NAME);
+    ids[0].value = "no scheme";
+    ENROL_FAILS(ACME5G_ERR_NAME);
+    ids[0].type = ACME5G_ID_DNS;
+    ids[0].value = "a.example";
 #undef ENROL_FAILS
     CHECK_INT(T.forbidden, 0);
     CHECK_INT(acme5g_last_problem(&ctx)->http_status, 0);
@@ -3135,6 +3688,20 @@ int main(void)
     RUN(test_init_refuses_port_without_a_required_function);
     RUN(test_enrol_refuses_bad_params_without_port_calls);
     RUN(test_trust_anchors_added_and_refused);
+    /* more */
+    RUN(test_b64u_decode_matches_vectors_and_refuses_non_canonical);
+    RUN(test_utc_time_known_answers_and_round_trip);
+    RUN(test_http_link_alternates_and_relation_lists);
+    RUN(test_obj_directory_optional_urls_and_eab_flag);
+    RUN(test_p384_jwk_thumbprint_and_es384_jws);
+    RUN(test_csr_uri_san_verified_by_openssl);
+    RUN(test_csr_p384_key_verified_by_openssl);
+    RUN(test_csr_external_signer_verified_by_openssl);
+#if ACME5G_WITH_TLSALPN01
+    RUN(test_tls_alpn01_certificate_checked_by_openssl);
+#endif
+    RUN(test_flow_post_retries_bad_nonce_with_the_fresh_nonce);
+    RUN(test_policy_next_due_times);
     RUN(test_wipe_clears_the_context);
 
     printf("%d passed, %d failed\n", tests_passed, tests_failed);
