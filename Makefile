@@ -236,3 +236,20 @@ $(CROSS_DIR)/firmware-m4.elf: $(FW_OBJS) $(FW_DIR)/cortex-m4.ld
 size-cross: cross
 	@M4_CC="$(M4_CC)" M4_SIZE="$(M4_SIZE)" M4FLAGS="$(M4FLAGS)" MINCONF="$(MINCONF)" \
 	    tests/size-cross.sh
+
+# ---------------------------------------------------------------------------
+# Hostile input (issue 8): fuzz targets as replay programs (gcc, ASan and
+# UBSan) that make test runs over tests/fuzz/corpus/ (tests/fuzz-replay.sh;
+# make fuzz builds them with libFuzzer instead, tests/fuzz.sh), and the
+# hostile-server tests (tests/hostile.c).
+FUZZ_DEPS = tests/fuzz/fuzz.h $(LIB) $(HDRS)
+
+build/fuzz/replay-%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) | build deps-build
+	@mkdir -p build/fuzz
+	$(GCC) $(STRICT) -O1 $(SANITIZE) -DACME5G_FUZZ_REPLAY $(APPFLAGS) -o $@ $< $(LDLIBS)
+
+build/hostile: tests/hostile.c $(LIB) $(HDRS) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/hostile.c $(LDLIBS)
+
+build/hostile-asan: tests/hostile.c $(LIB) $(HDRS) | build deps-build
+	$(CLANG) $(CFLAGS) $(SANITIZE) $(APPFLAGS) $(LDFLAGS) -o $@ tests/hostile.c $(LDLIBS)

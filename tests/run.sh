@@ -11,6 +11,9 @@
 #   valgrind     build/unit under valgrind memcheck
 #   integration  tests/integration.sh with build/acme5g against Pebble
 #   integration-asan  tests/integration.sh --quick with build/acme5g-asan
+#   hostile      build/hostile: hostile-server cases (tests/hostile.c)
+#   hostile-asan build/hostile-asan (clang ASan + UBSan)
+#   fuzz-replay  tests/fuzz-replay.sh: the fuzz corpora through gcc ASan builds
 #   cross        tests/cross.sh: make cross (installs the cross tool chains,
 #                builds BearSSL once), the aarch64 CLI against Pebble under
 #                qemu-aarch64, the Cortex-M4 image's checks, tests/unit.c
@@ -161,6 +164,15 @@ component unit-asan 300 run_bin build/unit-asan
 component valgrind 900 run_valgrind build/unit
 component integration 600 env ACME5G_BIN=build/acme5g tests/integration.sh
 component integration-asan 600 env ACME5G_BIN=build/acme5g-asan tests/integration.sh --quick
+# run_made TARGET: make a test binary, then run it (issue 8 components).
+run_made() {
+    "$MAKE" --no-print-directory "$1" || { echo "FAIL - build $1"; echo "0 passed, 1 failed"; return 1; }
+    run_bin "$1"
+}
+export -f run_made
+component hostile 120 run_made build/hostile
+component hostile-asan 120 run_made build/hostile-asan
+component fuzz-replay 300 tests/fuzz-replay.sh
 component cross 900 tests/cross.sh
 
 echo
