@@ -834,6 +834,116 @@ test_run_renews_unattended() {
     grep -q '^failures=0$' "$st/settings" || die "settings record failures"
 }
 
+# pair_ok STATE PREV: the state holds a complete pair: cert.pem parses, its
+# chain verifies against Pebble's root, and its leaf's key is cert.key's --
+# or, only in the window between the last two writes of a replacement,
+# cert.key.new's while cert.key is still PREV (the previous leaf's public
+# key).  Sets PAIR to "key" or "new".
+pair_ok() {
+    local st=$1 prev=$2 leaf
+    [ -s "$st/cert.pem" ] || die "cert.pem missing"
+    [ -s "$st/cert.key" ] || die "cert.key missing"
+    split_chain "$st/cert.pem"
+    leaf=$(pubkey_of_cert "$T/leaf.pem")
+    [ -n "$leaf" ] || die "cert.pem's leaf unparsable"
+    openssl verify -CAfile "$P_ROOT" -untrusted "$T/rest.pem" "$T/leaf.pem" >/dev/null 2>&1 ||
+        die "cert.pem's chain does not verify"
+    openssl pkey -in "$st/cert.key" -noout 2>/dev/null || die "cert.key unparsable"
+    if [ "$leaf" = "$(pubkey_of_key "$st/cert.key")" ]; then
+        PAIR=key
+    elif [ -s "$st/cert.key.new" ] && [ "$leaf" = "$(pubkey_of_key "$st/cert.key.new")" ] &&
+        [ "$(pubkey_of_key "$st/cert.key")" = "$prev" ]; then
+        PAIR=new
+    else
+        die "cert.pem matches neither cert.key nor (with the old cert.key) cert.key.new"
+    fi
+    grep -q '^directory=https://' "$st/settings" || die "settings damaged"
+}
+
+# crash_point WHAT STATE: after a kill -9 described by WHAT, the pair is
+# complete (pair_ok); then renew --force without a kill completes, with a
+# matching pair, no order left pending and a certificate other than the one
+# before the killed run (a new one, or the killed run's own when its order
+# was resumed after it had been stored).
+CRASH_POINTS=0
+CRASH_WINDOW=0
+crash_point() {
+    local what=$1 st=$2
+    pair_ok "$st" "$PREV_PUB"
+    [ "$PAIR" = new ] && CRASH_WINDOW=$((CRASH_WINDOW + 1))
+    CRASH_POINTS=$((CRASH_POINTS + 1))
+    echo "killed $what: pair $PAIR"
+    cli fin renew --state "$st" --force -v
+    [ "$RC" = 0 ] || die "renew after the kill $what exited $RC: $(errline fin)"
+    pair_ok "$st" "$PREV_PUB"
+    [ "$PAIR" = key ] || die "after the kill $what and a renewal, cert.key does not match"
+    [ "$(serial_of "$T/leaf.pem")" != "$PREV_SERIAL" ] ||
+        die "after the kill $what and a renewal: still the certificate from before"
+    [ ! -s "$st/order.url" ] || die "after the kill $what: an order is still pending"
+    PREV_PUB=$(pubkey_of_key "$st/cert.key")
+    PREV_SERIAL=$(serial_of "$T/leaf.pem")
+}
+
+# Crash safety: renew --force killed (SIGKILL) at every point of the flow --
+# after the Nth line of its -vvv log for every N (the network steps), and
+# just before its Nth fsync for every N (under strace: every state the
+# write-temp/fsync/rename/fsync sequence of each stored file can be cut
+# in) -- leaves a complete matching pair each time, and a renewal run after
+# it completes.  Pebble C (pre-authorized: about 1 s per renewal).
+test_renew_killed_anywhere_keeps_a_pair() {
+    use_instance C
+    local st=$WORK/crash k rc f total=0
+    mkdir -p "$st"
+    command -v strace >/dev/null || die "strace not installed (tests/install-deps.sh test)"
+    strace -f -qq -o /dev/null true || die "strace cannot trace here (ptrace not permitted?)"
+    enrol_ok enrol "$st" --name crash.acme5g.test
+    PREV_PUB=$(pubkey_of_key "$st/cert.key")
+    split_chain "$st/cert.pem"
+    PREV_SERIAL=$(serial_of "$T/leaf.pem")
+    for k in $(seq 1 40); do
+        rm -f "$T/kill.pid" "$T/kill.err"
+        # shellcheck disable=SC2016 # $0/$$/$@ belong to sh -c
+        { timeout -k 5 60 sh -c 'echo $$ >"$0"; exec "$@"' "$T/kill.pid" \
+            "$BIN" renew --state "$st" --force -vvv 2>&1 >/dev/null </dev/null; } |
+            {
+                n=0
+                while IFS= read -r line; do
+                    n=$((n + 1))
+                    echo "$line" >>"$T/kill.err"
+                    if [ $n -ge "$k" ]; then kill -9 "$(cat "$T/kill.pid")"; break; fi
+                done
+                cat >/dev/null
+            }
+        rc=${PIPESTATUS[0]}
+        if [ "$rc" = 0 ]; then
+            total=$((k - 1))
+            break
+        fi
+        [ "$rc" = 137 ] || die "renew (to be killed after $k lines) exited $rc: $(tail -n 1 "$T/kill.err")"
+        crash_point "after log line $k ($(tail -n 1 "$T/kill.err" | cut -c1-60))" "$st"
+    done
+    [ "$total" -ge 5 ] || die "renew -vvv logged only $total lines"
+    for k in $(seq 1 60); do
+        timeout -k 5 60 strace -f -qq -o /dev/null -e trace=fsync \
+            -e inject=fsync:signal=KILL:when="$k" \
+            "$BIN" renew --state "$st" --force </dev/null >"$T/s.out" 2>"$T/s.err"
+        rc=$?
+        if [ "$rc" = 0 ]; then
+            total=$((k - 1))
+            break
+        fi
+        [ "$rc" = 137 ] || die "renew (to be killed at fsync $k) exited $rc: $(tail -n 1 "$T/s.err")"
+        crash_point "before fsync $k" "$st"
+    done
+    [ "$total" -ge 8 ] || die "renew made only $total fsync calls"
+    [ "$CRASH_WINDOW" -ge 1 ] || die "no kill landed between the last two writes"
+    echo "$CRASH_POINTS kill points, $CRASH_WINDOW in the cert.pem/cert.key window"
+    # the port leaves the temporary file of a write cut short behind
+    for f in "$st"/.*.tmp.*; do
+        if [ -e "$f" ]; then echo "left behind: ${f##*/}"; fi
+    done
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -935,6 +1045,7 @@ killed_order_is_resumed:q
 deploy_hook_after_enrol_and_renew:q
 run_stops_on_signal:q
 run_renews_unattended:F
+renew_killed_anywhere_keeps_a_pair:C
 "
 
 selected() { # NAME FLAGS
