@@ -105,6 +105,26 @@ openssl ca -batch -config "$TMP/ca.cnf" -cert ca.pem -keyfile ca-key.pem -in "$T
     -extensions v3_tls -startdate 20250101000000Z -enddate 20491231235959Z -notext \
     -out localhost.pem 2>/dev/null
 
+# a leaf whose SAN list is longer than acme5g_cert_summary.names (512) and
+# whose serial has the top bit set (DER adds a 00 byte)
+gen_many() {
+    sans=$(python3 -c 'print(", ".join("DNS:host-%02d.a-rather-long-domain-name.example" % i for i in range(30)))')
+    printf '[ v3_many ]\nbasicConstraints = critical, CA:FALSE\nsubjectAltName = %s\n' "$sans" >>"$TMP/ca.cnf"
+    openssl ecparam -name prime256v1 -genkey -noout -out "$TMP/many-key.pem"
+    openssl req -new -key "$TMP/many-key.pem" -subj "/CN=host-00.a-rather-long-domain-name.example" \
+        -out "$TMP/many.csr"
+    echo 8A2B3C4D5E6F7788 >"$TMP/ca/serial"
+    openssl ca -batch -config "$TMP/ca.cnf" -cert ca.pem -keyfile ca-key.pem -in "$TMP/many.csr" \
+        -extensions v3_many -startdate 20250101000000Z -enddate 20350101000000Z -notext \
+        -out cert-many-sans.pem 2>/dev/null
+    {
+        openssl x509 -in cert-many-sans.pem -noout -serial | sed 's/^serial=/serial /'
+        openssl x509 -in cert-many-sans.pem -noout -ext subjectAltName | tail -n +2 |
+            sed 's/^ */names /'
+    } >cert-many-sans-expected.txt
+}
+gen_many
+
 # --- what openssl says about cert.pem -------------------------------------
 openssl x509 -in cert.pem -noout -pubkey | openssl ec -pubin -outform DER 2>/dev/null | tail -c 65 >"$TMP/cpub.bin"
 {
