@@ -91,6 +91,11 @@ build/unit-min: $(UNIT_DEPS) | build deps-build
 build/unit-asan: $(UNIT_DEPS) | build deps-build
 	$(CLANG) $(CFLAGS) $(SANITIZE) $(APPFLAGS) $(LDFLAGS) -o $@ tests/unit.c $(LDLIBS)
 
+# The renewal policy's table-driven tests: public API only, linked with
+# acme5g.c; built with the sanitizers (the policy is int64 arithmetic).
+build/policy: tests/policy.c $(LIB) acme5g.h | build deps-build
+	$(CLANG) $(CFLAGS) $(SANITIZE) -I. $(LDFLAGS) -o $@ tests/policy.c $(LIB) $(LDLIBS)
+
 build/acme5g.o: $(LIB) acme5g.h | build deps-build
 	$(GCC) $(STRICT) -c $(LIB) -o $@
 

@@ -8,6 +8,8 @@
 #   unit         build/unit
 #   unit-min     build/unit-min (minimal config values)
 #   unit-asan    build/unit-asan (clang ASan + UBSan)
+#   policy       build/policy: the renewal policy, table-driven, fake clock
+#                (public API only; ASan + UBSan)
 #   valgrind     build/unit under valgrind memcheck
 #   integration  tests/integration.sh with build/acme5g against Pebble
 #   integration-asan  tests/integration.sh --quick with build/acme5g-asan
@@ -75,7 +77,8 @@ component() {
 # The builds, one "ok/FAIL - build TARGET" line each.
 build_all() {
     local pass=0 fail=0 target
-    for target in all static build/unit build/unit-min build/unit-asan build/acme5g-asan; do
+    for target in all static build/unit build/unit-min build/unit-asan build/acme5g-asan \
+        build/policy; do
         if "$MAKE" --no-print-directory "$target"; then
             echo "ok - build $target"
             pass=$((pass + 1))
@@ -161,6 +164,7 @@ component unit-min 300 run_bin build/unit-min
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 component unit-asan 300 run_bin build/unit-asan
+component policy 60 run_bin build/policy
 component valgrind 900 run_valgrind build/unit
 component integration 600 env ACME5G_BIN=build/acme5g tests/integration.sh
 component integration-asan 600 env ACME5G_BIN=build/acme5g-asan tests/integration.sh --quick
