@@ -96,6 +96,10 @@ build/unit-asan: $(UNIT_DEPS) | build deps-build
 build/policy: tests/policy.c $(LIB) acme5g.h | build deps-build
 	$(CLANG) $(CFLAGS) $(SANITIZE) -I. $(LDFLAGS) -o $@ tests/policy.c $(LIB) $(LDLIBS)
 
+# make bench: renewal times of a fleet under the policy.
+build/spread: tests/bench/spread.c $(LIB) acme5g.h | build deps-build
+	$(CC) $(CFLAGS) -I. $(LDFLAGS) -o $@ tests/bench/spread.c $(LIB) $(LDLIBS)
+
 build/acme5g.o: $(LIB) acme5g.h | build deps-build
 	$(GCC) $(STRICT) -c $(LIB) -o $@
 

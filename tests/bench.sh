@@ -18,8 +18,16 @@
 # max RSS the larger of the two.  acme5g also enrols a second time into the
 # same state directory (account reused): with the same name (Pebble reuses
 # the valid authorization: PEBBLE_AUTHZREUSE=100, so the order is born
-# ready) and with another name (new http-01 validation).  Pebble runs with
-# PEBBLE_WFE_NONCEREJECT=0 (no random badNonce) and PEBBLE_VA_NOSLEEP=1.
+# ready) and with another name (new http-01 validation); then it renews
+# that certificate (`renew --force`: the stored account, no newAccount, the
+# authorization reused -- TR 33.776 solution #9's pre-authorized renewal).
+# Pebble runs with PEBBLE_WFE_NONCEREJECT=0 (no random badNonce) and
+# PEBBLE_VA_NOSLEEP=1.  Every connection is a full TLS handshake (Pebble's
+# Go server offers BearSSL no session resumption), so connects = handshakes.
+#
+# Last, build/spread (tests/bench/spread.c): the renewal times of 10,000
+# simulated NFs whose certificates were issued in the same second, under
+# the default policy with several jitter windows.
 #
 # uacme 1.7.4 has no CA option and trusts only /etc/ssl/certs: it runs in a
 # private mount namespace where a directory holding only Pebble's listener
@@ -318,7 +326,8 @@ acme5g_side() {
             --http-port "$PEBBLE_HTTP_PORT" "${v[@]}")
         measure acme5g $run enrol acme5g "$BIN" "${args[@]}" --name "a-$run.$NAME" &&
             measure acme5g2 $run enrol acme5g "$BIN" "${args[@]}" --name "a-$run.$NAME" &&
-            measure acme5g3 $run enrol acme5g "$BIN" "${args[@]}" --name "b-$run.$NAME"
+            measure acme5g3 $run enrol acme5g "$BIN" "${args[@]}" --name "b-$run.$NAME" &&
+            measure acme5g4 $run renew acme5g "$BIN" renew --state "$st" --force "${v[@]}"
     done
 }
 
@@ -344,12 +353,13 @@ ratio() {
 }
 cell() { if [ -n "${1:-}" ]; then printf '%s' "$1"; else printf '%s' "-"; fi; }
 
-ROWS="uacme acme5g acme5g2 acme5g3"
+ROWS="uacme acme5g acme5g2 acme5g3 acme5g4"
 declare -A LABEL=(
     [uacme]="uacme 1.7.4: new + issue (sum)"
     [acme5g]="acme5g enrol (new account)"
     [acme5g2]="acme5g 2nd enrol, same name (authz reused)"
-    [acme5g3]="acme5g 2nd enrol, other name (http-01)")
+    [acme5g3]="acme5g 2nd enrol, other name (http-01)"
+    [acme5g4]="acme5g renew --force, pre-authorized")
 
 # Requests: Pebble's log; should a Pebble log nothing per request, the
 # client's own log of the strace run.
@@ -416,6 +426,21 @@ printf '%-44s %8s %8s %15s %10s\n' "ratio uacme / acme5g enrol" \
     "$(ratio "${CONN[uacme]:-}" "${CONN[acme5g]:-}")" \
     "$(ratio "${IR[uacme]:-}" "${IR[acme5g]:-}")" \
     "$(ratio "${RSS[uacme]:-}" "${RSS[acme5g]:-}")"
+printf '%-44s %8s %8s %15s %10s\n' "ratio acme5g enrol / pre-authorized renew" \
+    "$(ratio "${REQUESTS[acme5g]}" "${REQUESTS[acme5g4]}")" \
+    "$(ratio "${CONN[acme5g]:-}" "${CONN[acme5g4]:-}")" \
+    "$(ratio "${IR[acme5g]:-}" "${IR[acme5g4]:-}")" \
+    "$(ratio "${RSS[acme5g]:-}" "${RSS[acme5g4]:-}")"
+echo "(connects = TLS handshakes: every connection is a full handshake)"
+
+echo
+if "${MAKE:-make}" --no-print-directory -s build/spread >"$LOG/spread-build.log" 2>&1; then
+    build/spread 10000 | tee "$LOG/spread.txt" || FAILURES="$FAILURES  build/spread failed
+"
+else
+    FAILURES="$FAILURES  build/spread did not build (see $LOG/spread-build.log)
+"
+fi
 
 if [ -n "$FAILURES" ]; then
     echo
