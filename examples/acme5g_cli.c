@@ -4,6 +4,8 @@
  * every ACME step to the library.
  *
  *   acme5g enrol --directory URL --ca PEMFILE --state DIR --name DNSNAME ...
+ *   acme5g enrol --via URL --ca PEMFILE --client-cert PEM --client-key PEM
+ *                --state DIR --name DNSNAME ...   (through a shared client)
  *   acme5g renew --state DIR [--force] ...
  *   acme5g run --state DIR [--deploy-hook CMD]   (the renewal daemon)
  *   acme5g status --state DIR
@@ -45,6 +47,10 @@ static const char cli_usage_text[] =
     "                    [--tls-port N]\n"
     "                    [--preferred-chain ISSUER-CN] [--key-type p256|p384]\n"
     "                    [--cert-key PEMFILE] [--deploy-hook CMD]\n"
+    "       acme5g enrol --via URL --ca PEMFILE --client-cert PEMFILE --client-key PEMFILE\n"
+    "                    --state DIR --name DNSNAME [--name ...] [--ip ADDR ...]\n"
+    "                    [--uri URI ...] [--key-type p256|p384] [--cert-key PEMFILE]\n"
+    "                    [--timeout SECONDS] [--deploy-hook CMD] [-v...]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S]\n"
     "                    [--deploy-hook CMD] [-v...]\n"
@@ -86,6 +92,12 @@ static const char cli_help_text[] =
     "  --renew-fraction F renew when this share of the lifetime passed (default 0.667)\n"
     "  --renew-before S   or S seconds before notAfter, whichever comes first\n"
     "  --jitter S         renew up to S seconds earlier, a different amount per device\n"
+    "  --via URL          obtain the certificate through a shared ACME client\n"
+    "                     (https://host:port/path) instead of an ACME server: one\n"
+    "                     POST of our CSR over mutual TLS; --ca then holds the CA of\n"
+    "                     the shared client's TLS certificate\n"
+    "  --client-cert FILE our client certificate (PEM, leaf first) for --via, e.g.\n"
+    "  --client-key FILE  the bootstrap certificate, and its EC private key\n"
     "  --deploy-hook CMD  after a new certificate is stored, run `sh -c CMD` with\n"
     "                     ACME5G_STATE, ACME5G_CERT and ACME5G_KEY set (e.g. reload\n"
     "                     the NF's TLS server); exit 0 = done\n"
@@ -119,6 +131,8 @@ typedef struct cli_options {
     const char *key_type;    /* "p256" (default) or "p384" */
     const char *cert_key;    /* existing certificate key (PEM file) */
     const char *dns_hook;    /* command run for dns-01 */
+    const char *via;         /* shared ACME client URL (instead of directory_url) */
+    const char *client_cert, *client_key; /* our TLS client credential, for via */
     const char *deploy_hook; /* command run after a new certificate is stored */
     int have_wait_timer, have_max_orders, have_permille, have_before, have_jitter;
     unsigned long wait_timer_s, max_orders, renew_permille, renew_before_s, jitter_s;
@@ -278,6 +292,12 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->dns_hook = value;
         } else if (cli_option(argc, argv, &i, "--deploy-hook", &value)) {
             opt->deploy_hook = value;
+        } else if (cli_option(argc, argv, &i, "--via", &value)) {
+            opt->via = value;
+        } else if (cli_option(argc, argv, &i, "--client-cert", &value)) {
+            opt->client_cert = value;
+        } else if (cli_option(argc, argv, &i, "--client-key", &value)) {
+            opt->client_key = value;
         } else if (cli_option(argc, argv, &i, "--eab-kid", &value)) {
             opt->eab_kid = value;
         } else if (cli_option(argc, argv, &i, "--eab-hmac-key", &value)) {
@@ -365,6 +385,7 @@ static void cli_report_failure(int err)
 #define CLI_SETTINGS "settings"
 static char cli_settings_buf[16 * 1024];
 static char cli_ca_path[CLI_PATH_MAX];
+static char cli_client_cert_path[CLI_PATH_MAX], cli_client_key_path[CLI_PATH_MAX];
 
 typedef struct cli_renew_state {
     acme5g_policy_state policy;
@@ -394,7 +415,7 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             continue;
         *eq = '\0';
         value = eq + 1;
-        if (strcmp(line, "directory") == 0 && !opt->directory_url)
+        if (strcmp(line, "directory") == 0 && !opt->directory_url && !opt->via)
             opt->directory_url = value;
         else if (strcmp(line, "ca") == 0 && !opt->ca_file)
             opt->ca_file = value;
@@ -404,6 +425,12 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             opt->challenge = value;
         else if (strcmp(line, "dns-hook") == 0 && !opt->dns_hook)
             opt->dns_hook = value;
+        else if (strcmp(line, "via") == 0 && !opt->via && !opt->directory_url)
+            opt->via = value;
+        else if (strcmp(line, "client-cert") == 0 && !opt->client_cert)
+            opt->client_cert = value;
+        else if (strcmp(line, "client-key") == 0 && !opt->client_key)
+            opt->client_key = value;
         else if (strcmp(line, "deploy-hook") == 0 && !opt->deploy_hook)
             opt->deploy_hook = value;
         else if (strcmp(line, "preferred-chain") == 0 && !opt->preferred_chain)
@@ -458,8 +485,13 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
             return -1;                                                          \
         len += (size_t)n;                                                       \
     } while (0)
-    CLI_PUT("directory=%s\nca=%s\nhttp-port=%lu\ntls-port=%lu\n", opt->directory_url,
-            opt->ca_file, opt->http_port, opt->tls_port);
+    if (opt->via)
+        CLI_PUT("via=%s\nclient-cert=%s\nclient-key=%s\n", opt->via, opt->client_cert,
+                opt->client_key);
+    else
+        CLI_PUT("directory=%s\n", opt->directory_url);
+    CLI_PUT("ca=%s\nhttp-port=%lu\ntls-port=%lu\n", opt->ca_file, opt->http_port,
+            opt->tls_port);
     if (opt->contact)
         CLI_PUT("contact=%s\n", opt->contact);
     if (opt->challenge)
@@ -742,6 +774,58 @@ static int cli_load_cert_key(const char *path, acme5g_signer *signer)
     return 0;
 }
 
+/* --client-cert/--client-key (for --via) into the context: our
+ * certificate for mutual TLS with the shared client.  0 or -1 (after
+ * printing why). */
+static int cli_load_client_cert(const cli_options *opt)
+{
+    static char key_pem[8192];
+    size_t cert_len, key_len;
+    int rc;
+
+    rc = acme5g_posix_read_file(opt->client_cert, cli_file_buf, sizeof cli_file_buf, &cert_len);
+    if (rc != 0)
+        return cli_report_read_error("client certificate", opt->client_cert, rc) ? -1 : -1;
+    rc = acme5g_posix_read_file(opt->client_key, key_pem, sizeof key_pem, &key_len);
+    if (rc != 0)
+        return cli_report_read_error("client key", opt->client_key, rc) ? -1 : -1;
+    rc = acme5g_set_own_cert(&cli_ctx, cli_file_buf, cert_len, key_pem, key_len);
+    memset(key_pem, 0, sizeof key_pem);
+    if (rc == ACME5G_ERR_KEY)
+        fprintf(stderr, "acme5g: client key %s: not an EC P-256/P-384 private key\n",
+                opt->client_key);
+    else if (rc != ACME5G_OK)
+        fprintf(stderr, "acme5g: client certificate %s: %s\n", opt->client_cert,
+                acme5g_strerror(rc));
+    return rc == ACME5G_OK ? 0 : -1;
+}
+
+/* The rest of the one-line failure report of enrol/renew --via: the shared
+ * client's problem document as for ACME (cli_report_failure), or what a
+ * refused handshake most likely means.  A BearSSL server that rejects the
+ * client certificate may just close the connection, without an alert. */
+static void cli_report_via_failure(int err)
+{
+    int tls_error = acme5g_last_tls_error(&cli_ctx);
+
+    if (err >= ACME5G_ERR_TLS && err < ACME5G_ERR_HTTP && tls_error >= BR_ERR_RECV_FATAL_ALERT &&
+        tls_error < BR_ERR_RECV_FATAL_ALERT + 256) {
+        fprintf(stderr, "the shared client refused the TLS handshake with alert %d: our client "
+                        "certificate is missing or not issued by its bootstrap CA (BearSSL "
+                        "error %d)\n",
+                tls_error - BR_ERR_RECV_FATAL_ALERT, tls_error);
+        return;
+    }
+    if ((err == ACME5G_ERR_NET_CLOSED || err == ACME5G_ERR_NET) && tls_error == 0) {
+        fprintf(stderr, "%s: the shared client closed the connection without an answer; most "
+                        "likely it refused our client certificate (not issued by its "
+                        "bootstrap CA)\n",
+                acme5g_strerror(err));
+        return;
+    }
+    cli_report_failure(err);
+}
+
 /* enrol and renew: the same steps, renew with the stored account.
  * CLI_RENEW_NOW is run's renewal: renew as with --force, and a failed
  * deploy hook is reported but does not make the renewal fail. */
@@ -773,8 +857,17 @@ static int cli_obtain(int argc, char **argv, int mode)
         }
     }
     cli_default_renewal(&opt);
-    if (opt.directory_url == NULL || opt.ca_file == NULL || opt.state_dir == NULL)
-        return cli_usage_error("enrol needs --directory, --ca and --state", NULL);
+    if (opt.via != NULL && opt.directory_url != NULL)
+        return cli_usage_error("--via and --directory exclude each other", NULL);
+    if (opt.via == NULL && (opt.client_cert != NULL || opt.client_key != NULL))
+        return cli_usage_error("--client-cert and --client-key go with --via", NULL);
+    if (opt.via != NULL && (opt.client_cert == NULL || opt.client_key == NULL))
+        return cli_usage_error("--via needs --client-cert and --client-key", NULL);
+    if (opt.via != NULL && opt.eab_kid != NULL)
+        return cli_usage_error("--eab-kid goes to an ACME server, not with --via", NULL);
+    if ((opt.directory_url == NULL && opt.via == NULL) || opt.ca_file == NULL ||
+        opt.state_dir == NULL)
+        return cli_usage_error("enrol needs --directory (or --via), --ca and --state", NULL);
     if (opt.identifier_count == 0)
         return cli_usage_error("enrol needs at least one --name or --ip", NULL);
     if (!opt.eab_kid != !opt.eab_hmac_key)
@@ -800,6 +893,10 @@ static int cli_obtain(int argc, char **argv, int mode)
     /* renew may run from another directory: keep the CA's absolute path */
     if (!renew && realpath(opt.ca_file, cli_ca_path) != NULL)
         opt.ca_file = cli_ca_path;
+    if (!renew && opt.via != NULL && realpath(opt.client_cert, cli_client_cert_path) != NULL)
+        opt.client_cert = cli_client_cert_path;
+    if (!renew && opt.via != NULL && realpath(opt.client_key, cli_client_key_path) != NULL)
+        opt.client_key = cli_client_key_path;
 
     /* No -v: silent port, so a failure prints only the one report line. */
     acme5g_posix_port(&cli_posix, opt.state_dir,
@@ -817,6 +914,10 @@ static int cli_obtain(int argc, char **argv, int mode)
     rc = acme5g_add_trust_anchors_pem(&cli_ctx, cli_file_buf, ca_len);
     if (rc != ACME5G_OK) {
         fprintf(stderr, "acme5g: CA file %s: %s\n", opt.ca_file, acme5g_strerror(rc));
+        acme5g_wipe(&cli_ctx);
+        return CLI_EXIT_FAILURE;
+    }
+    if (opt.via != NULL && cli_load_client_cert(&opt) != 0) {
         acme5g_wipe(&cli_ctx);
         return CLI_EXIT_FAILURE;
     }
@@ -846,7 +947,7 @@ static int cli_obtain(int argc, char **argv, int mode)
         }
         params.cert_signer = &signer;
     }
-    params.directory_url = opt.directory_url;
+    params.directory_url = opt.via != NULL ? opt.via : opt.directory_url;
     params.identifiers = opt.identifiers;
     params.identifier_count = opt.identifier_count;
     params.contact = opt.contact;
@@ -865,10 +966,16 @@ static int cli_obtain(int argc, char **argv, int mode)
     params.eab_kid = opt.eab_kid;
     params.eab_hmac_key = opt.eab_hmac_key;
 
-    rc = renew ? acme5g_renew(&cli_ctx, &params) : acme5g_enrol(&cli_ctx, &params);
+    if (opt.via != NULL)
+        rc = acme5g_enrol_via(&cli_ctx, &params); /* a renewal too: the same request */
+    else
+        rc = renew ? acme5g_renew(&cli_ctx, &params) : acme5g_enrol(&cli_ctx, &params);
     if (rc != ACME5G_OK) {
         fprintf(stderr, "acme5g: %s failed: ", verb);
-        cli_report_failure(rc);
+        if (opt.via != NULL)
+            cli_report_via_failure(rc);
+        else
+            cli_report_failure(rc);
         rs.policy.failures++;
         rs.policy.last_failure_s = (int64_t)time(NULL);
     } else {
@@ -936,7 +1043,12 @@ static int cli_account_op(int argc, char **argv, const char *op)
         return rc;
     if (opt.state_dir == NULL)
         return cli_usage_error("needs --state", NULL);
-    if (cli_load_settings(&opt, &rs) != 0 || !opt.directory_url || !opt.ca_file) {
+    if (cli_load_settings(&opt, &rs) == 0 && opt.via != NULL && !opt.directory_url) {
+        fprintf(stderr, "acme5g: %s was enrolled through the shared client %s, which holds "
+                        "the ACME account: %s it there\n", opt.state_dir, opt.via, op);
+        return CLI_EXIT_FAILURE;
+    }
+    if (!opt.directory_url || !opt.ca_file) {
         fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
         return CLI_EXIT_FAILURE;
     }
