@@ -262,3 +262,7 @@ build/hostile: tests/hostile.c $(LIB) $(HDRS) | build deps-build
 
 build/hostile-asan: tests/hostile.c $(LIB) $(HDRS) | build deps-build
 	$(CLANG) $(CFLAGS) $(SANITIZE) $(APPFLAGS) $(LDFLAGS) -o $@ tests/hostile.c $(LDLIBS)
+
+# Fault injection through the port against Pebble (tests/faults.sh).
+build/faults: tests/faults.c $(LIB) $(HDRS) $(PORT) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/faults.c $(PORT) $(LDLIBS)
