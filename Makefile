@@ -266,3 +266,7 @@ build/hostile-asan: tests/hostile.c $(LIB) $(HDRS) | build deps-build
 # Fault injection through the port against Pebble (tests/faults.sh).
 build/faults: tests/faults.c $(LIB) $(HDRS) $(PORT) | build deps-build
 	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/faults.c $(PORT) $(LDLIBS)
+
+# Security hygiene of the POSIX port (tests/hygiene.sh).
+build/hygiene: tests/hygiene.c $(HDRS) $(PORT) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/hygiene.c $(PORT) $(LDLIBS)

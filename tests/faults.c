@@ -105,14 +105,71 @@ static int fp_store_write(void *u, const char *name, const uint8_t *b, size_t l,
     return r;
 }
 
+static acme5g_ctx ctx;
+
+/* Every message at debug level is kept (scanned for key bytes). */
+static char logbuf[1 << 18];
+static size_t log_len;
+
 static void fp_log(void *u, int level, const char *msg)
 {
+    size_t n = strlen(msg);
     if (getenv("FAULTS_LOG"))
         F.real.log(u, level, msg);
+    if (n + 1 < sizeof(logbuf) - log_len) {
+        memcpy(logbuf + log_len, msg, n);
+        log_len += n;
+        logbuf[log_len++] = '\n';
+    }
+}
+
+static int log_has(const void *needle, size_t n)
+{
+    size_t i;
+    for (i = 0; n && i + n <= log_len; i++)
+        if (!memcmp(logbuf + i, needle, n))
+            return 1;
+    return 0;
+}
+
+/* Does the log hold the stored key `name` of `state`: its PEM lines, or
+ * its scalar raw, in hex or in base64url?  -1 when the key is unreadable. */
+static int log_has_key(const char *state, const char *name)
+{
+    static char pem[4096];
+    char path[1024], text[200];
+    size_t n = 0, i;
+    acme5g_ec_key k;
+    wbuf w;
+    int found = 0;
+    snprintf(path, sizeof(path), "%s/%s", state, name);
+    if (acme5g_posix_read_file(path, pem, sizeof(pem), &n) != 0 ||
+        key_from_pem(&ctx, &k, pem, n) != ACME5G_OK)
+        return -1;
+    for (i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && pem[e] != '\n')
+            e++;
+        if (e - i >= 16 && pem[i] != '-')
+            found |= log_has(pem + i, e - i);
+        i = e + 1;
+    }
+    found |= log_has(k.sk.x, k.sk.xlen);
+    w_init(&w, text, sizeof(text));
+    w_hex(&w, k.sk.x, k.sk.xlen);
+    found |= log_has(text, w.len);
+    for (i = 0; i < w.len; i++)
+        text[i] = (char)lower(text[i]);
+    found |= log_has(text, w.len);
+    w_init(&w, text, sizeof(text));
+    w_b64u(&w, k.sk.x, k.sk.xlen);
+    found |= log_has(text, w.len);
+    wipe(&k, sizeof(k));
+    wipe(pem, sizeof(pem));
+    return found;
 }
 
 static acme5g_posix posix;
-static acme5g_ctx ctx;
 static const char *dir_url, *ca_file;
 static uint16_t http_port;
 static char ca_pem[16384];
@@ -362,6 +419,11 @@ int main(int argc, char **argv)
     err = run_flow(state, 1);
     memcpy(counts_renew, F.count, sizeof(counts_renew));
     result(err == 0, "recorded renewal against Pebble");
+    result(log_len > 500 && log_has_key(state, ACME5G_STORE_ACCOUNT_KEY) == 0 &&
+               log_has_key(state, ACME5G_STORE_CERT_KEY) == 0 &&
+               log_has_key(start_enrolled, ACME5G_STORE_CERT_KEY) == 0,
+           "the account key and both certificate keys never appear in the debug log of an "
+           "enrolment and a renewal (PEM lines, raw, hex, base64url)");
     printf("# operations: enrolment connect %ld send %ld recv %ld entropy %ld write %ld; "
            "renewal connect %ld send %ld recv %ld entropy %ld write %ld\n",
            counts_enrol[K_CONNECT], counts_enrol[K_SEND], counts_enrol[K_RECV],

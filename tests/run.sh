@@ -18,6 +18,8 @@
 #   fuzz-replay  tests/fuzz-replay.sh: the fuzz corpora through gcc ASan builds
 #   faults       tests/faults.sh: storage write/cut and recv faults at every
 #                point of an enrolment and a renewal against Pebble
+#   hygiene      tests/hygiene.sh: key files 0600 from creation (strace),
+#                state directory permissions
 #   cross        tests/cross.sh: make cross (installs the cross tool chains,
 #                builds BearSSL once), the aarch64 CLI against Pebble under
 #                qemu-aarch64, the Cortex-M4 image's checks, tests/unit.c
@@ -180,6 +182,7 @@ component hostile 120 run_made build/hostile
 component hostile-asan 120 run_made build/hostile-asan
 component fuzz-replay 300 tests/fuzz-replay.sh
 component faults 400 env FAULTS_QUICK=1 tests/faults.sh write cut recv
+component hygiene 120 tests/hygiene.sh
 component cross 900 tests/cross.sh
 
 echo
