@@ -525,7 +525,9 @@ static int civil_to_unix(unsigned y, unsigned mo, unsigned d, unsigned h,
                          unsigned mi, unsigned s, int64_t *out)
 {
     static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || s > 60)
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || s > 60)
         return -1;
     *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
     return 0;
@@ -1761,16 +1763,50 @@ static int http_request_ct(acme5g_ctx *ctx, const char *method, const char *url,
 
 /* Parse ctx->body; the root must be an object.  Returns the token count or
  * a negative acme5g error. */
+/* Check the token tree jsmn made: every child exists, object members are a
+ * string key with exactly one value, nesting is at most 16 deep.  jsmn
+ * 1.1.0 accepts '{"a" "b"}' (members without values); the walkers below
+ * rely on sizes that add up.  Returns the index after the subtree, or -1. */
+static int json_check(const jsmntok_t *t, int n, int i, int depth)
+{
+    int k, count;
+    if (i >= n || depth > 16)
+        return -1;
+    count = t[i].size;
+    if (t[i].type == JSMN_OBJECT || t[i].type == JSMN_ARRAY) {
+        int object = t[i].type == JSMN_OBJECT;
+        i++;
+        for (k = 0; k < count && i >= 0; k++) {
+            if (object) {
+                if (i >= n || t[i].type != JSMN_STRING || t[i].size != 1)
+                    return -1;
+                i++;
+            }
+            i = json_check(t, n, i, depth + 1);
+        }
+        return i;
+    }
+    return t[i].size == 0 ? i + 1 : -1;
+}
+
+/* Parse ctx->body; the root must be an object, followed by nothing but
+ * whitespace (RFC 8259 2).  Returns the token count or a negative acme5g
+ * error. */
 static int json_parse(acme5g_ctx *ctx)
 {
     jsmn_parser p;
+    size_t i;
     int n;
     jsmn_init(&p);
     n = jsmn_parse(&p, (const char *)ctx->body, ctx->body_len, TOK(ctx), ACME5G_JSON_TOKENS);
     if (n == JSMN_ERROR_NOMEM)
         return -ACME5G_ERR_JSON_TOO_BIG;
-    if (n < 1 || TOK(ctx)[0].type != JSMN_OBJECT || (size_t)TOK(ctx)[0].end != ctx->body_len)
+    if (n < 1 || TOK(ctx)[0].type != JSMN_OBJECT || json_check(TOK(ctx), n, 0, 0) != n)
         return -ACME5G_ERR_JSON;
+    for (i = (size_t)TOK(ctx)[0].end; i < ctx->body_len; i++)
+        if (ctx->body[i] != ' ' && ctx->body[i] != '\t' && ctx->body[i] != '\r' &&
+            ctx->body[i] != '\n')
+            return -ACME5G_ERR_JSON;
     return n;
 }
 
@@ -4710,30 +4746,46 @@ int acme5g_cert_info(const char *pem, size_t len, acme5g_cert_summary *info)
     info->chain_length = count;
     info->not_before_s = f.not_before_s;
     info->not_after_s = f.not_after_s;
-    w_init(&w, info->serial_hex, sizeof(info->serial_hex));
-    w_hex(&w, f.serial.p, (size_t)(f.serial.end - f.serial.p));
-    w_cstr(&w);
+    {
+        /* the number, not its DER encoding: no leading 00 (as openssl shows it) */
+        const unsigned char *sp = f.serial.p;
+        while (f.serial.end - sp > 1 && sp[0] == 0)
+            sp++;
+        w_init(&w, info->serial_hex, sizeof(info->serial_hex));
+        w_hex(&w, sp, (size_t)(f.serial.end - sp));
+        w_cstr(&w);
+    }
     w_init(&w, info->issuer, sizeof(info->issuer));
     w_dn(&w, &f.issuer);
     w_cstr(&w);
+    /* names: whole entries only; "..." when the rest does not fit */
     w_init(&w, info->names, sizeof(info->names));
     san = f.san;
     while (f.have_san && san.p < san.end) {
         der_r gn;
+        char entry[300];
+        wbuf e;
         if (der_next(&san, &tag, &gn))
             break;
         if (tag != 0x82 && tag != 0x87 && tag != 0x86)
             continue;
+        w_init(&e, entry, sizeof(entry));
         if (w.len)
-            w_str(&w, ", ");
+            w_str(&e, ", ");
         if (tag == 0x87) {
-            w_str(&w, "IP:");
+            w_str(&e, "IP:");
             if (gn.end - gn.p == 4 || gn.end - gn.p == 16)
-                w_ip(&w, gn.p, (size_t)(gn.end - gn.p));
+                w_ip(&e, gn.p, (size_t)(gn.end - gn.p));
         } else {
-            w_str(&w, tag == 0x82 ? "DNS:" : "URI:");
-            w_mem(&w, gn.p, (size_t)(gn.end - gn.p));
+            w_str(&e, tag == 0x82 ? "DNS:" : "URI:");
+            w_mem(&e, gn.p, (size_t)(gn.end - gn.p));
         }
+        /* keep room for ", ..." and the NUL */
+        if (e.overflow || e.len + 6 > w.cap - w.len) {
+            w_str(&w, w.len ? ", ..." : "...");
+            break;
+        }
+        w_mem(&w, entry, e.len);
     }
     w_cstr(&w);
     return ACME5G_OK;
