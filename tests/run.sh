@@ -13,6 +13,9 @@
 #   valgrind     build/unit under valgrind memcheck
 #   integration  tests/integration.sh with build/acme5g against Pebble
 #   integration-asan  tests/integration.sh --quick with build/acme5g-asan
+#   shared       tests/shared.sh: the shared ACME client (build/acme5g-shared)
+#                and acme5g enrol --via against Pebble, dns-01; refusals,
+#                50 NFs at once, silent NFs, renewal
 #   hostile      build/hostile: hostile-server cases (tests/hostile.c)
 #   hostile-asan build/hostile-asan (clang ASan + UBSan)
 #   fuzz-replay  tests/fuzz-replay.sh: the fuzz corpora through gcc ASan builds
@@ -172,6 +175,7 @@ component policy 60 run_bin build/policy
 component valgrind 900 run_valgrind build/unit
 component integration 600 env ACME5G_BIN=build/acme5g tests/integration.sh
 component integration-asan 600 env ACME5G_BIN=build/acme5g-asan tests/integration.sh --quick
+component shared 300 tests/shared.sh
 # run_made TARGET: make a test binary, then run it (issue 8 components).
 run_made() {
     "$MAKE" --no-print-directory "$1" || { echo "FAIL - build $1"; echo "0 passed, 1 failed"; return 1; }
