@@ -270,3 +270,8 @@ build/faults: tests/faults.c $(LIB) $(HDRS) $(PORT) | build deps-build
 # Security hygiene of the POSIX port (tests/hygiene.sh).
 build/hygiene: tests/hygiene.c $(HDRS) $(PORT) | build deps-build
 	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/hygiene.c $(PORT) $(LDLIBS)
+
+# Static analysis (make test runs it too): cppcheck, clang-tidy.
+.PHONY: lint
+lint:
+	@tests/lint.sh

@@ -23,6 +23,7 @@
 #                point of an enrolment and a renewal against Pebble
 #   hygiene      tests/hygiene.sh: key files 0600 from creation (strace),
 #                state directory permissions
+#   lint         tests/lint.sh: cppcheck and clang-tidy on acme5g.c and port/
 #   cross        tests/cross.sh: make cross (installs the cross tool chains,
 #                builds BearSSL once), the aarch64 CLI against Pebble under
 #                qemu-aarch64, the Cortex-M4 image's checks, tests/unit.c
@@ -187,6 +188,7 @@ component hostile-asan 120 run_made build/hostile-asan
 component fuzz-replay 300 tests/fuzz-replay.sh
 component faults 400 env FAULTS_QUICK=1 tests/faults.sh write cut recv
 component hygiene 120 tests/hygiene.sh
+component lint 300 tests/lint.sh
 component cross 900 tests/cross.sh
 
 echo
