@@ -2374,6 +2374,13 @@ static int obj_authz(acme5g_ctx *ctx, const char *want_type, char *ident, size_t
     if ((err = json_str(ctx, json_get(ctx, json_get(ctx, 0, "identifier"), "value"), ident,
                         ident_cap)))
         return err;
+    {
+        char when[40];
+        ctx->authz_expires_s = 0;
+        if (json_str(ctx, json_get(ctx, 0, "expires"), when, sizeof(when)) ||
+            rfc3339_parse(when, strlen(when), &ctx->authz_expires_s))
+            ctx->authz_expires_s = 0;
+    }
     *status = obj_status(ctx, 0);
     *chall_status = ST_UNKNOWN;
     if (*status == ST_UNKNOWN)
@@ -3269,7 +3276,8 @@ static void flow_challenge_problem(acme5g_ctx *ctx)
     for (i = ch + 1, k = 0; k < t[ch].size; k++, i = json_skip(t, i)) {
         int e = json_get(ctx, i, "error");
         if (e >= 0) {
-            ctx->problem.http_status = ctx->http_status;
+            /* the error came inside a 200 response: no HTTP status of its own */
+            ctx->problem.http_status = 0;
             ctx->problem.retry_after_s = -1;
             (void)json_str(ctx, json_get(ctx, e, "type"), ctx->problem.type,
                            sizeof(ctx->problem.type));
@@ -3414,6 +3422,16 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
             err = ACME5G_ERR_AUTHZ_INVALID;
             break;
         }
+        /* Solution #9: a challenge not completed before the authorization
+         * expires ends this order; the caller restarts from newOrder. */
+        if (ctx->authz_expires_s && ctx->port.now_s(ctx->port.user) >= ctx->authz_expires_s) {
+            memset(&ctx->problem, 0, sizeof(ctx->problem));
+            ctx->problem.retry_after_s = -1;
+            copy_cut(ctx->problem.detail, sizeof(ctx->problem.detail),
+                     "the challenge was not completed before the authorization expired", 64);
+            err = ACME5G_ERR_AUTHZ_INVALID;
+            break;
+        }
         err = flow_authz_wait(ctx, attempt, &r);
     }
     if (published) {
@@ -3555,6 +3573,7 @@ static int flow_fetch_chain(acme5g_ctx *ctx, const acme5g_enrol_params *p, const
 }
 
 static int flow_store_pair(acme5g_ctx *ctx, const acme5g_enrol_params *p);
+static void flow_forget_order(acme5g_ctx *ctx);
 
 static int flow_download(acme5g_ctx *ctx, const acme5g_enrol_params *p)
 {
@@ -3581,6 +3600,9 @@ static int flow_download(acme5g_ctx *ctx, const acme5g_enrol_params *p)
             LOG_INFO(ctx, "alternate chain chosen: ", p->preferred_chain);
         }
     }
+    /* The order is done: a run killed from here on must not fetch the
+     * same certificate again (at worst it orders a new one). */
+    flow_forget_order(ctx);
     return flow_store_pair(ctx, p);
 }
 
@@ -3604,8 +3626,10 @@ static int flow_store_pair(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     key_len = key_to_pem(&ctx->cert_key, key_pem, sizeof(key_pem));
     if (key_len == 0)
         return ACME5G_ERR_CRYPTO;
-    if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY_NEW,
-                              (const uint8_t *)key_pem, key_len, 1) != 0 ||
+    /* flow_cert_key() stored cert.key.new before finalize already */
+    if ((!ctx->cert_key_stored &&
+         ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY_NEW,
+                               (const uint8_t *)key_pem, key_len, 1) != 0) ||
         ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT, ctx->body, ctx->body_len, 0) != 0 ||
         ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY, (const uint8_t *)key_pem,
                               key_len, 1) != 0)
@@ -3798,6 +3822,7 @@ static int flow_cert_key(acme5g_ctx *ctx, const acme5g_enrol_params *p, int resu
     char pem[512];
     size_t len = 0;
     int err;
+    ctx->cert_key_stored = 0;
     if (p->cert_signer)
         return key_external(&ctx->cert_key, p->cert_signer);
     if (p->csr_der) {
@@ -3818,6 +3843,7 @@ static int flow_cert_key(acme5g_ctx *ctx, const acme5g_enrol_params *p, int resu
                                  sizeof(pem) - 1, &len) != 0)
             return ACME5G_ERR_KEY;
         err = key_from_pem(ctx, &ctx->cert_key, pem, len);
+        ctx->cert_key_stored = err == ACME5G_OK;
         wipe(pem, sizeof(pem));
         return err;
     }
@@ -3829,6 +3855,8 @@ static int flow_cert_key(acme5g_ctx *ctx, const acme5g_enrol_params *p, int resu
     else if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_CERT_KEY_NEW, (const uint8_t *)pem,
                                    len, 1) != 0)
         err = ACME5G_ERR_STORAGE_WRITE;
+    else
+        ctx->cert_key_stored = 1;
     wipe(pem, sizeof(pem));
     return err;
 }
@@ -3959,8 +3987,10 @@ static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
             return err;
         LOG_WARN(ctx, "order failed, restarting from newOrder after the wait timer: ",
                  ctx->problem.type[0] ? ctx->problem.type : acme5g_strerror(err));
-        if ((uint64_t)p->wait_timer_s * 1000u >= time_left_ms(ctx))
+        if ((uint64_t)p->wait_timer_s * 1000u >= time_left_ms(ctx)) {
+            LOG_WARN(ctx, "no time left for the wait timer and another order", NULL);
             return err;
+        }
         if (p->wait_timer_s)
             ctx->port.sleep_ms(ctx->port.user, p->wait_timer_s * 1000u);
     }

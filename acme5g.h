@@ -397,7 +397,9 @@ typedef struct acme5g_enrol_params {
     const char *preferred_chain;
 } acme5g_enrol_params;
 
-/* The last problem document (RFC 7807) the server sent. */
+/* The last problem document (RFC 7807) the server sent.  A challenge's
+ * error (carried inside a 200 authorization) has type and detail but
+ * http_status 0; no problem at all: everything empty and 0. */
 typedef struct acme5g_problem {
     int http_status;                          /* 0 when there is none */
     char type[ACME5G_PROBLEM_TYPE_MAX];       /* e.g. "urn:ietf:params:acme:error:badCSR" */
@@ -465,6 +467,8 @@ typedef struct acme5g_ctx {
     size_t ta_used;
     br_hmac_drbg_context drbg;
     int drbg_seeded;
+    int cert_key_stored;                 /* cert_key is in ACME5G_STORE_CERT_KEY_NEW */
+    int64_t authz_expires_s;             /* "expires" of the last authorization; 0 none */
     int eab_required;                    /* directory meta.externalAccountRequired */
 
     /* the last HTTP response */
@@ -800,8 +804,8 @@ int acme5g_last_error(const acme5g_ctx *ctx);
 /* BearSSL's error code (BR_ERR_*) when the last error was a TLS one, else 0. */
 int acme5g_last_tls_error(const acme5g_ctx *ctx);
 
-/* The last problem document; http_status is 0 when the last error did not
- * come with one.  Valid until the next call on the context. */
+/* The last problem document (see acme5g_problem); type[0] == 0 when the
+ * last error did not come with one.  Valid until the next call. */
 const acme5g_problem *acme5g_last_problem(const acme5g_ctx *ctx);
 
 /* Wipe the whole context (keys included); acme5g_init() is needed again. */

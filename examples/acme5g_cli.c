@@ -366,10 +366,12 @@ static void cli_report_failure(int err)
     int tls_error = acme5g_last_tls_error(&cli_ctx);
 
     fprintf(stderr, "%s", acme5g_strerror(err));
-    if (problem->http_status != 0) {
-        fprintf(stderr, " (HTTP %d ", problem->http_status);
+    if (problem->http_status != 0 || problem->type[0] || problem->detail[0]) {
+        fputs(" (", stderr);
+        if (problem->http_status != 0)
+            fprintf(stderr, "HTTP %d ", problem->http_status);
         cli_print_clean(stderr, problem->type);
-        fputs(": ", stderr);
+        fputs(problem->type[0] ? ": " : "", stderr);
         cli_print_clean(stderr, problem->detail);
         if (problem->retry_after_s >= 0)
             fprintf(stderr, "; retry after %ld s", (long)problem->retry_after_s);

@@ -47,7 +47,7 @@
 #endif
 
 #define PX_BACKLOG 16
-#define PX_NAME_MAX 200 /* longest blob name; ".<name>.tmp.<pid>" must fit NAME_MAX */
+#define PX_NAME_MAX 200 /* longest blob name; ".<name>.tmp" must fit NAME_MAX */
 #define PX_LOG_LINE 256
 
 /* ------------------------------------------------------------------------
@@ -618,7 +618,10 @@ static int px_store_write(void *user, const char *name, const uint8_t *buf, size
         px_logf(p, 0, "storage: bad blob name \"%s\"", name);
         return ACME5G_PORT_ERROR;
     }
-    snprintf(tmp_name, sizeof tmp_name, ".%s.tmp.%ld", name, (long)getpid());
+    /* One name per blob, not per process: a write cut by a crash leaves
+     * one stale temporary, which the next write of that blob replaces
+     * (one writer per state directory). */
+    snprintf(tmp_name, sizeof tmp_name, ".%s.tmp", name);
     dir_fd = px_open_state_dir(p);
     if (dir_fd < 0) {
         px_logf(p, 0, "storage: state directory %s: %s",
@@ -627,8 +630,7 @@ static int px_store_write(void *user, const char *name, const uint8_t *buf, size
     }
     fd = openat(dir_fd, tmp_name, flags, mode);
     if (fd < 0 && errno == EEXIST) {
-        /* Left by a crashed run that had our pid (pids repeat, e.g. pid 1
-         * in containers).  O_EXCL stays: a symlink planted there is
+        /* Left by a crashed run.  O_EXCL stays: a symlink planted there is
          * removed, never followed. */
         unlinkat(dir_fd, tmp_name, 0);
         fd = openat(dir_fd, tmp_name, flags, mode);
