@@ -165,8 +165,9 @@ size: build/acme5g.o
 	    $(MAKE) --no-print-directory size-cross; fi
 
 bench: all
-	@if [ -f tests/bench.sh ]; then bash tests/bench.sh; \
-	else echo "bench: no tests/bench.sh yet"; fi
+	@rc=0; if [ -f tests/bench.sh ]; then bash tests/bench.sh || rc=1; \
+	else echo "bench: no tests/bench.sh yet"; fi; \
+	bash tests/bench-shared.sh || rc=1; exit $$rc
 
 fuzz:
 	@if [ -f tests/fuzz.sh ]; then bash tests/fuzz.sh; \
