@@ -10,7 +10,8 @@
  * and python3, see tests/vectors/gen.sh), never from acme5g itself.
  *
  * Tests marked "BUG:" show a defect of acme5g.c; they fail today and are
- * kept under #if 0 (enable one with its RUN line to see it fail).
+ * kept under #if 0 (enable one with a RUN line to see it fail).  "BUG,
+ * fixed by" marks one that found a defect since fixed: it runs.
  *
  * Build: cc -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. \
  *            tests/unit.c -lbearssl
@@ -619,10 +620,10 @@ static void test_x509_time_utc_and_generalized(void)
     CHECK_INT(xt(0x04, "250101000000Z", &t), -1);
 }
 
-/* BUG: x509_time accepts 29 February in a year that has none (civil_to_unix
+/* BUG, fixed by 2c35b24 (kept as a regression test):
+ * x509_time accepts 29 February in a year that has none (civil_to_unix
  * allows day 29 in every February), so 2025-02-29 silently becomes
  * 2025-03-01; http_date has the same gap. */
-#if 0
 static void test_x509_time_rejects_feb_29_outside_leap_years(void)
 {
     int64_t t;
@@ -630,7 +631,6 @@ static void test_x509_time_rejects_feb_29_outside_leap_years(void)
     CHECK_INT(xt(0x18, "21000229000000Z", &t), -1);
     CHECK_INT(http_date("Sat, 29 Feb 2025 00:00:00 GMT", 29, &t), -1);
 }
-#endif
 
 static void test_http_date_imf_fixdate_only(void)
 {
@@ -923,7 +923,8 @@ static int srv_load(void)
     srv_chain[0].data_len = dl;
     n = vec_read("localhost-key.pem", pem, sizeof(pem));
     off = 0;
-    if (pem_next(pem, n, &off, "PRIVATE KEY", srv_cert_der + dl, sizeof(srv_cert_der) - dl, &n) != 1)
+    if (pem_next(pem, n, &off, "PRIVATE KEY", srv_cert_der + dl, sizeof(srv_cert_der) - dl,
+                 &n) != 1)
         return -1;
     br_skey_decoder_init(&dc);
     br_skey_decoder_push(&dc, srv_cert_der + dl, n);
@@ -1437,8 +1438,10 @@ static void test_http_link_rel_up_from_repeated_and_combined_fields(void)
                       "Content-Length: 0\r\n\r\n"), ACME5G_OK);
     CHECK_STR(hctx.link_up, "https://localhost/authz/3");
     CHECK_ERR(get_str("HTTP/1.1 200 OK\r\n"
-                      "Link: <https://localhost/authz/4>;rel=up, <https://localhost/x>;rel=\"alt\"\r\n"
-                      "Content-Length: 0\r\n\r\n"), ACME5G_OK);
+                      "Link: <https://localhost/authz/4>;rel=up, "
+                      "<https://localhost/x>;rel=\"alt\"\r\n"
+                      "Content-Length: 0\r\n\r\n"),
+              ACME5G_OK);
     CHECK_STR(hctx.link_up, "https://localhost/authz/4");
     /* no rel="up": cleared from the previous response */
     CHECK_ERR(get_str("HTTP/1.1 200 OK\r\n"
@@ -1478,8 +1481,8 @@ static void test_http_replay_nonce_captured_and_invalid_ignored(void)
               ACME5G_OK);
     CHECK_STR(hctx.nonce, "Z-_9az");
     for (i = 0; i < COUNT(bad); i++) {
-        snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nReplay-Nonce: %s\r\nContent-Length: 0\r\n\r\n",
-                 bad[i]);
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 200 OK\r\nReplay-Nonce: %s\r\nContent-Length: 0\r\n\r\n", bad[i]);
         CHECK_ERR(get_str(resp), ACME5G_OK);
         CHECK_STR(hctx.nonce, "");
     }
@@ -1488,13 +1491,13 @@ static void test_http_replay_nonce_captured_and_invalid_ignored(void)
         char n96[97];
         memset(n96, 'N', 96);
         n96[96] = 0;
-        snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nReplay-Nonce: %s\r\nContent-Length: 0\r\n\r\n",
-                 n96);
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 200 OK\r\nReplay-Nonce: %s\r\nContent-Length: 0\r\n\r\n", n96);
         CHECK_ERR(get_str(resp), ACME5G_OK);
         CHECK_STR(hctx.nonce, "");
         n96[95] = 0;
-        snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nReplay-Nonce: %s\r\nContent-Length: 0\r\n\r\n",
-                 n96);
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 200 OK\r\nReplay-Nonce: %s\r\nContent-Length: 0\r\n\r\n", n96);
         CHECK_ERR(get_str(resp), ACME5G_OK);
         CHECK_STR(hctx.nonce, n96);
     }
@@ -1517,12 +1520,14 @@ static void test_http_location_kept_and_too_long_refused(void)
     memset(url, 'u', sizeof(url));
     memcpy(url, "https://localhost/", 18);
     url[ACME5G_URL_MAX - 1] = 0;
-    snprintf(resp, sizeof(resp), "HTTP/1.1 201 Created\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", url);
+    snprintf(resp, sizeof(resp),
+             "HTTP/1.1 201 Created\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", url);
     CHECK_ERR(get_str(resp), ACME5G_OK);
     CHECK_STR(hctx.location, url);
     url[ACME5G_URL_MAX - 1] = 'u';
     url[ACME5G_URL_MAX] = 0;
-    snprintf(resp, sizeof(resp), "HTTP/1.1 201 Created\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", url);
+    snprintf(resp, sizeof(resp),
+             "HTTP/1.1 201 Created\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", url);
     CHECK_ERR(get_str(resp), ACME5G_ERR_URL_TOO_LONG);
     http_teardown();
 }
@@ -1530,7 +1535,8 @@ static void test_http_location_kept_and_too_long_refused(void)
 static void test_http_retry_after_seconds_and_http_date(void)
 {
     http_setup();
-    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n"), ACME5G_OK);
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n"),
+              ACME5G_OK);
     CHECK_INT(hctx.retry_after_s, 120);
     CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"), ACME5G_OK);
     CHECK_INT(hctx.retry_after_s, 0);
@@ -1544,9 +1550,11 @@ static void test_http_retry_after_seconds_and_http_date(void)
     CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: Tue, 15 Jul 2025 15:06:40 GMT\r\n"
                       "Content-Length: 0\r\n\r\n"), ACME5G_OK);
     CHECK_INT(hctx.retry_after_s, 7 * 86400); /* capped at a week */
-    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: soon\r\nContent-Length: 0\r\n\r\n"), ACME5G_OK);
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: soon\r\nContent-Length: 0\r\n\r\n"),
+              ACME5G_OK);
     CHECK_INT(hctx.retry_after_s, -1);
-    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: -5\r\nContent-Length: 0\r\n\r\n"), ACME5G_OK);
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: -5\r\nContent-Length: 0\r\n\r\n"),
+              ACME5G_OK);
     CHECK_INT(hctx.retry_after_s, -1);
     CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), ACME5G_OK);
     CHECK_INT(hctx.retry_after_s, -1);
@@ -1570,8 +1578,8 @@ static void test_http_content_type_media_type_with_parameters(void)
     size_t i;
     http_setup();
     for (i = 0; i < COUNT(cases); i++) {
-        snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: 0\r\n\r\n",
-                 cases[i].v);
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: 0\r\n\r\n", cases[i].v);
         CHECK_ERR(get_str(resp), ACME5G_OK);
         if (hctx.http_content_type != cases[i].ct)
             printf("  Content-Type: %s\n", cases[i].v);
@@ -1902,14 +1910,54 @@ static void test_http_request_line_and_host_header(void)
     http_teardown();
 }
 
+/* BUG: http_response counts header lines across interim responses: the
+ * `headers` counter is not reset after a 1xx, so a 100 Continue with 40
+ * header lines followed by a 200 with 40 fails with ACME5G_ERR_HTTP, though
+ * neither response has more than HTTP_MAX_HEADERS (64). */
+#if 0
+static void test_http_header_limit_counts_each_response(void)
+{
+    size_t n = 0;
+    int i;
+    http_setup();
+    n += (size_t)snprintf(big_resp + n, sizeof(big_resp) - n, "HTTP/1.1 100 Continue\r\n");
+    for (i = 0; i < 40; i++)
+        n += (size_t)snprintf(big_resp + n, sizeof(big_resp) - n, "X-A%d: 1\r\n", i);
+    n += (size_t)snprintf(big_resp + n, sizeof(big_resp) - n,
+                          "\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
+    for (i = 0; i < 40; i++)
+        n += (size_t)snprintf(big_resp + n, sizeof(big_resp) - n, "X-B%d: 1\r\n", i);
+    n += (size_t)snprintf(big_resp + n, sizeof(big_resp) - n, "\r\nok");
+    CHECK_ERR(get_one(big_resp, n, SRV_KEEP), ACME5G_OK);
+    http_teardown();
+}
+#endif
+
+/* BUG: http_link splits a Link field at every comma, also inside a quoted
+ * parameter (RFC 8288 3: link-param values may be quoted-strings), so
+ * '<https://localhost/a>; title="a, b"; rel="up"' loses its rel="up". */
+#if 0
+static void test_http_link_quoted_comma_in_parameter(void)
+{
+    http_setup();
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\n"
+                      "Link: <https://localhost/a>; title=\"a, b\"; rel=\"up\"\r\n"
+                      "Content-Length: 0\r\n\r\n"), ACME5G_OK);
+    CHECK_STR(hctx.link_up, "https://localhost/a");
+    http_teardown();
+}
+#endif
+
 static void test_http_link_alternates_and_relation_lists(void)
 {
     http_setup();
     CHECK_ERR(get_str("HTTP/1.1 200 OK\r\n"
                       "Link: <https://localhost/cert/1/alt/1>;rel=\"alternate\"\r\n"
-                      "Link: <https://localhost/dir>;rel=\"index\", <https://localhost/cert/1/alt/2>;rel=alternate\r\n"
+                      "Link: <https://localhost/dir>;rel=\"index\", "
+                      "<https://localhost/cert/1/alt/2>;rel=alternate\r\n"
                       "Link: <https://localhost/cert/1/alt/3>; rel=\"alternate\"\r\n"
-                      "Content-Length: 0\r\n\r\n"), ACME5G_OK);
+                      "Content-Length: 0\r\n\r\n"),
+              ACME5G_OK);
     CHECK_INT(hctx.alt_count, ACME5G_MAX_ALTERNATES < 3 ? ACME5G_MAX_ALTERNATES : 3);
     if (ACME5G_MAX_ALTERNATES >= 2) {
         CHECK_STR(hctx.alt_urls[0], "https://localhost/cert/1/alt/1");
@@ -1984,7 +2032,8 @@ static void test_json_str_unescapes(void)
 {
     char out[64];
     /* a " \ / newline & e-acute grinning-face, each escaped */
-    CHECK(parse_body("{\"s\":\"a\\\"b\\\\c\\/d\\ne\\u0026f\\u00e9g\\ud83d\\ude00h\\t\\r\\b\\f\"}") > 0);
+    CHECK(parse_body("{\"s\":\"a\\\"b\\\\c\\/d\\ne\\u0026f\\u00e9g\\ud83d\\ude00"
+                     "h\\t\\r\\b\\f\"}") > 0);
     CHECK_ERR(json_str(&jctx, json_get(&jctx, 0, "s"), out, sizeof(out)), ACME5G_OK);
     CHECK_STR(out, "a\"b\\c/d\ne&f\xc3\xa9g\xf0\x9f\x98\x80h\t\r\b\f");
     /* raw UTF-8 passes as is; U+20AC escaped upper-case */
@@ -2003,11 +2052,14 @@ static void test_json_str_unescapes(void)
 static void test_json_str_field_too_long(void)
 {
     char out[8];
-    CHECK(parse_body("{\"s\":\"1234567\",\"t\":\"12345678\",\"u\":\"123456\\u00e9\",\"v\":\"12345\\u00e9\"}") > 0);
+    CHECK(parse_body("{\"s\":\"1234567\",\"t\":\"12345678\",\"u\":\"123456\\u00e9\",\"v\":"
+                     "\"12345\\u00e9\"}") > 0);
     CHECK_ERR(json_str(&jctx, json_get(&jctx, 0, "s"), out, sizeof(out)), ACME5G_OK);
     CHECK_STR(out, "1234567");
-    CHECK_ERR(json_str(&jctx, json_get(&jctx, 0, "t"), out, sizeof(out)), ACME5G_ERR_FIELD_TOO_LONG);
-    CHECK_ERR(json_str(&jctx, json_get(&jctx, 0, "u"), out, sizeof(out)), ACME5G_ERR_FIELD_TOO_LONG);
+    CHECK_ERR(json_str(&jctx, json_get(&jctx, 0, "t"), out, sizeof(out)),
+              ACME5G_ERR_FIELD_TOO_LONG);
+    CHECK_ERR(json_str(&jctx, json_get(&jctx, 0, "u"), out, sizeof(out)),
+              ACME5G_ERR_FIELD_TOO_LONG);
     CHECK_ERR(json_str(&jctx, json_get(&jctx, 0, "v"), out, sizeof(out)), ACME5G_OK);
     CHECK_STR(out, "12345\xc3\xa9");
     CHECK_ERR(json_str(&jctx, json_get(&jctx, 0, "s"), out, 1), ACME5G_ERR_FIELD_TOO_LONG);
@@ -2034,20 +2086,20 @@ static void test_json_parse_refuses_non_objects_and_trailing_garbage(void)
     CHECK_INT(json_parse(&jctx), -ACME5G_ERR_JSON);
 }
 
-/* BUG: json_parse refuses a document followed by whitespace ("{}\n"),
+/* BUG, fixed by 2c35b24 (kept as a regression test):
+ * json_parse refuses a document followed by whitespace ("{}\n"),
  * which RFC 8259 section 2 allows (JSON-text = ws value ws): it requires the
  * root token to end exactly at body_len.  A server that ends its JSON with
  * a newline (common with JSON encoders) would fail every step with
  * ACME5G_ERR_JSON. */
-#if 0
 static void test_json_trailing_whitespace_accepted(void)
 {
     CHECK(parse_body("{\"a\":1}\n") > 0);
     CHECK(parse_body(" {\"a\":1}\r\n\t ") > 0);
 }
-#endif
 
-/* BUG: jsmn 1.1.0 (even with JSMN_STRICT) accepts a member without a
+/* BUG, fixed by 2c35b24 (kept as a regression test):
+ * jsmn 1.1.0 (even with JSMN_STRICT) accepts a member without a
  * value, '{"newNonce"}': 2 tokens, the object with size 1.  json_parse
  * takes it, and json_get(ctx, 0, "newNonce") then returns token 2, past the
  * tokens of this document: a stale token of an earlier response, whose
@@ -2055,7 +2107,6 @@ static void test_json_trailing_whitespace_accepted(void)
  * "value" read is the previous document's URL.  (Either json_parse should
  * refuse a document whose object/key sizes do not add up, or json_get
  * should not return an index >= the token count.) */
-#if 0
 static void test_json_member_without_value_refused(void)
 {
     char out[64];
@@ -2068,7 +2119,6 @@ static void test_json_member_without_value_refused(void)
         json_str(&jctx, json_get(&jctx, 0, "newNonce"), out, sizeof(out)) == ACME5G_OK)
         CHECK_STR(out, "not the stale value");
 }
-#endif
 
 static void test_json_too_many_tokens_is_json_too_big(void)
 {
@@ -2124,14 +2174,16 @@ static void test_obj_directory_sample(void)
     /* missing member, wrong type, URL too long */
     CHECK(parse_body("{\"newNonce\":\"https://a/n\",\"newAccount\":\"https://a/a\"}") > 0);
     CHECK_ERR(obj_directory(&jctx), ACME5G_ERR_JSON_FIELD);
-    CHECK(parse_body("{\"newNonce\":\"https://a/n\",\"newAccount\":\"https://a/a\",\"newOrder\":7}") > 0);
+    CHECK(parse_body("{\"newNonce\":\"https://a/n\",\"newAccount\":\"https://a/a\","
+                     "\"newOrder\":7}") > 0);
     CHECK_ERR(obj_directory(&jctx), ACME5G_ERR_JSON_FIELD);
     {
         char doc[ACME5G_URL_MAX + 128];
         char url[ACME5G_URL_MAX + 1];
         memset(url, 'u', ACME5G_URL_MAX);
         url[ACME5G_URL_MAX] = 0;
-        snprintf(doc, sizeof(doc), "{\"newNonce\":\"%s\",\"newAccount\":\"x\",\"newOrder\":\"y\"}", url);
+        snprintf(doc, sizeof(doc), "{\"newNonce\":\"%s\",\"newAccount\":\"x\",\"newOrder\":\"y\"}",
+                 url);
         memset(&jctx, 0, sizeof(jctx));
         set_body_str(&jctx, doc);
         CHECK_ERR(obj_directory(&jctx), ACME5G_ERR_URL_TOO_LONG);
@@ -2158,14 +2210,16 @@ static void test_obj_order_sample(void)
     }
     /* one authorization, pending: fits every configuration */
     CHECK(parse_body("{\"status\":\"pending\",\"authorizations\":[\"https://a/z1\"],"
-                     "\"finalize\":\"https://a/f\",\"identifiers\":[{\"type\":\"dns\",\"value\":\"a\"}]}") > 0);
+                     "\"finalize\":\"https://a/"
+                     "f\",\"identifiers\":[{\"type\":\"dns\",\"value\":\"a\"}]}") > 0);
     CHECK_ERR(obj_order(&jctx, &status), ACME5G_OK);
     CHECK_INT(status, ST_PENDING);
     CHECK_INT(jctx.authz_count, 1);
     CHECK_STR(jctx.authz_urls[0], "https://a/z1");
     CHECK_STR(jctx.certificate_url, "");
     /* statuses */
-    CHECK(parse_body("{\"status\":\"processing\",\"authorizations\":[],\"finalize\":\"https://a/f\"}") > 0);
+    CHECK(parse_body("{\"status\":\"processing\",\"authorizations\":[],\"finalize\":\"https://a/"
+                     "f\"}") > 0);
     CHECK_ERR(obj_order(&jctx, &status), ACME5G_OK);
     CHECK_INT(status, ST_PROCESSING);
     CHECK(parse_body("{\"status\":\"deactivated\",\"authorizations\":[],\"finalize\":\"f\"}") > 0);
@@ -2185,14 +2239,18 @@ static void test_obj_order_sample(void)
 }
 
 /* An authorization whose three challenges come in any order. */
-#define AUTHZ_HEAD "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\"},"
+#define AUTHZ_HEAD                                                                                 \
+    "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\"},"
 
 static void test_obj_authz_finds_http01_among_shuffled_challenges(void)
 {
     static const char *const ch[3] = {
-        "{\"type\":\"tls-alpn-01\",\"url\":\"https://a/c/1\",\"status\":\"pending\",\"token\":\"tok1\"}",
-        "{\"type\":\"http-01\",\"url\":\"https://a/c/2\",\"status\":\"pending\",\"token\":\"tok-_2\"}",
-        "{\"type\":\"dns-01\",\"url\":\"https://a/c/3\",\"status\":\"valid\",\"token\":\"tok3\"}",
+            "{\"type\":\"tls-alpn-01\",\"url\":\"https://a/c/"
+            "1\",\"status\":\"pending\",\"token\":\"tok1\"}",
+            "{\"type\":\"http-01\",\"url\":\"https://a/c/"
+            "2\",\"status\":\"pending\",\"token\":\"tok-_2\"}",
+            "{\"type\":\"dns-01\",\"url\":\"https://a/c/"
+            "3\",\"status\":\"valid\",\"token\":\"tok3\"}",
     };
     static const int perm[6][3] = { {0,1,2}, {0,2,1}, {1,0,2}, {1,2,0}, {2,0,1}, {2,1,0} };
     char doc[1024], ident[64];
@@ -2281,14 +2339,19 @@ static void test_obj_authz_without_http01_is_no_challenge(void)
     char ident[64];
     int status, cs;
     CHECK(parse_body(AUTHZ_HEAD "\"challenges\":[{\"type\":\"dns-01\",\"url\":\"https://a/c\","
-                     "\"token\":\"t\"},{\"type\":\"http-01x\",\"url\":\"https://a/d\",\"token\":\"t\"}]}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_ERR_NO_CHALLENGE);
+                                "\"token\":\"t\"},{\"type\":\"http-01x\",\"url\":\"https://a/"
+                                "d\",\"token\":\"t\"}]}") > 0);
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+              ACME5G_ERR_NO_CHALLENGE);
     CHECK(parse_body(AUTHZ_HEAD "\"challenges\":[]}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_ERR_NO_CHALLENGE);
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+              ACME5G_ERR_NO_CHALLENGE);
     CHECK(parse_body(AUTHZ_HEAD "\"x\":1}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_ERR_JSON_FIELD);
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+              ACME5G_ERR_JSON_FIELD);
     /* a valid authorization needs no challenge */
-    CHECK(parse_body("{\"status\":\"valid\",\"identifier\":{\"value\":\"b.example\"},\"challenges\":[]}") > 0);
+    CHECK(parse_body("{\"status\":\"valid\",\"identifier\":{\"value\":\"b.example\"},"
+                     "\"challenges\":[]}") > 0);
     CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_OK);
     CHECK_INT(status, ST_VALID);
     CHECK_STR(ident, "b.example");
@@ -2299,7 +2362,8 @@ static void test_obj_authz_without_http01_is_no_challenge(void)
     CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_ERR_STATUS);
     /* the identifier is required, and must fit */
     CHECK(parse_body("{\"status\":\"valid\",\"challenges\":[]}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_ERR_JSON_FIELD);
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+              ACME5G_ERR_JSON_FIELD);
     CHECK(parse_body("{\"status\":\"valid\",\"identifier\":{\"value\":\"b.example\"}}") > 0);
     CHECK_ERR(obj_authz(&jctx, "http-01", ident, 5, &status, &cs), ACME5G_ERR_FIELD_TOO_LONG);
 }
@@ -2317,7 +2381,8 @@ static void test_obj_problem_sample(void)
     CHECK(!problem_is(&jctx, "badNonce"));
     CHECK(!problem_is(&jctx, "malforme"));
     /* escapes in the detail are decoded */
-    CHECK(parse_body("{\"type\":\"urn:ietf:params:acme:error:badNonce\",\"detail\":\"x \\\"y\\\" \\u0026\"}") > 0);
+    CHECK(parse_body("{\"type\":\"urn:ietf:params:acme:error:badNonce\",\"detail\":\"x \\\"y\\\" "
+                     "\\u0026\"}") > 0);
     jctx.http_status = 400;
     obj_problem(&jctx);
     CHECK(problem_is(&jctx, "badNonce"));
@@ -2368,7 +2433,8 @@ static void test_obj_directory_optional_urls_and_eab_flag(void)
     CHECK_INT(jctx.eab_required, 1);
     CHECK_STR(jctx.dir_key_change, "");
     CHECK_STR(jctx.dir_revoke_cert, "");
-    CHECK(parse_body("{\"newNonce\":\"n\",\"newAccount\":\"a\",\"newOrder\":\"o\",\"keyChange\":5}") > 0);
+    CHECK(parse_body("{\"newNonce\":\"n\",\"newAccount\":\"a\",\"newOrder\":\"o\","
+                     "\"keyChange\":5}") > 0);
     CHECK_ERR(obj_directory(&jctx), ACME5G_ERR_JSON_FIELD);
 }
 
@@ -2422,7 +2488,8 @@ static void test_key_from_pem_refuses_other_curves_and_garbage(void)
     char hex[300];
     unsigned char pub[97];
     static const char garbage[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
-    static const char cut[] = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIB\n";
+    static const char cut[] =
+            "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIB\n";
     size_t n;
     if (load_key(&k, "ec-p384-pkcs8.pem") == ACME5G_OK) {
         vec_read("ec-p384-jwk.txt", text, sizeof(text));
@@ -2466,8 +2533,8 @@ static void test_key_to_pem_round_trip_and_openssl_reads_it(void)
     CHECK_INT(key_to_pem(&a, out, n + 1), n);
     /* openssl derives the same public key from it */
     CHECK_INT(write_temp(path, sizeof(path), out, n), 0);
-    snprintf(cmd, sizeof(cmd), "openssl pkey -in %s -pubout -outform DER -out %s.pub 2>/dev/null", path,
-             path);
+    snprintf(cmd, sizeof(cmd), "openssl pkey -in %s -pubout -outform DER -out %s.pub 2>/dev/null",
+             path, path);
     CHECK_INT(run_cmd(cmd), 0);
     snprintf(cmd, sizeof(cmd), "%s.pub", path);
     f = fopen(cmd, "rb");
@@ -2568,10 +2635,12 @@ static long jws_verify(acme5g_ctx *ctx, size_t len, const char *url, int use_jwk
     vec_read("ec-p256-jwk.txt", text, sizeof(text));
     vec_value(text, "jwk", jwk, sizeof(jwk));
     if (use_jwk)
-        snprintf(want_prot, sizeof(want_prot), "{\"alg\":\"ES256\",\"jwk\":%s,\"nonce\":\"%s\",\"url\":\"%s\"}",
-                 jwk, ctx->nonce, url);
+        snprintf(want_prot, sizeof(want_prot),
+                 "{\"alg\":\"ES256\",\"jwk\":%s,\"nonce\":\"%s\",\"url\":\"%s\"}", jwk, ctx->nonce,
+                 url);
     else
-        snprintf(want_prot, sizeof(want_prot), "{\"alg\":\"ES256\",\"kid\":\"%s\",\"nonce\":\"%s\",\"url\":\"%s\"}",
+        snprintf(want_prot, sizeof(want_prot),
+                 "{\"alg\":\"ES256\",\"kid\":\"%s\",\"nonce\":\"%s\",\"url\":\"%s\"}",
                  ctx->account_url, ctx->nonce, url);
     CHECK_STR((const char *)prot, want_prot);
 
@@ -2743,7 +2812,8 @@ static void test_p384_jwk_thumbprint_and_es384_jws(void)
     if (pl <= 0)
         return;
     prot[pl] = 0;
-    snprintf((char *)prot + 600, 400, "{\"alg\":\"ES384\",\"jwk\":%s,\"nonce\":\"n384\",\"url\":\"https://a.example/x\"}",
+    snprintf((char *)prot + 600, 400,
+             "{\"alg\":\"ES384\",\"jwk\":%s,\"nonce\":\"n384\",\"url\":\"https://a.example/x\"}",
              want_jwk);
     CHECK_STR((const char *)prot, (const char *)prot + 600);
     sl = t_b64u_decode(req + t[6].start, (size_t)(t[6].end - t[6].start), sig, sizeof(sig));
@@ -2790,7 +2860,8 @@ static int csr_pub_is(const unsigned char *der, size_t len, const unsigned char 
     if (write_temp(path, sizeof(path), der, len))
         return 0;
     snprintf(cmd, sizeof(cmd),
-             "openssl req -inform DER -in %s -noout -pubkey | openssl pkey -pubin -outform DER", path);
+             "openssl req -inform DER -in %s -noout -pubkey | openssl pkey -pubin -outform DER",
+             path);
     p = popen(cmd, "r");
     if (p) {
         n = fread(buf, 1, sizeof(buf), p);
@@ -2881,7 +2952,8 @@ static void test_csr_uri_san_verified_by_openssl(void)
     CHECK_ERR(load_key(&k, "ec-p256-pkcs8.pem"), ACME5G_OK);
     CHECK_ERR(csr_build(&k, NULL, ids, 2, csr_der, sizeof(csr_der), &len), ACME5G_OK);
     CHECK_INT(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)), 0);
-    CHECK(strstr(csr_text, "DNS:nf1.example, URI:urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6") != NULL);
+    CHECK(strstr(csr_text,
+                 "DNS:nf1.example, URI:urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6") != NULL);
 }
 
 static void test_csr_p384_key_verified_by_openssl(void)
@@ -2951,7 +3023,8 @@ static void test_csr_external_signer_verified_by_openssl(void)
     CHECK(csr_pub_is(csr_der, len, pub));
     /* a signer that fails, or claims more than the buffer */
     signer_result_override = (size_t)-1;
-    CHECK_ERR(csr_build(&pub_only, &signer, ids, 1, csr_der, sizeof(csr_der), &len), ACME5G_ERR_CRYPTO);
+    CHECK_ERR(csr_build(&pub_only, &signer, ids, 1, csr_der, sizeof(csr_der), &len),
+              ACME5G_ERR_CRYPTO);
     signer_result_override = 0;
     signer.sign = NULL;
 }
@@ -2978,8 +3051,11 @@ static void test_tls_alpn01_certificate_checked_by_openssl(void)
     CHECK_ERR(acme5g_init(&jctx, &test_port), ACME5G_OK);
     CHECK_ERR(flow_seed(&jctx), ACME5G_OK);
     CHECK_ERR(load_key(&k, "ec-p256-pkcs8.pem"), ACME5G_OK);
-    CHECK_INT(hex_decode("b1803056ba83b553ae259bc01eead20183e812de5f155fc2e1b75238e5bea396", digest, 32), 32);
-    CHECK_ERR(alpn_cert_build(&jctx, &k, "a.example", "tok.thumb", der, sizeof(der), &len), ACME5G_OK);
+    CHECK_INT(hex_decode("b1803056ba83b553ae259bc01eead20183e812de5f155fc2e1b75238e5bea396", digest,
+                         32),
+              32);
+    CHECK_ERR(alpn_cert_build(&jctx, &k, "a.example", "tok.thumb", der, sizeof(der), &len),
+              ACME5G_OK);
     for (i = 0; i + sizeof(ext) + 32 <= len; i++)
         if (!memcmp(der + i, ext, sizeof(ext)) && !memcmp(der + i + sizeof(ext), digest, 32))
             found = 1;
@@ -2994,14 +3070,16 @@ static void test_tls_alpn01_certificate_checked_by_openssl(void)
     /* the self-signature (the critical extension is unknown to openssl) */
     snprintf(cmd, sizeof(cmd),
              "openssl x509 -inform DER -in %s -out %s.pem && openssl verify -ignore_critical "
-             "-check_ss_sig -attime %d -CAfile %s.pem -partial_chain %s.pem", path, path, T_NOW, path, path);
+             "-check_ss_sig -attime %d -CAfile %s.pem -partial_chain %s.pem",
+             path, path, T_NOW, path, path);
     CHECK_INT(run_capture(cmd, text, sizeof(text)), 0);
     CHECK(strstr(text, ": OK") != NULL);
     snprintf(cmd, sizeof(cmd), "%s.pem", path);
     unlink(cmd);
     unlink(path);
     /* an IP identifier gets an iPAddress SAN */
-    CHECK_ERR(alpn_cert_build(&jctx, &k, "192.0.2.1", "tok.thumb", der, sizeof(der), &len), ACME5G_OK);
+    CHECK_ERR(alpn_cert_build(&jctx, &k, "192.0.2.1", "tok.thumb", der, sizeof(der), &len),
+              ACME5G_OK);
     CHECK_INT(write_temp(path, sizeof(path), der, len), 0);
     snprintf(cmd, sizeof(cmd), "openssl x509 -inform DER -in %s -noout -ext subjectAltName", path);
     CHECK_INT(run_capture(cmd, text, sizeof(text)), 0);
@@ -3023,7 +3101,8 @@ static size_t vector_cert_der(unsigned char *der, size_t cap)
     return dl;
 }
 
-/* BUG: acme5g.h says the strings of acme5g_cert_summary are "cut (with
+/* BUG, fixed by 2c35b24 (kept as a regression test):
+ * acme5g.h says the strings of acme5g_cert_summary are "cut (with
  * "...") when longer than their field", but acme5g_cert_info() builds
  * `names` with the sticky bounded writer: the first entry that does not
  * fit is dropped and so is everything after it, with no "..." -- a caller
@@ -3031,7 +3110,6 @@ static size_t vector_cert_der(unsigned char *der, size_t cap)
  * the dropped entry are kept: with 30 names (1379 characters) `names` is
  * 474 characters ending in "...host-09.a-rather-long-domain-name.example,
  * DNS:", a dangling "DNS:" with no name. */
-#if 0
 static void test_cert_info_cuts_long_names_with_dots(void)
 {
     static acme5g_cert_summary info;
@@ -3044,13 +3122,12 @@ static void test_cert_info_cuts_long_names_with_dots(void)
     CHECK(wl >= 3 && !strcmp(info.names + wl - 3, "..."));
     CHECK(wl >= 3 && !strncmp(info.names, want, wl - 3));
 }
-#endif
 
-/* BUG: serial_hex is documented as "serial number, upper-case hex", but it
+/* BUG, fixed by 2c35b24 (kept as a regression test):
+ * serial_hex is documented as "serial number, upper-case hex", but it
  * is the hex of the DER INTEGER's content bytes: a serial whose top bit is
  * set gets DER's leading 00 ("008A2B3C4D5E6F7788"), which openssl (and
  * every CA's tooling) shows as 8A2B3C4D5E6F7788. */
-#if 0
 static void test_cert_info_serial_with_top_bit_set_matches_openssl(void)
 {
     static acme5g_cert_summary info;
@@ -3061,7 +3138,6 @@ static void test_cert_info_serial_with_top_bit_set_matches_openssl(void)
     CHECK_ERR(acme5g_cert_info(pem_buf, n, &info), ACME5G_OK);
     CHECK_STR(info.serial_hex, vec_value(text, "serial", want, sizeof(want)));
 }
-#endif
 
 /* A SAN list longer than the field: what is there is a prefix of the list,
  * whole entries only. */
@@ -3508,9 +3584,26 @@ static int fp_send(void *u, int h, const uint8_t *b, size_t l, uint32_t t)
 static int fp_recv(void *u, int h, uint8_t *b, size_t l, uint32_t t)
 { (void)u; (void)h; (void)b; (void)l; (void)t; T.forbidden++; return ACME5G_PORT_ERROR; }
 static void fp_close(void *u, int h) { (void)u; (void)h; T.forbidden++; }
-static int fp_listen(void *u, uint16_t p) { (void)u; (void)p; T.forbidden++; return ACME5G_PORT_ERROR; }
-static int fp_accept(void *u, int l, uint32_t t) { (void)u; (void)l; (void)t; T.forbidden++; return ACME5G_PORT_ERROR; }
-static int fp_entropy(void *u, uint8_t *b, size_t l) { (void)u; (void)b; (void)l; T.forbidden++; return ACME5G_PORT_ERROR; }
+static int fp_listen(void *u, uint16_t p) {
+    (void)u;
+    (void)p;
+    T.forbidden++;
+    return ACME5G_PORT_ERROR;
+}
+static int fp_accept(void *u, int l, uint32_t t) {
+    (void)u;
+    (void)l;
+    (void)t;
+    T.forbidden++;
+    return ACME5G_PORT_ERROR;
+}
+static int fp_entropy(void *u, uint8_t *b, size_t l) {
+    (void)u;
+    (void)b;
+    (void)l;
+    T.forbidden++;
+    return ACME5G_PORT_ERROR;
+}
 static int fp_store_read(void *u, const char *n, uint8_t *b, size_t c, size_t *l)
 { (void)u; (void)n; (void)b; (void)c; (void)l; T.forbidden++; return ACME5G_PORT_ERROR; }
 static int fp_store_write(void *u, const char *n, const uint8_t *b, size_t l, int s)
@@ -3544,8 +3637,11 @@ static void test_enrol_refuses_bad_params_without_port_calls(void)
     p.identifiers = ids;
     p.identifier_count = 1;
 
-#define ENROL_FAILS(code) \
-    do { CHECK_ERR(acme5g_enrol(&ctx, &p), code); CHECK_ERR(acme5g_last_error(&ctx), code); } while (0)
+#define ENROL_FAILS(code)                                                                          \
+    do {                                                                                           \
+        CHECK_ERR(acme5g_enrol(&ctx, &p), code);                                                   \
+        CHECK_ERR(acme5g_last_error(&ctx), code);                                                  \
+    } while (0)
 
     CHECK_ERR(acme5g_enrol(&ctx, NULL), ACME5G_ERR_ARG);
     p.identifier_count = 0;
@@ -3681,6 +3777,7 @@ int main(void)
     RUN(test_der_writer_overflow_and_depth);
     RUN(test_der_reader_rejects_truncated_oversized_and_indefinite);
     RUN(test_x509_time_utc_and_generalized);
+    RUN(test_x509_time_rejects_feb_29_outside_leap_years);
     RUN(test_http_date_imf_fixdate_only);
     RUN(test_days_from_civil_known_dates);
     RUN(test_ip_parse_and_rfc5952_text);
@@ -3721,6 +3818,8 @@ int main(void)
     RUN(test_json_str_unescapes);
     RUN(test_json_str_field_too_long);
     RUN(test_json_parse_refuses_non_objects_and_trailing_garbage);
+    RUN(test_json_member_without_value_refused);
+    RUN(test_json_trailing_whitespace_accepted);
     RUN(test_json_too_many_tokens_is_json_too_big);
     RUN(test_w_json_str_escapes_quotes_backslashes_and_controls);
     /* 4. ACME objects */
@@ -3756,6 +3855,8 @@ int main(void)
     RUN(test_x509_parse_fields_of_vector_cert);
     RUN(test_san_has_dns_and_ip_entries);
     RUN(test_cert_info_matches_openssl);
+    RUN(test_cert_info_serial_with_top_bit_set_matches_openssl);
+    RUN(test_cert_info_cuts_long_names_with_dots);
     /* 5. enrolment flow */
     RUN(test_flow_post_retries_bad_nonce_with_the_fresh_nonce);
     /* 6. renewal policy */
