@@ -288,6 +288,7 @@ static void log_msg2(acme5g_ctx *ctx, int level, const char *a, const char *b)
  * 1. Bytes and encodings
  * ======================================================================== */
 
+#if ACME5G_WITH_EAB
 /* base64url without padding (RFC 4648 5); '=' and any byte outside the
  * alphabet is refused, and so are non-zero unused bits.  Returns the decoded
  * length or -1. */
@@ -316,6 +317,7 @@ static long b64u_decode(const char *s, size_t n, unsigned char *out, size_t cap)
         return -1;
     return (long)o;
 }
+#endif
 
 static int b64u_valid_token(const char *s, size_t n)
 {
@@ -2543,6 +2545,7 @@ static int flow_directory(acme5g_ctx *ctx, const char *url)
     return obj_directory(ctx);
 }
 
+#if ACME5G_WITH_EAB
 /* External account binding (RFC 8555 7.3.4): a JWS over the account's
  * JWK, MACed (HS256) with the key the CA provisioned, whose base64url text
  * is decoded first.  Written into w as a member of the newAccount payload. */
@@ -2594,6 +2597,14 @@ static int jws_write_eab(acme5g_ctx *ctx, wbuf *w, const char *kid, const char *
     w_str(w, "\"}");
     return ACME5G_OK;
 }
+#else
+/* Built without EAB (ACME5G_WITH_EAB 0): a request for it is refused. */
+static int jws_write_eab(acme5g_ctx *ctx, wbuf *w, const char *kid, const char *key_b64u)
+{
+    (void)ctx; (void)w; (void)kid; (void)key_b64u;
+    return ACME5G_ERR_ARG;
+}
+#endif
 
 static int flow_account(acme5g_ctx *ctx, const acme5g_enrol_params *p)
 {
@@ -3288,6 +3299,7 @@ static void flow_challenge_problem(acme5g_ctx *ctx)
     }
 }
 
+#if ACME5G_WITH_DNS01
 /* dns-01 (RFC 8555 8.4): TXT "_acme-challenge.<domain>" =
  * base64url(SHA-256(key authorization)), published through the port. */
 static int flow_dns01_publish(acme5g_ctx *ctx, const char *domain, const char *keyauth,
@@ -3315,6 +3327,15 @@ static int flow_dns01_publish(acme5g_ctx *ctx, const char *domain, const char *k
     return ctx->port.dns_txt(ctx->port.user, name, value, present) == 0 ? ACME5G_OK
                                                                       : ACME5G_ERR_DNS_HOOK;
 }
+#else
+/* Built without dns-01 (ACME5G_WITH_DNS01 0). */
+static int flow_dns01_publish(acme5g_ctx *ctx, const char *domain, const char *keyauth,
+                              int present)
+{
+    (void)ctx; (void)domain; (void)keyauth; (void)present;
+    return ACME5G_ERR_DNS_HOOK;
+}
+#endif
 
 /* Wait between authorization polls; a responder keeps serving meanwhile
  * (the validator may retry). */
@@ -3750,8 +3771,10 @@ static int flow_validate_params(const acme5g_enrol_params *p)
                           p->identifier_count))
             return ACME5G_ERR_CSR_NAMES;
     }
-    if ((p->challenge != ACME5G_CHALLENGE_HTTP01 && p->challenge != ACME5G_CHALLENGE_DNS01 &&
+    if ((p->challenge != ACME5G_CHALLENGE_HTTP01 &&
+         (p->challenge != ACME5G_CHALLENGE_DNS01 || !ACME5G_WITH_DNS01) &&
          (p->challenge != ACME5G_CHALLENGE_TLSALPN01 || !ACME5G_WITH_TLSALPN01)) ||
+        (p->eab_kid && !ACME5G_WITH_EAB) ||
         !key_curve(p->account_key_type) || !key_curve(p->cert_key_type))
         return ACME5G_ERR_ARG;
     if (!p->eab_kid != !p->eab_hmac_key ||

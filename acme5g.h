@@ -146,6 +146,17 @@
 #define ACME5G_WITH_TLSALPN01 1
 #endif
 
+/* 1 (default): dns-01 through the port's dns_txt; 0 leaves it out. */
+#ifndef ACME5G_WITH_DNS01
+#define ACME5G_WITH_DNS01 1
+#endif
+
+/* 1 (default): external account binding (HMAC-SHA256, base64url decoding);
+ * 0 leaves it out (eab_kid is then refused with ACME5G_ERR_ARG). */
+#ifndef ACME5G_WITH_EAB
+#define ACME5G_WITH_EAB 1
+#endif
+
 /* badNonce retries per request (RFC 8555 6.5).  Range 0..100. */
 #ifndef ACME5G_BADNONCE_RETRIES
 #define ACME5G_BADNONCE_RETRIES 8
