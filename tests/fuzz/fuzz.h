@@ -157,7 +157,8 @@ int main(int argc, char **argv)
             }
             if (d)
                 closedir(d);
-            qsort(names, n, sizeof(*names), fz_cmp);
+            if (n)
+                qsort(names, n, sizeof(*names), fz_cmp);
             for (k = 0; k < n; k++) {
                 if (fz_run_file(names[k]) != 0)
                     errors++;
