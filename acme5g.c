@@ -1436,7 +1436,13 @@ static void http_link(acme5g_ctx *ctx, const char *v)
         const char *lt = strchr(v, '<'), *gt, *end;
         if (!lt || !(gt = strchr(lt, '>')))
             return;
-        end = gt + 1 + strcspn(gt + 1, ",");
+        /* the link-value ends at a comma outside quotes (RFC 8288 3) */
+        {
+            int quoted = 0;
+            for (end = gt + 1; *end && (quoted || *end != ','); end++)
+                if (*end == '"')
+                    quoted = !quoted;
+        }
         if (link_has_rel(gt + 1, (size_t)(end - gt - 1), "up"))
             (void)copy_fit(ctx->link_up, sizeof(ctx->link_up), lt + 1, (size_t)(gt - lt - 1));
         if (link_has_rel(gt + 1, (size_t)(end - gt - 1), "alternate") &&
@@ -1487,8 +1493,8 @@ static int http_header(acme5g_ctx *ctx, http_framing *fr, size_t n)
     } else if (IS("Retry-After")) {
         uint64_t secs;
         int64_t when;
-        if (parse_uint(v, vl, 86400 * 7, &secs) == 0) {
-            ctx->retry_after_s = (int32_t)secs;
+        if (parse_uint(v, vl, (uint64_t)1 << 40, &secs) == 0) {
+            ctx->retry_after_s = secs > 86400 * 7 ? 86400 * 7 : (int32_t)secs;
         } else if (http_date(v, vl, &when) == 0) {
             int64_t d = when - ctx->port.now_s(ctx->port.user);
             ctx->retry_after_s = d < 0 ? 0 : d > 86400 * 7 ? 86400 * 7 : (int32_t)d;
@@ -1616,6 +1622,7 @@ static int http_response(acme5g_ctx *ctx, int is_head, http_framing *fr)
             return ACME5G_ERR_HTTP;
         ctx->http_status = (int)status;
         memset(fr, 0, sizeof(*fr));
+        headers = 0; /* each (1xx or final) response has its own header limit */
         if (ctx->line[7] == '0')
             fr->close = 1;
         for (;;) {
