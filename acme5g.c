@@ -1749,6 +1749,13 @@ static int http_request_ct(acme5g_ctx *ctx, const char *method, const char *url,
                 ctx->have_session = 1;
             }
             err = http_response(ctx, !strcmp(method, "HEAD"), &fr);
+            if (!err && !fr.close) {
+                /* bytes beyond the framed response: the server cannot be
+                 * followed on this connection any more */
+                size_t extra = 0;
+                if (br_ssl_engine_recvapp_buf(&ctx->tls.client.eng, &extra) && extra)
+                    fr.close = 1;
+            }
             if (!err && fr.close)
                 conn_close(ctx);
         }
@@ -2281,6 +2288,13 @@ static int obj_directory(acme5g_ctx *ctx)
         (err = json_url(ctx, 0, "newAccount", ctx->dir_new_account)) ||
         (err = json_url(ctx, 0, "newOrder", ctx->dir_new_order)))
         return err;
+    {
+        /* refuse a directory we could not follow before anything is made */
+        url_parts u;
+        if (url_parse(ctx->dir_new_nonce, &u) || url_parse(ctx->dir_new_account, &u) ||
+            url_parse(ctx->dir_new_order, &u))
+            return ACME5G_ERR_URL;
+    }
     {
         /* meta.externalAccountRequired: fail before asking, and say why */
         int meta = json_get(ctx, 0, "meta"), ear = json_get(ctx, meta, "externalAccountRequired");
@@ -2956,10 +2970,12 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
 
 static const unsigned char oid_ecdsa_sha512[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04 };
 
+static der_r dn_common_name(const der_r *dn);
+
 /* See acme5g.h. */
 int acme5g_csr_parse(const uint8_t *der, size_t len, acme5g_csr *out)
 {
-    der_r top, req, cri, v, spki, alg, oid, curve, bits, sigalg, sigbits, attrs;
+    der_r top, req, cri, v, subject, spki, alg, oid, curve, bits, sigalg, sigbits, attrs;
     const unsigned char *cri_start;
     const br_hash_class *hash;
     unsigned char h[64];
@@ -2979,7 +2995,7 @@ int acme5g_csr_parse(const uint8_t *der, size_t len, acme5g_csr *out)
     {
         size_t cri_len = (size_t)(req.p - cri_start);
         if (der_expect(&cri, 0x02, &v) || v.end - v.p != 1 || v.p[0] != 0 ||
-            der_expect(&cri, 0x30, &v) || der_expect(&cri, 0x30, &spki) ||
+            der_expect(&cri, 0x30, &subject) || der_expect(&cri, 0x30, &spki) ||
             der_expect(&spki, 0x30, &alg) || der_expect(&spki, 0x03, &bits) ||
             der_expect(&alg, 0x06, &oid) || der_expect(&alg, 0x06, &curve) ||
             (size_t)(oid.end - oid.p) != sizeof(oid_ec_public_key) ||
@@ -3089,6 +3105,18 @@ int acme5g_csr_parse(const uint8_t *der, size_t len, acme5g_csr *out)
     }
     if (out->identifier_count == 0)
         return ACME5G_ERR_CSR_NAMES;
+    {
+        /* a subject CN must name one of the SANs: a CA that copies the
+         * subject must not learn a name nobody checked */
+        der_r cn = dn_common_name(&subject);
+        size_t i, cl = cn.p ? (size_t)(cn.end - cn.p) : 0;
+        int found = !cn.p;
+        for (i = 0; i < out->identifier_count && !found; i++)
+            found = strlen(out->identifiers[i].value) == cl &&
+                    mem_ieq(out->identifiers[i].value, (const char *)cn.p, cl);
+        if (!found)
+            return ACME5G_ERR_CSR_NAMES;
+    }
     return ACME5G_OK;
 }
 
@@ -4702,9 +4730,12 @@ int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
             err = ACME5G_ERR_TLS_UNTRUSTED; /* a certificate naming nobody */
     }
     if (err) {
-        if (err >= ACME5G_ERR_TLS && err < ACME5G_ERR_HTTP && !ctx->last_tls_error)
-            ctx->last_tls_error = br_ssl_engine_last_error(&sc->eng);
-        ctx->sock = -1;
+        int br = br_ssl_engine_last_error(&sc->eng);
+        if (!ctx->last_tls_error && br != BR_ERR_OK && br != BR_ERR_IO)
+            ctx->last_tls_error = br;
+        /* after a completed handshake the NF can still be told why */
+        if (ctx->last_tls_error || br_ssl_engine_current_state(&sc->eng) == BR_SSL_CLOSED)
+            ctx->sock = -1;
     }
     return set_error(ctx, err);
 }

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,6 +190,22 @@ static int dns_txt(void *user, const char *name, const char *value, int present)
     return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : ACME5G_PORT_ERROR;
 }
 
+/* Close so that the answer survives: unread request bytes would make the
+ * kernel reset the connection and drop what we sent.  Bounded: 1 s, 256 KB. */
+static void drain_and_close(acme5g_port *port, int fd)
+{
+    uint8_t buf[4096];
+    size_t total = 0;
+    shutdown(fd, SHUT_WR);
+    while (total < 262144) {
+        int r = port->recv(port->user, fd, buf, sizeof buf, 1000);
+        if (r <= 0)
+            break;
+        total += (size_t)r;
+    }
+    port->close(port->user, fd);
+}
+
 /* One NF, in a child process: accept, check, order, answer. */
 static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own_cert,
                     size_t own_cert_len, const char *own_key, size_t own_key_len)
@@ -206,12 +223,23 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
         return 1;
     err = acme5g_shared_accept(&nf_ctx, fd, (uint32_t)opt.nf_timeout_s, &request);
     if (err) {
-        snprintf(msg, sizeof msg, "%s (BearSSL %d)", acme5g_strerror(err),
-                 acme5g_last_tls_error(&nf_ctx));
+        int tls = acme5g_last_tls_error(&nf_ctx);
+        int too_large = err == ACME5G_ERR_BODY_TOO_LARGE || err == ACME5G_ERR_HEADER_TOO_LONG;
+        if (tls)
+            snprintf(msg, sizeof msg, "TLS handshake failed: no client certificate from the "
+                                      "bootstrap CA, or another TLS error (BearSSL %d)", tls);
+        else if (too_large)
+            snprintf(msg, sizeof msg, "request too large (a CSR has at most %d bytes)",
+                     ACME5G_SHARED_CSR_MAX);
+        else if (err == ACME5G_ERR_TIMEOUT || err == ACME5G_ERR_NET_CLOSED || err == ACME5G_ERR_NET)
+            snprintf(msg, sizeof msg, "the NF sent no complete request");
+        else
+            snprintf(msg, sizeof msg, "malformed request: %s", acme5g_strerror(err));
         log_line("", "refused", msg);
-        /* a TLS failure cannot be answered; an HTTP one can */
-        if (err >= ACME5G_ERR_HTTP)
-            acme5g_shared_respond(&nf_ctx, 400, NULL, 0, "malformed", acme5g_strerror(err));
+        /* once the handshake is done the NF can be told why (the library
+         * refuses to answer when it is not) */
+        if (!tls)
+            acme5g_shared_respond(&nf_ctx, too_large ? 413 : 400, NULL, 0, "malformed", msg);
         return 1;
     }
     allowed = policy_lookup(request.identity, &allowed_len);
@@ -388,7 +416,7 @@ int main(int argc, char **argv)
         if (pid == 0) {
             port.close(port.user, listener);
             rc = serve_nf(fd, nf_ca, nf_ca_len, own_cert, own_cert_len, own_key, own_key_len);
-            port.close(port.user, fd);
+            drain_and_close(&port, fd);
             acme5g_wipe(&nf_ctx);
             acme5g_wipe(&acme_ctx);
             _exit(rc);

@@ -167,8 +167,12 @@ status_of() { head -n 1 "$1" | awk '{ print $2 }' | tr -d '\r'; }
 # csr_der OUT KEY SAN: a DER CSR signed by KEY with that subjectAltName
 # (empty: no SAN extension).
 csr_der() {
+    local cn
     if [ -n "$3" ]; then
-        openssl req -new -key "$2" -subj "/CN=nf" -addext "subjectAltName=$3" \
+        # the subject names the first DNS SAN (or nobody): the daemon refuses
+        # a CN that is not among the SANs
+        cn=$(printf '%s' "$3" | sed -n 's/^DNS:\([^,]*\).*/\1/p')
+        openssl req -new -key "$2" -subj "${5:-${cn:+/CN=$cn}}" -addext "subjectAltName=$3" \
             -outform DER -out "$1" 2>/dev/null
     else
         openssl req -new -key "$2" -subj "/CN=${4:-nf}" -outform DER -out "$1" 2>/dev/null
@@ -227,7 +231,7 @@ test_refuses_no_client_certificate() {
     csr_der "$T/good.der" "$PKI/nf1.key" "DNS:$(shared_name 1)"
     raw_post "$T/resp" "$T/good.der"
     ! grep -q '^HTTP/' "$T/resp" || die "an HTTP answer without a client certificate"
-    daemon_logged "refused: TLS failure (BearSSL 29)" ||
+    daemon_logged "(BearSSL 29)" ||
         die "the daemon did not log the refusal (BearSSL 29, no client certificate)"
     nothing_issued "$before" "$WORK/none"
 }
@@ -314,6 +318,11 @@ test_refuses_csr_with_other_names() {
     csr_der "$T/ip.der" "$PKI/nf1.key" "DNS:$(shared_name 1),IP:10.0.0.1" || die "openssl req failed"
     raw_post "$T/ip" "$T/ip.der" -cert "$PKI/nf1.pem" -key "$PKI/nf1.key"
     [ "$(status_of "$T/ip")" = 403 ] || die "extra IP: status $(status_of "$T/ip"), expected 403"
+    # a subject CN naming another NF, next to nf1's own SAN
+    csr_der "$T/cn2.der" "$PKI/nf1.key" "DNS:$(shared_name 1)" "" "/CN=$(shared_name 2)" ||
+        die "openssl req failed"
+    raw_post "$T/cn2" "$T/cn2.der" -cert "$PKI/nf1.pem" -key "$PKI/nf1.key"
+    [ "$(status_of "$T/cn2")" = 400 ] || die "foreign CN: status $(status_of "$T/cn2"), expected 400"
     csr_der "$T/cn.der" "$PKI/nf1.key" "" "$(shared_name 1)" || die "openssl req failed"
     raw_post "$T/cn" "$T/cn.der" -cert "$PKI/nf1.pem" -key "$PKI/nf1.key"
     [ "$(status_of "$T/cn")" = 400 ] || die "CN only: status $(status_of "$T/cn"), expected 400"
@@ -325,11 +334,8 @@ test_refuses_csr_with_other_names() {
 # Size limits and the request's form: Content-Length 100000 (over
 # ACME5G_SHARED_CSR_MAX, refused from the header), a real 100 kB body, and
 # another content type.  Each ends at once (no waiting for --nf-timeout), is
-# logged by the daemon, and issues nothing.  None gets an HTTP answer today
-# (see the report of issue 6): acme5g_shared_accept() sets ctx->sock = -1
-# on every error, so the daemon's acme5g_shared_respond(400 malformed) fails
-# with ACME5G_ERR_ARG; BODY_TOO_LARGE (7) is not even tried (the daemon
-# answers only errors >= ACME5G_ERR_HTTP).  A 400 is accepted as well.
+# logged by the daemon, answered (413 too large, 400 otherwise, with a
+# problem document), and issues nothing.
 # raw_request OUT HEADERS BODYFILE: send by hand with nf1's certificate.
 raw_request() {
     {
@@ -343,8 +349,8 @@ raw_request() {
 test_refuses_oversized_or_malformed_request() {
     local t0 n m before tag
     before=$(issued_snapshot)
-    n=$(grep -c 'refused: response body too large' "$PKI/daemon.log")
-    m=$(grep -c 'refused: malformed HTTP' "$PKI/daemon.log")
+    n=$(grep -c 'refused: request too large' "$PKI/daemon.log")
+    m=$(grep -c 'refused: malformed request' "$PKI/daemon.log")
     head -c 100000 /dev/zero >"$T/big.der"
     printf '{}' >"$T/json"
     for tag in length big json; do
@@ -355,17 +361,21 @@ test_refuses_oversized_or_malformed_request() {
         json) raw_request "$T/$tag" $'Content-Type: application/json\r\nContent-Length: 2\r\n' "$T/json" ;;
         esac
         [ $(($(now_ms) - t0)) -lt 3000 ] || die "$tag: the connection lasted $(($(now_ms) - t0)) ms"
-        case $(status_of "$T/$tag") in
-        '') echo "$tag: no HTTP answer (connection closed)" ;;
-        400) grep -q '"type":"urn:acme5g:error:malformed"' "$T/$tag" ||
+        # 'big' keeps sending 100 kB after the refusal: whether the answer
+        # survives depends on how much of it the daemon drains (bounded: 1 s,
+        # 256 kB) before closing, so a closed connection is accepted there
+        case $tag:$(status_of "$T/$tag") in
+        big:) echo "big: no HTTP answer (connection closed while the NF was still sending)" ;;
+        length:413 | big:413 | json:400)
+            grep -q '"type":"urn:acme5g:error:malformed"' "$T/$tag" ||
                 die "$tag: unclear problem: $(tail -n 1 "$T/$tag")" ;;
-        *) die "$tag: status $(status_of "$T/$tag")" ;;
+        *) die "$tag: status '$(status_of "$T/$tag")', expected 413 (too large) or 400 (JSON)" ;;
         esac
     done
     sleep 0.5
-    [ "$(grep -c 'refused: response body too large' "$PKI/daemon.log")" -ge $((n + 2)) ] ||
+    [ "$(grep -c 'refused: request too large' "$PKI/daemon.log")" -ge $((n + 2)) ] ||
         die "the daemon did not log both refusals of a request too large"
-    [ "$(grep -c 'refused: malformed HTTP' "$PKI/daemon.log")" -ge $((m + 1)) ] ||
+    [ "$(grep -c 'refused: malformed request' "$PKI/daemon.log")" -ge $((m + 1)) ] ||
         die "the daemon did not log the refusal of the JSON request"
     nothing_issued "$before" "$WORK/none"
 }
