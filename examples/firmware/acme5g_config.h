@@ -8,6 +8,9 @@
 
 /* One TLS profile: ECDHE-ECDSA/RSA, AES-128-GCM, P-256, i31 code. */
 #define ACME5G_TLS_MINIMAL 1
+/* http-01 (and dns-01 through a hook) only: the tls-alpn-01 responder
+ * would link BearSSL's TLS server engine (~28 KB of flash). */
+#define ACME5G_WITH_TLSALPN01 0
 
 /* Keep the full 16709 B record buffer: ACME servers do not negotiate
  * max_fragment_length and send 16 KB records when they like. */
@@ -25,5 +28,9 @@
 #define ACME5G_TA_BUF_SIZE 1024
 /* Errors and warnings only: the info/debug strings are compiled away. */
 #define ACME5G_LOG_LEVEL 1
+/* no mutual TLS, no alternate chains, no EAB in this example */
+#define ACME5G_OWN_CHAIN_MAX 1
+#define ACME5G_MAX_ALTERNATES 0
+#define ACME5G_WITH_EAB 0
 
 #endif
