@@ -103,7 +103,7 @@
 
 /* Alternate chains (Link rel="alternate", RFC 8555 7.4.2) kept from a
  * certificate download, for a preferred chain.  More are ignored.
- * RAM: ACME5G_URL_MAX B per unit.  Range: 0..8. */
+ * RAM: ACME5G_URL_MAX B per unit.  Range: 1..8. */
 #ifndef ACME5G_MAX_ALTERNATES
 #define ACME5G_MAX_ALTERNATES 2
 #endif
@@ -173,6 +173,9 @@
 #endif
 #if ACME5G_BODY_MAX < 1024 || ACME5G_REQUEST_MAX < 512 || ACME5G_LINE_MAX < 128
 #error "ACME5G_BODY_MAX, ACME5G_REQUEST_MAX or ACME5G_LINE_MAX too small"
+#endif
+#if ACME5G_MAX_ALTERNATES < 1 || ACME5G_MAX_ALTERNATES > 8 || ACME5G_OWN_CHAIN_MAX < 1
+#error "ACME5G_MAX_ALTERNATES must be 1..8 and ACME5G_OWN_CHAIN_MAX at least 1"
 #endif
 #if ACME5G_URL_MAX < 64 || ACME5G_MAX_IDENTIFIERS < 1 || ACME5G_JSON_TOKENS < 32
 #error "ACME5G_URL_MAX, ACME5G_MAX_IDENTIFIERS or ACME5G_JSON_TOKENS too small"

@@ -30,7 +30,7 @@
 #define ACME5G_LOG_LEVEL 1
 /* no mutual TLS, no alternate chains, no EAB in this example */
 #define ACME5G_OWN_CHAIN_MAX 1
-#define ACME5G_MAX_ALTERNATES 0
+#define ACME5G_MAX_ALTERNATES 1
 #define ACME5G_WITH_EAB 0
 
 #endif
