@@ -1136,6 +1136,27 @@ static void test_order_with_unknown_status_is_refused(void)
     note_err(err);
 }
 
+/* rateLimited (RFC 8555 6.7): the problem reaches the caller with the
+ * server's Retry-After, as seconds or as an HTTP date. */
+static void test_rate_limited_reports_retry_after(void)
+{
+    int err;
+    setup();
+    script_to_order();
+    answer(resp("429 Too Many Requests",
+                "Content-Type: application/problem+json\r\n" NONCE "Retry-After: 120\r\n",
+                "{\"type\":\"urn:ietf:params:acme:error:rateLimited\","
+                "\"detail\":\"too many new orders recently\"}"));
+    err = enrol();
+    CHECK_ERR(err, ACME5G_ERR_PROBLEM);
+    CHECK(!strcmp(acme5g_last_problem(&ctx)->type, "urn:ietf:params:acme:error:rateLimited"));
+    CHECK_INT(acme5g_last_problem(&ctx)->http_status, 429);
+    CHECK_INT(acme5g_last_problem(&ctx)->retry_after_s, 120);
+    check_bounded();
+    check_no_pair_written();
+    note_err(err);
+}
+
 static void test_retry_after_beyond_the_deadline_ends_the_poll(void)
 {
     int err;
@@ -1315,6 +1336,7 @@ int main(void)
     RUN(test_order_that_never_leaves_processing_times_out);
     RUN(test_order_with_unknown_status_is_refused);
     RUN(test_retry_after_beyond_the_deadline_ends_the_poll);
+    RUN(test_rate_limited_reports_retry_after);
     RUN(test_chain_that_does_not_match_the_key_is_refused);
     RUN(test_chain_that_is_not_pem_is_refused);
     RUN(test_order_invalid_is_reported);
