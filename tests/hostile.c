@@ -456,9 +456,17 @@ static int tp_entropy(void *user, uint8_t *buf, size_t len)
     return 0;
 }
 
+/* The stored chain the ARI tests read; NULL: nothing stored. */
+static const char *stored_cert_pem;
+
 static int tp_store_read(void *user, const char *name, uint8_t *buf, size_t cap, size_t *len)
 {
-    (void)user; (void)name; (void)buf; (void)cap; (void)len;
+    (void)user;
+    if (stored_cert_pem && !strcmp(name, ACME5G_STORE_CERT) && strlen(stored_cert_pem) < cap) {
+        *len = strlen(stored_cert_pem);
+        memcpy(buf, stored_cert_pem, *len);
+        return 0;
+    }
     return ACME5G_PORT_NOT_FOUND;
 }
 
@@ -1157,6 +1165,83 @@ static void test_rate_limited_reports_retry_after(void)
     note_err(err);
 }
 
+/* ACME Renewal Information (RFC 9773): Pebble 2.4 has none, so canned
+ * answers.  The certID is base64url(AKI keyIdentifier) "." base64url(serial)
+ * of tests/vectors/cert.pem (openssl: AKI FF:B7:68:..., serial
+ * 1A2B3C4D5E6F7788); Retry-After 30 is clamped to the 60 s minimum. */
+static void test_ari_window_for_the_stored_certificate(void)
+{
+    static char cert[4096];
+    acme5g_renewal_window w;
+    int64_t when = 0;
+    int err;
+    setup();
+    vec_read("cert.pem", cert, sizeof(cert));
+    stored_cert_pem = cert;
+    answer(resp("200 OK", J,
+                "{\"newNonce\":\"https://localhost/nonce\",\"newAccount\":\"https://localhost/acct\","
+                "\"newOrder\":\"https://localhost/order\","
+                "\"renewalInfo\":\"https://localhost/renewal-info\"}"));
+    answer(resp("200 OK", J "Retry-After: 30\r\n",
+                "{\"suggestedWindow\":{\"start\":\"2026-01-02T03:04:05Z\","
+                "\"end\":\"2026-01-03T03:04:05.5+01:00\"},"
+                "\"explanationURL\":\"https://localhost/why\"}"));
+    if (ctx.ta_count == 0)
+        CHECK_ERR(acme5g_add_trust_anchors_pem(&ctx, ca_pem, ca_len), ACME5G_OK);
+    err = acme5g_renewal_info(&ctx, "https://localhost/dir", TIMEOUT_S, &w);
+    stored_cert_pem = NULL;
+    CHECK_ERR(err, ACME5G_OK);
+    CHECK(strstr(T.last_req_line,
+                 "GET /renewal-info/_7doAdaydVf4Hqht8AHTUdXhdow.Gis8TV5vd4g HTTP/1.1") != NULL);
+    CHECK_INT(w.start_s, 1767323045);           /* 2026-01-02T03:04:05Z */
+    CHECK_INT(w.end_s, 1767323045 + 86400 - 3600);
+    CHECK_INT(w.retry_after_s, 60);
+    CHECK(!strcmp(w.explanation_url, "https://localhost/why"));
+    /* a uniform time inside the window; past means now */
+    CHECK_INT(acme5g_ari_next(&w, 0, w.start_s - 1, &when), 0);
+    CHECK_INT(when, w.start_s);
+    CHECK_INT(acme5g_ari_next(&w, 0xffffffffu, w.end_s, &when), 1);
+    CHECK(when >= w.start_s && when < w.end_s);
+    w.end_s = w.start_s;
+    CHECK_INT(acme5g_ari_next(&w, 1, 0, &when), -ACME5G_ERR_ARG);
+}
+
+/* No renewalInfo in the directory: the local policy alone decides. */
+static void test_ari_absent_means_not_found(void)
+{
+    acme5g_renewal_window w;
+    setup();
+    answer(r_dir());
+    if (ctx.ta_count == 0)
+        CHECK_ERR(acme5g_add_trust_anchors_pem(&ctx, ca_pem, ca_len), ACME5G_OK);
+    CHECK_ERR(acme5g_renewal_info(&ctx, "https://localhost/dir", TIMEOUT_S, &w),
+              ACME5G_ERR_NOT_FOUND);
+}
+
+/* A window whose end is not after its start is no answer (RFC 9773 4.2). */
+static void test_ari_empty_window_is_refused(void)
+{
+    static char cert[4096];
+    acme5g_renewal_window w;
+    int err;
+    setup();
+    vec_read("cert.pem", cert, sizeof(cert));
+    stored_cert_pem = cert;
+    answer(resp("200 OK", J,
+                "{\"newNonce\":\"https://localhost/nonce\",\"newAccount\":\"https://localhost/acct\","
+                "\"newOrder\":\"https://localhost/order\","
+                "\"renewalInfo\":\"https://localhost/renewal-info/\"}"));
+    answer(resp("200 OK", J,
+                "{\"suggestedWindow\":{\"start\":\"2026-01-02T03:04:05Z\","
+                "\"end\":\"2026-01-02T03:04:05Z\"}}"));
+    if (ctx.ta_count == 0)
+        CHECK_ERR(acme5g_add_trust_anchors_pem(&ctx, ca_pem, ca_len), ACME5G_OK);
+    err = acme5g_renewal_info(&ctx, "https://localhost/dir", TIMEOUT_S, &w);
+    stored_cert_pem = NULL;
+    CHECK_ERR(err, ACME5G_ERR_JSON_FIELD);
+    CHECK_INT(w.retry_after_s, 21600);
+}
+
 static void test_retry_after_beyond_the_deadline_ends_the_poll(void)
 {
     int err;
@@ -1337,6 +1422,9 @@ int main(void)
     RUN(test_order_with_unknown_status_is_refused);
     RUN(test_retry_after_beyond_the_deadline_ends_the_poll);
     RUN(test_rate_limited_reports_retry_after);
+    RUN(test_ari_window_for_the_stored_certificate);
+    RUN(test_ari_absent_means_not_found);
+    RUN(test_ari_empty_window_is_refused);
     RUN(test_chain_that_does_not_match_the_key_is_refused);
     RUN(test_chain_that_is_not_pem_is_refused);
     RUN(test_order_invalid_is_reported);
