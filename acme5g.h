@@ -755,7 +755,9 @@ typedef enum acme5g_renew_reason {
     ACME5G_REASON_LIFETIME = 1,    /* the configured share of the lifetime */
     ACME5G_REASON_BEFORE_EXPIRY,   /* renew_before_s before notAfter */
     ACME5G_REASON_EXPIRED,         /* the certificate has expired */
-    ACME5G_REASON_BACKOFF          /* spacing after a failed attempt */
+    ACME5G_REASON_BACKOFF,         /* spacing after a failed attempt */
+    ACME5G_REASON_ARI              /* the server's renewal window (RFC 9773); set by
+                                      callers that use acme5g_ari_next() */
 } acme5g_renew_reason;
 
 /* The policy's defaults (see the fields). */

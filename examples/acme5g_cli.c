@@ -555,6 +555,7 @@ static const char *cli_reason_text(acme5g_renew_reason reason)
     case ACME5G_REASON_BEFORE_EXPIRY: return "time before expiry";
     case ACME5G_REASON_EXPIRED: return "certificate expired";
     case ACME5G_REASON_BACKOFF: return "waiting after a failed attempt";
+    case ACME5G_REASON_ARI: return "the server's renewal window (ARI)";
     }
     return "?";
 }
@@ -573,10 +574,30 @@ static long long cli_revoked_at(const char *state_dir, int64_t not_before_s, int
     return when;
 }
 
-/* Ask the policy about the stored certificate.  Returns 1 (due), 0 (not
- * due: *when set), -1 (no usable certificate: renew). */
+/* ACME Renewal Information (RFC 9773), where the directory offers it: a
+ * time inside the server's window for the stored certificate (the stored
+ * jitter seed draws it).  cli_ctx must hold the trust anchors.  Returns
+ * 1 (due), 0 (*when: renew then, or ask again then, after Retry-After), or
+ * -1 when there is no ARI answer and the local policy decides. */
+static int cli_ari_due(const cli_options *opt, const cli_renew_state *rs, int64_t now,
+                       int64_t *when)
+{
+    acme5g_renewal_window w;
+    int r;
+    if (!opt->directory_url || opt->via ||
+        acme5g_renewal_info(&cli_ctx, opt->directory_url, 30, &w) != ACME5G_OK)
+        return -1;
+    r = acme5g_ari_next(&w, rs->policy.jitter_seed, now, when);
+    if (r == 0 && *when > now + w.retry_after_s)
+        *when = now + w.retry_after_s; /* the window may move: ask again first */
+    return r;
+}
+
+/* Ask the policy (and, with `ari`, the server's renewal window) about the
+ * stored certificate.  Returns 1 (due), 0 (not due: *when set), -1 (no
+ * usable certificate: renew). */
 static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, int64_t now,
-                           int64_t *when, acme5g_renew_reason *reason_out)
+                           int64_t *when, acme5g_renew_reason *reason_out, int ari)
 {
     static char pem[CLI_FILE_MAX];
     char path[CLI_PATH_MAX];
@@ -596,6 +617,13 @@ static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, in
             *when = (int64_t)at;
             *reason_out = ACME5G_REASON_EXPIRED;
             return 1;
+        }
+    }
+    if (ari && now < info.not_after_s) {
+        int due = cli_ari_due(opt, rs, now, when);
+        if (due >= 0) {
+            *reason_out = ACME5G_REASON_ARI;
+            return due;
         }
     }
     cli_policy(opt, &policy);
@@ -932,7 +960,7 @@ static int cli_obtain(int argc, char **argv, int mode)
         int64_t when = 0;
         acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
         char when_text[48];
-        if (cli_renewal_due(&opt, &rs, (int64_t)time(NULL), &when, &reason) == 0) {
+        if (cli_renewal_due(&opt, &rs, (int64_t)time(NULL), &when, &reason, 1) == 0) {
             cli_format_time(when, when_text, sizeof when_text);
             printf("acme5g: renewal not due until %s (%s)\n", when_text, cli_reason_text(reason));
             acme5g_wipe(&cli_ctx);
@@ -1166,7 +1194,7 @@ static int cli_status(int argc, char **argv)
         char when_text[48];
         if (cli_load_settings(&opt, &rs) == 0) {
             cli_default_renewal(&opt);
-            if (cli_renewal_due(&opt, &rs, now, &when, &reason) >= 0) {
+            if (cli_renewal_due(&opt, &rs, now, &when, &reason, 0) >= 0) {
                 cli_format_time(when, when_text, sizeof when_text);
                 printf("renewal:    %s %s (%s)\n", when <= now ? "due now, since" : "due at",
                        when_text, cli_reason_text(reason));
@@ -1216,6 +1244,27 @@ static void cli_repair(const cli_options *opt)
         fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
                 opt->state_dir);
     acme5g_wipe(&cli_ctx);
+}
+
+/* run's decision: the policy, and ARI through a context made for the
+ * question (the renewal itself makes its own). */
+static int cli_run_renewal_due(const cli_options *opt, const cli_renew_state *rs, int64_t now,
+                               int64_t *when, acme5g_renew_reason *reason)
+{
+    acme5g_port port;
+    size_t ca_len;
+    int ari = 0, due;
+    acme5g_posix_port(&cli_posix, opt->state_dir,
+                      opt->verbose_count == 0 ? -1 : (opt->verbose_count > 3 ? 3 : opt->verbose_count),
+                      &port);
+    if (opt->ca_file && !opt->via &&
+        acme5g_posix_read_file(opt->ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len) == 0 &&
+        acme5g_init(&cli_ctx, &port) == ACME5G_OK &&
+        acme5g_add_trust_anchors_pem(&cli_ctx, cli_file_buf, ca_len) == ACME5G_OK)
+        ari = 1;
+    due = cli_renewal_due(opt, rs, now, when, reason, ari);
+    acme5g_wipe(&cli_ctx);
+    return due;
 }
 
 static int cli_run(int argc, char **argv)
@@ -1273,7 +1322,7 @@ static int cli_run(int argc, char **argv)
             return CLI_EXIT_FAILURE;
         }
         cli_default_renewal(&opt);
-        due = cli_renewal_due(&opt, &rs, now, &when, &reason);
+        due = cli_run_renewal_due(&opt, &rs, now, &when, &reason);
         why = cli_reason_text(reason);
         if (due < 0) {
             /* no usable certificate: renew at once, then back off */
@@ -1328,7 +1377,7 @@ static int cli_run(int argc, char **argv)
             earliest = now + cli_backoff_s(1);
             if (cli_parse(argc, argv, 2, &opt) == 0 && cli_load_settings(&opt, &rs) == 0) {
                 cli_default_renewal(&opt);
-                if (cli_renewal_due(&opt, &rs, now, &when, &reason) == 0)
+                if (cli_renewal_due(&opt, &rs, now, &when, &reason, 0) == 0)
                     earliest = 0;
             }
         } else {
