@@ -2311,6 +2311,10 @@ static int obj_directory(acme5g_ctx *ctx)
         (err = json_url(ctx, 0, "revokeCert", ctx->dir_revoke_cert)))
         return err;
     ctx->dir_renewal_info[0] = 0;
+    ctx->dir_new_authz[0] = 0;
+    if (json_get(ctx, 0, "newAuthz") >= 0 &&
+        (err = json_url(ctx, 0, "newAuthz", ctx->dir_new_authz)))
+        return err;
     if (json_get(ctx, 0, "renewalInfo") >= 0 &&
         (err = json_url(ctx, 0, "renewalInfo", ctx->dir_renewal_info)))
         return err;
@@ -4010,6 +4014,47 @@ static int flow_stored_account(acme5g_ctx *ctx)
     return err;
 }
 
+/* Pre-authorization (RFC 8555 7.4.1): POST newAuthz for each identifier
+ * and bring each authorization to valid before the order, which then
+ * comes back ready.  Only when the directory offers newAuthz. */
+static int flow_pre_authorize(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listener)
+{
+    size_t i;
+    for (i = 0; i < p->identifier_count; i++) {
+        const acme5g_identifier *id = &p->identifiers[i];
+        char url[ACME5G_URL_MAX];
+        wbuf w;
+        int err;
+        if (id->type == ACME5G_ID_URI)
+            continue;
+        jws_payload_begin(ctx, &w);
+        w_str(&w, id->type == ACME5G_ID_IP ? "{\"identifier\":{\"type\":\"ip\",\"value\":\""
+                                          : "{\"identifier\":{\"type\":\"dns\",\"value\":");
+        if (id->type == ACME5G_ID_IP) {
+            unsigned char ip[16];
+            w_ip(&w, ip, ip_parse(id->value, strlen(id->value), ip));
+            w_str(&w, "\"}}");
+        } else {
+            w_json_str(&w, id->value);
+            w_str(&w, "}}");
+        }
+        w_b64_end(&w);
+        if (w.overflow)
+            return ACME5G_ERR_REQUEST_TOO_LARGE;
+        if ((err = flow_post(ctx, ctx->dir_new_authz, w.len, 0)) ||
+            (err = flow_check(ctx, 201, 200)))
+            return err;
+        if (!ctx->location[0])
+            return ACME5G_ERR_JSON_FIELD;
+        if (copy_fit(url, sizeof(url), ctx->location, strlen(ctx->location)))
+            return ACME5G_ERR_URL_TOO_LONG;
+        LOG_INFO(ctx, "pre-authorization: ", url);
+        if ((err = flow_authorize(ctx, url, listener, p)))
+            return err;
+    }
+    return ACME5G_OK;
+}
+
 /* Solution #9: a challenge not completed before its expiry (or any
  * authorization or order turning invalid) makes the client wait the wait
  * timer and restart from newOrder, up to max_orders orders. */
@@ -4033,6 +4078,8 @@ static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
                 ctx->replaces[0] = 0;
         }
     }
+    if (p->pre_authorize && ctx->dir_new_authz[0] && (err = flow_pre_authorize(ctx, p, listener)))
+        return err;
     for (order = 1;; order++) {
         err = flow_order(ctx, p, listener);
         /* done with this order, or it can never succeed: a killed run must

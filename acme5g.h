@@ -400,6 +400,10 @@ typedef struct acme5g_enrol_params {
      * generate).  Then only the chain is stored (ACME5G_STORE_CERT); the
      * key stays where it is. */
     const acme5g_signer *cert_signer;
+    /* Where the directory offers newAuthz (RFC 8555 7.4.1): ask for every
+     * authorization before the order (pre-authorization, TR 33.776 #9).
+     * Ignored when the directory has no newAuthz. */
+    int pre_authorize;
     /* A DER CSR signed elsewhere (the shared client finalizing for an NF):
      * sent as it is at finalize; it must verify and carry exactly
      * `identifiers`.  Only the chain is stored then.  NULL: build one. */
@@ -507,6 +511,7 @@ typedef struct acme5g_ctx {
     char dir_key_change[ACME5G_URL_MAX];
     char dir_revoke_cert[ACME5G_URL_MAX];
     char dir_renewal_info[ACME5G_URL_MAX];
+    char dir_new_authz[ACME5G_URL_MAX];
     char replaces[160];                  /* ARI certID of the renewed certificate */
     char account_url[ACME5G_URL_MAX];
     char order_url[ACME5G_URL_MAX];

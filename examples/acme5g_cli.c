@@ -79,6 +79,8 @@ static const char cli_help_text[] =
     "  --dns-hook CMD     dns-01: run `CMD add NAME VALUE` to publish the TXT record\n"
     "                     and `CMD del NAME VALUE` to remove it; exit 0 = done\n"
     "  --key-type T       p256 (default) or p384, for new account and certificate keys\n"
+    "  --pre-authorize    ask newAuthz for each name before the order, where the\n"
+    "                     directory offers it (RFC 8555 7.4.1)\n"
     "  --cert-key FILE    use this existing certificate key (as a secure element\n"
     "                     would: the library only asks it for a signature)\n"
     "  --preferred-chain CN  keep the chain whose top certificate's issuer has this\n"
@@ -125,6 +127,7 @@ typedef struct cli_options {
     unsigned long timeout_s; /* 0: the library's default */
     int verbose_count;       /* number of -v */
     int force;               /* renew: do not ask the policy */
+    int pre_authorize;       /* newAuthz before the order, where offered */
     const char *eab_kid, *eab_hmac_key;
     const char *challenge;   /* "http-01" (default) or "dns-01" */
     const char *preferred_chain;
@@ -247,6 +250,10 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
         }
         if (strcmp(arg, "--force") == 0) {
             opt->force = 1;
+            continue;
+        }
+        if (strcmp(arg, "--pre-authorize") == 0) {
+            opt->pre_authorize = 1;
             continue;
         }
         if (cli_option(argc, argv, &i, "--directory", &value)) {
@@ -439,6 +446,8 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             opt->preferred_chain = value;
         else if (strcmp(line, "key-type") == 0 && !opt->key_type)
             opt->key_type = value;
+        else if (strcmp(line, "pre-authorize") == 0 && !strcmp(value, "1"))
+            opt->pre_authorize = 1;
         else if (strcmp(line, "cert-key") == 0 && !opt->cert_key)
             opt->cert_key = value;
         else if (strcmp(line, "name") == 0 && !have_ids)
@@ -506,6 +515,8 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
         CLI_PUT("preferred-chain=%s\n", opt->preferred_chain);
     if (opt->key_type)
         CLI_PUT("key-type=%s\n", opt->key_type);
+    if (opt->pre_authorize)
+        CLI_PUT("pre-authorize=1\n");
     if (opt->cert_key)
         CLI_PUT("cert-key=%s\n", opt->cert_key);
     for (i = 0; i < opt->identifier_count; i++)
@@ -991,6 +1002,7 @@ static int cli_obtain(int argc, char **argv, int mode)
                        : ACME5G_CHALLENGE_HTTP01;
     params.tls_port = (uint16_t)opt.tls_port;
     params.preferred_chain = opt.preferred_chain;
+    params.pre_authorize = opt.pre_authorize;
     params.account_key_type = params.cert_key_type =
         (opt.key_type && strcmp(opt.key_type, "p384") == 0) ? ACME5G_KEY_P384 : ACME5G_KEY_P256;
     params.eab_kid = opt.eab_kid;

@@ -590,6 +590,8 @@ static void setup(void)
         ca_len = vec_read("ca.pem", ca_pem, sizeof(ca_pem));
 }
 
+static int pre_authorize; /* the next enrolment asks newAuthz first */
+
 static int enrol_url(const char *url)
 {
     static const acme5g_identifier ids[] = { { ACME5G_ID_DNS, "nf1.example" } };
@@ -603,6 +605,7 @@ static int enrol_url(const char *url)
     p.identifier_count = 1;
     p.timeout_s = TIMEOUT_S;
     p.http_port = 8080;
+    p.pre_authorize = pre_authorize;
     t0 = T.mono;
     err = acme5g_enrol(&ctx, &p);
     elapsed_ms = T.mono - t0;
@@ -1242,6 +1245,45 @@ static void test_ari_empty_window_is_refused(void)
     CHECK_INT(w.retry_after_s, 21600);
 }
 
+#define DIR_WITH_NEW_AUTHZ \
+    "{\"newNonce\":\"https://localhost/nonce\",\"newAccount\":\"https://localhost/acct\"," \
+    "\"newOrder\":\"https://localhost/order\",\"newAuthz\":\"https://localhost/new-authz\"}"
+
+/* Pre-authorization (RFC 8555 7.4.1): with the option, newAuthz is asked
+ * before the order (Pebble has no newAuthz: canned answers). */
+static void test_pre_authorization_asks_new_authz_first(void)
+{
+    int err;
+    setup();
+    answer(resp("200 OK", J, DIR_WITH_NEW_AUTHZ));
+    answer(r_nonce());
+    answer(r_account());
+    answer(resp("403 Forbidden", "Content-Type: application/problem+json\r\n" NONCE,
+                "{\"type\":\"urn:ietf:params:acme:error:unauthorized\","
+                "\"detail\":\"no pre-authorization for nf1.example\"}"));
+    pre_authorize = 1;
+    err = enrol();
+    pre_authorize = 0;
+    CHECK_ERR(err, ACME5G_ERR_PROBLEM);
+    CHECK(strstr(T.last_req_line, "POST /new-authz HTTP/1.1") != NULL);
+    CHECK(!strcmp(acme5g_last_problem(&ctx)->detail, "no pre-authorization for nf1.example"));
+    check_no_pair_written();
+}
+
+/* Without the option the directory's newAuthz is left alone: newOrder. */
+static void test_new_authz_unused_without_the_option(void)
+{
+    int err;
+    setup();
+    answer(resp("200 OK", J, DIR_WITH_NEW_AUTHZ));
+    answer(r_nonce());
+    answer(r_account());
+    answer(r_order("invalid"));
+    err = enrol();
+    CHECK_ERR(err, ACME5G_ERR_ORDER_INVALID);
+    CHECK(strstr(T.last_req_line, "POST /order HTTP/1.1") != NULL);
+}
+
 static void test_retry_after_beyond_the_deadline_ends_the_poll(void)
 {
     int err;
@@ -1425,6 +1467,8 @@ int main(void)
     RUN(test_ari_window_for_the_stored_certificate);
     RUN(test_ari_absent_means_not_found);
     RUN(test_ari_empty_window_is_refused);
+    RUN(test_pre_authorization_asks_new_authz_first);
+    RUN(test_new_authz_unused_without_the_option);
     RUN(test_chain_that_does_not_match_the_key_is_refused);
     RUN(test_chain_that_is_not_pem_is_refused);
     RUN(test_order_invalid_is_reported);
