@@ -120,6 +120,8 @@ use_instance() {
        P_ROOT=$E_ROOT P_HTTP_PORT=$E_HTTP_PORT ;;
     D) P_DIR_URL=$D_DIR_URL P_IP_DIR_URL=$D_IP_DIR_URL P_CA=$D_CA
        P_ROOT=$D_ROOT P_HTTP_PORT=$D_HTTP_PORT ;;
+    G) P_DIR_URL=$G_DIR_URL P_IP_DIR_URL=$G_IP_DIR_URL P_CA=$G_CA
+       P_ROOT=$G_ROOT P_HTTP_PORT=$G_HTTP_PORT ;;
     C) P_DIR_URL=$C_DIR_URL P_IP_DIR_URL=$C_IP_DIR_URL P_CA=$C_CA
        P_ROOT=$C_ROOT P_HTTP_PORT=$C_HTTP_PORT ;;
     F) P_DIR_URL=$F_DIR_URL P_IP_DIR_URL=$F_IP_DIR_URL P_CA=$F_CA
@@ -944,6 +946,26 @@ test_renew_killed_anywhere_keeps_a_pair() {
     done
 }
 
+# A renewal where the server holds no valid authorization answers the
+# challenge again (Pebble G, reuse off; its ~1 % residual reuse is why a
+# second renewal is allowed to be the one that shows it).
+test_renew_answers_challenges_without_reuse() {
+    use_instance G
+    local st=$WORK/renew-g i
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name renewg.acme5g.test
+    for i in 1 2; do
+        cli "renew$i" renew --state "$st" --force -vvv
+        [ "$RC" = 0 ] || die "renew exited $RC: $(errline "renew$i")"
+        check_state "$st" DNS:renewg.acme5g.test
+        if grep -q 'http-01: served the key authorization' "$T/renew$i.err"; then
+            ! grep -Eq 'account (created|exists)' "$T/renew$i.err" || die "renew made a newAccount request"
+            return 0
+        fi
+    done
+    die "no challenge was answered in two renewals"
+}
+
 # renew without --force asks the policy: a fresh certificate is not due.
 test_renew_not_due() {
     use_instance A
@@ -1028,6 +1050,7 @@ connect_refused_exits_1:q
 renew_not_due:q
 renew_force_uses_stored_account:q
 renew_preauthorized:C
+renew_answers_challenges_without_reuse:G
 renew_without_enrol_fails:q
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
@@ -1082,12 +1105,14 @@ done
 echo "# acme5g integration tests: $BIN$([ $QUICK = 1 ] && echo ' (quick)')"
 need_b=0
 need_c=0
+need_g=0
 need_d=0
 need_e=0
 need_f=0
 for entry in $TESTS; do
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *B*) need_b=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *C*) need_c=1 ;; esac
+    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *G*) need_g=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *D*) need_d=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *E*) need_e=1 ;; esac
     selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *F*) need_f=1 ;; esac
@@ -1118,6 +1143,19 @@ if [ $need_b = 1 ]; then
 fi
 
 # Instance C: every valid authorization is reused (pre-authorized renewal).
+# Instance G: authorization reuse off (Pebble's 0 still reuses ~1 %).
+if [ $need_g = 1 ]; then
+    if PEBBLE_AUTHZREUSE=0 PEBBLE_WFE_NONCEREJECT=0 pebble_start "$WORK/pebble-g"; then
+        G_DIR_URL=$PEBBLE_DIR_URL G_IP_DIR_URL=$PEBBLE_IP_DIR_URL G_CA=$PEBBLE_CA
+        G_ROOT=$PEBBLE_ROOT G_HTTP_PORT=$PEBBLE_HTTP_PORT
+        echo "# Pebble G: $G_DIR_URL (authorization reuse off)"
+    else
+        echo "FAIL - pebble_start: Pebble G did not start (see above)"
+        FAILED=$((FAILED + 1))
+        need_g=fail
+    fi
+fi
+
 if [ $need_c = 1 ]; then
     if PEBBLE_AUTHZREUSE=100 PEBBLE_WFE_NONCEREJECT=0 pebble_start "$WORK/pebble-c"; then
         C_DIR_URL=$PEBBLE_DIR_URL C_IP_DIR_URL=$PEBBLE_IP_DIR_URL C_CA=$PEBBLE_CA
@@ -1194,6 +1232,11 @@ for entry in $TESTS; do
          fi ;;
     esac
     case ${entry#*:} in
+    *G*) if [ $need_g = fail ]; then
+            echo "FAIL - $name: no Pebble G"
+            FAILED=$((FAILED + 1))
+            continue
+         fi ;;
     *C*) if [ $need_c = fail ]; then
             echo "FAIL - $name: no third Pebble"
             FAILED=$((FAILED + 1))
