@@ -2867,6 +2867,29 @@ static const unsigned char oid_ecdsa_sha384[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 
 static const unsigned char oid_ext_request[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e };
 static const unsigned char oid_common_name[] = { 0x55, 0x04, 0x03 };
 
+/* Close a signed structure (CSR or certificate) whose "to be signed" part
+ * is written: signatureAlgorithm ecdsa-with-SHA256/384, the BIT STRING
+ * with the DER signature, and the outer SEQUENCE. */
+static int der_finish_signed(der_w *d, const unsigned char *sig, size_t sig_len, int p384,
+                             size_t *out_len)
+{
+    der_open(d, 0x30);
+    if (p384)
+        der_tlv(d, 0x06, oid_ecdsa_sha384, sizeof(oid_ecdsa_sha384));
+    else
+        der_tlv(d, 0x06, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256));
+    der_close(d);
+    der_open(d, 0x03);
+    der_bytes(d, "\x00", 1);
+    der_bytes(d, sig, sig_len);
+    der_close(d);
+    der_close(d);
+    if (d->overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    *out_len = d->len;
+    return ACME5G_OK;
+}
+
 /* DER CSR for the identifiers, signed with `key`.  Subject CN = the first
  * DNS name (when it fits 64 chars), SAN = every identifier. */
 static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
@@ -2948,26 +2971,9 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
     /* an external key (a secure element) signs through its callback */
     sig_len = signer ? signer->sign(signer->user, h, p384 ? 48 : 32, sig, sizeof(sig))
                      : CRYPTO_ECDSA_SIGN_ASN1(ec_impl(), key_hash(key), h, &key->sk, sig);
-    if (sig_len > sizeof(sig))
+    if (sig_len == 0 || sig_len > sizeof(sig))
         return ACME5G_ERR_CRYPTO;
-    if (sig_len == 0)
-        return ACME5G_ERR_CRYPTO;
-
-    der_open(&d, 0x30);
-    if (p384)
-        der_tlv(&d, 0x06, oid_ecdsa_sha384, sizeof(oid_ecdsa_sha384));
-    else
-        der_tlv(&d, 0x06, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256));
-    der_close(&d);
-    der_open(&d, 0x03);
-    der_bytes(&d, "\x00", 1);
-    der_bytes(&d, sig, sig_len);
-    der_close(&d);
-    der_close(&d);
-    if (d.overflow)
-        return ACME5G_ERR_REQUEST_TOO_LARGE;
-    *out_len = d.len;
-    return ACME5G_OK;
+    return der_finish_signed(&d, sig, sig_len, p384, out_len);
 }
 
 /* --- CSR parsing and verification (for the shared client) --- */
@@ -3241,18 +3247,7 @@ static int alpn_cert_build(acme5g_ctx *ctx, const acme5g_ec_key *key, const char
     sig_len = CRYPTO_ECDSA_SIGN_ASN1(ec_impl(), &br_sha256_vtable, h, &key->sk, sig);
     if (sig_len == 0)
         return ACME5G_ERR_CRYPTO;
-    der_open(&d, 0x30);
-    der_tlv(&d, 0x06, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256));
-    der_close(&d);
-    der_open(&d, 0x03);
-    der_bytes(&d, "\x00", 1);
-    der_bytes(&d, sig, sig_len);
-    der_close(&d);
-    der_close(&d);
-    if (d.overflow)
-        return ACME5G_ERR_REQUEST_TOO_LARGE;
-    *out_len = d.len;
-    return ACME5G_OK;
+    return der_finish_signed(&d, sig, sig_len, 0, out_len);
 }
 
 #if ACME5G_WITH_TLSALPN01

@@ -2422,15 +2422,19 @@ static void test_obj_directory_optional_urls_and_eab_flag(void)
     CHECK_STR(jctx.dir_key_change, "https://example.com/acme/key-change");
     CHECK_STR(jctx.dir_revoke_cert, "https://example.com/acme/revoke-cert");
     CHECK_INT(jctx.eab_required, 0);
-    CHECK(parse_body("{\"newNonce\":\"n\",\"newAccount\":\"a\",\"newOrder\":\"o\","
-                     "\"meta\":{\"externalAccountRequired\":true}}") > 0);
+    CHECK(parse_body("{\"newNonce\":\"https://x/n\",\"newAccount\":\"https://x/a\","
+                     "\"newOrder\":\"https://x/o\",\"meta\":{\"externalAccountRequired\":true}}") > 0);
     CHECK_ERR(obj_directory(&jctx), ACME5G_OK);
     CHECK_INT(jctx.eab_required, 1);
     CHECK_STR(jctx.dir_key_change, "");
     CHECK_STR(jctx.dir_revoke_cert, "");
-    CHECK(parse_body("{\"newNonce\":\"n\",\"newAccount\":\"a\",\"newOrder\":\"o\","
-                     "\"keyChange\":5}") > 0);
+    CHECK(parse_body("{\"newNonce\":\"https://x/n\",\"newAccount\":\"https://x/a\","
+                     "\"newOrder\":\"https://x/o\",\"keyChange\":5}") > 0);
     CHECK_ERR(obj_directory(&jctx), ACME5G_ERR_JSON_FIELD);
+    /* a directory whose URLs cannot be followed is refused when read */
+    CHECK(parse_body("{\"newNonce\":\"http://x/n\",\"newAccount\":\"https://x/a\","
+                     "\"newOrder\":\"https://x/o\"}") > 0);
+    CHECK_ERR(obj_directory(&jctx), ACME5G_ERR_URL);
 }
 
 /* ==========================================================================
