@@ -111,22 +111,10 @@ errline() { tail -n 1 "$T/$1.err" 2>/dev/null; }
 
 # use_instance A|B: point P_* at a Pebble instance started below.
 use_instance() {
-    case $1 in
-    A) P_DIR_URL=$A_DIR_URL P_IP_DIR_URL=$A_IP_DIR_URL P_CA=$A_CA
-       P_ROOT=$A_ROOT P_HTTP_PORT=$A_HTTP_PORT ;;
-    B) P_DIR_URL=$B_DIR_URL P_IP_DIR_URL=$B_IP_DIR_URL P_CA=$B_CA
-       P_ROOT=$B_ROOT P_HTTP_PORT=$B_HTTP_PORT ;;
-    E) P_DIR_URL=$E_DIR_URL P_IP_DIR_URL=$E_IP_DIR_URL P_CA=$E_CA
-       P_ROOT=$E_ROOT P_HTTP_PORT=$E_HTTP_PORT ;;
-    D) P_DIR_URL=$D_DIR_URL P_IP_DIR_URL=$D_IP_DIR_URL P_CA=$D_CA
-       P_ROOT=$D_ROOT P_HTTP_PORT=$D_HTTP_PORT ;;
-    G) P_DIR_URL=$G_DIR_URL P_IP_DIR_URL=$G_IP_DIR_URL P_CA=$G_CA
-       P_ROOT=$G_ROOT P_HTTP_PORT=$G_HTTP_PORT ;;
-    C) P_DIR_URL=$C_DIR_URL P_IP_DIR_URL=$C_IP_DIR_URL P_CA=$C_CA
-       P_ROOT=$C_ROOT P_HTTP_PORT=$C_HTTP_PORT ;;
-    F) P_DIR_URL=$F_DIR_URL P_IP_DIR_URL=$F_IP_DIR_URL P_CA=$F_CA
-       P_ROOT=$F_ROOT P_HTTP_PORT=$F_HTTP_PORT ;;
-    esac
+    local v
+    for v in DIR_URL IP_DIR_URL CA ROOT HTTP_PORT; do
+        eval "P_$v=\${$1_$v}"
+    done
 }
 
 # enrol_ok TAG STATE ARG...: enrol against the current instance; must succeed.
@@ -1103,20 +1091,41 @@ for name in $ONLY; do
 $name:"*) ;; *) echo "FAIL - $name: no such test"; FAILED=$((FAILED + 1)) ;; esac
 done
 echo "# acme5g integration tests: $BIN$([ $QUICK = 1 ] && echo ' (quick)')"
-need_b=0
-need_c=0
-need_g=0
-need_d=0
-need_e=0
-need_f=0
-for entry in $TESTS; do
-    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *B*) need_b=1 ;; esac
-    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *C*) need_c=1 ;; esac
-    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *G*) need_g=1 ;; esac
-    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *D*) need_d=1 ;; esac
-    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *E*) need_e=1 ;; esac
-    selected "${entry%%:*}" "${entry#*:}" && case ${entry#*:} in *F*) need_f=1 ;; esac
-done
+# The other Pebble instances, started only when a selected test needs one
+# (its letter in the flags): letter, what is special, environment.
+NONCEREJECT=${ACME5G_NONCEREJECT:-30}
+INSTANCES="
+B|no IP SAN, nonce rejection $NONCEREJECT %|PEBBLE_WFE_NONCEREJECT=$NONCEREJECT
+C|authorization reuse 100 %|PEBBLE_AUTHZREUSE=100 PEBBLE_WFE_NONCEREJECT=0
+D|external account binding required|PEBBLE_EAB_KEYS={\"$EAB_KID\":\"$EAB_KEY\"} PEBBLE_WFE_NONCEREJECT=0
+E|alternate root, long chains|PEBBLE_ALTERNATE_ROOTS=1 PEBBLE_CHAIN_LENGTH=4 PEBBLE_WFE_NONCEREJECT=0
+F|certificates live 60 s|PEBBLE_CERT_VALIDITY=60 PEBBLE_WFE_NONCEREJECT=0
+G|authorization reuse off|PEBBLE_AUTHZREUSE=0 PEBBLE_WFE_NONCEREJECT=0
+"
+
+# start_instance L DESC ENV: start instance L (state "started" or "failed"
+# in INSTANCE_L) and keep its addresses as L_DIR_URL, L_CA, ...
+start_instance() {
+    local l=$1 desc=$2 env=$3 san="" kv ok=0 v
+    [ "$l" = B ] && san=DNS:localhost
+    # the environment holds no blanks inside a value; it is Pebble's only
+    for kv in $env; do export "${kv?}"; done
+    # shellcheck disable=SC2086
+    pebble_start "$WORK/pebble-$l" $san && ok=1
+    for kv in $env; do unset "${kv%%=*}"; done
+    if [ $ok = 0 ]; then
+        eval "INSTANCE_$l=failed"
+        echo "FAIL - pebble_start: Pebble $l did not start (see above)"
+        FAILED=$((FAILED + 1))
+        return 1
+    fi
+    for v in DIR_URL IP_DIR_URL CA ROOT HTTP_PORT MGMT; do
+        eval "${l}_$v=\$PEBBLE_$v"
+    done
+    eval "${l}_LOG=\$WORK/pebble-$l/pebble.log"
+    eval "INSTANCE_$l=started"
+    eval "echo \"# Pebble $l: \${${l}_DIR_URL} ($desc)\""
+}
 
 # Instance A (always: its CA is used by the usage tests too).
 if pebble_start "$WORK/pebble-a"; then
@@ -1129,127 +1138,31 @@ else
     echo "$PASSED passed, $((FAILED + 1)) failed"
     exit 1
 fi
-NONCEREJECT=${ACME5G_NONCEREJECT:-30}
-if [ $need_b = 1 ]; then
-    if PEBBLE_WFE_NONCEREJECT=$NONCEREJECT pebble_start "$WORK/pebble-b" DNS:localhost; then
-        B_DIR_URL=$PEBBLE_DIR_URL B_IP_DIR_URL=$PEBBLE_IP_DIR_URL B_CA=$PEBBLE_CA
-        B_ROOT=$PEBBLE_ROOT B_HTTP_PORT=$PEBBLE_HTTP_PORT B_LOG=$WORK/pebble-b/pebble.log
-        echo "# Pebble B: $B_DIR_URL (no IP SAN, nonce rejection $NONCEREJECT %)"
-    else
-        echo "FAIL - pebble_start: second Pebble did not start (see above)"
-        FAILED=$((FAILED + 1))
-        need_b=fail
-    fi
-fi
-
-# Instance C: every valid authorization is reused (pre-authorized renewal).
-# Instance G: authorization reuse off (Pebble's 0 still reuses ~1 %).
-if [ $need_g = 1 ]; then
-    if PEBBLE_AUTHZREUSE=0 PEBBLE_WFE_NONCEREJECT=0 pebble_start "$WORK/pebble-g"; then
-        G_DIR_URL=$PEBBLE_DIR_URL G_IP_DIR_URL=$PEBBLE_IP_DIR_URL G_CA=$PEBBLE_CA
-        G_ROOT=$PEBBLE_ROOT G_HTTP_PORT=$PEBBLE_HTTP_PORT
-        echo "# Pebble G: $G_DIR_URL (authorization reuse off)"
-    else
-        echo "FAIL - pebble_start: Pebble G did not start (see above)"
-        FAILED=$((FAILED + 1))
-        need_g=fail
-    fi
-fi
-
-if [ $need_c = 1 ]; then
-    if PEBBLE_AUTHZREUSE=100 PEBBLE_WFE_NONCEREJECT=0 pebble_start "$WORK/pebble-c"; then
-        C_DIR_URL=$PEBBLE_DIR_URL C_IP_DIR_URL=$PEBBLE_IP_DIR_URL C_CA=$PEBBLE_CA
-        C_ROOT=$PEBBLE_ROOT C_HTTP_PORT=$PEBBLE_HTTP_PORT
-        echo "# Pebble C: $C_DIR_URL (authorization reuse 100 %)"
-    else
-        echo "FAIL - pebble_start: third Pebble did not start (see above)"
-        FAILED=$((FAILED + 1))
-        need_c=fail
-    fi
-fi
-
-# Instance E: an alternate root and 3 intermediates.
-if [ $need_e = 1 ]; then
-    if PEBBLE_ALTERNATE_ROOTS=1 PEBBLE_CHAIN_LENGTH=4 PEBBLE_WFE_NONCEREJECT=0 \
-        pebble_start "$WORK/pebble-e"; then
-        E_DIR_URL=$PEBBLE_DIR_URL E_IP_DIR_URL=$PEBBLE_IP_DIR_URL E_CA=$PEBBLE_CA
-        E_ROOT=$PEBBLE_ROOT E_HTTP_PORT=$PEBBLE_HTTP_PORT E_MGMT=$PEBBLE_MGMT
-        echo "# Pebble E: $E_DIR_URL (alternate root, long chains)"
-    else
-        echo "FAIL - pebble_start: fifth Pebble did not start (see above)"
-        FAILED=$((FAILED + 1))
-        need_e=fail
-    fi
-fi
-
-# Instance F: certificates live 60 s (the renewal daemon).
-if [ $need_f = 1 ]; then
-    if PEBBLE_CERT_VALIDITY=60 PEBBLE_WFE_NONCEREJECT=0 pebble_start "$WORK/pebble-f"; then
-        F_DIR_URL=$PEBBLE_DIR_URL F_IP_DIR_URL=$PEBBLE_IP_DIR_URL F_CA=$PEBBLE_CA
-        F_ROOT=$PEBBLE_ROOT F_HTTP_PORT=$PEBBLE_HTTP_PORT
-        echo "# Pebble F: $F_DIR_URL (certificates live 60 s)"
-    else
-        echo "FAIL - pebble_start: sixth Pebble did not start (see above)"
-        FAILED=$((FAILED + 1))
-        need_f=fail
-    fi
-fi
-
-# Instance D: external account binding required.
-if [ $need_d = 1 ]; then
-    if PEBBLE_EAB_KEYS="{\"$EAB_KID\": \"$EAB_KEY\"}" PEBBLE_WFE_NONCEREJECT=0 \
-        pebble_start "$WORK/pebble-d"; then
-        D_DIR_URL=$PEBBLE_DIR_URL D_IP_DIR_URL=$PEBBLE_IP_DIR_URL D_CA=$PEBBLE_CA
-        D_ROOT=$PEBBLE_ROOT D_HTTP_PORT=$PEBBLE_HTTP_PORT
-        echo "# Pebble D: $D_DIR_URL (external account binding required)"
-    else
-        echo "FAIL - pebble_start: fourth Pebble did not start (see above)"
-        FAILED=$((FAILED + 1))
-        need_d=fail
-    fi
-fi
+while IFS='|' read -r l desc env; do
+    [ -n "$l" ] || continue
+    for entry in $TESTS; do
+        if selected "${entry%%:*}" "${entry#*:}"; then
+            case ${entry#*:} in *"$l"*) start_instance "$l" "$desc" "$env"; break ;; esac
+        fi
+    done
+done <<EOF_INSTANCES
+$INSTANCES
+EOF_INSTANCES
 
 for entry in $TESTS; do
     name=${entry%%:*}
     selected "$name" "${entry#*:}" || continue
-    case ${entry#*:} in
-    *F*) if [ $need_f = fail ]; then
-            echo "FAIL - $name: no sixth Pebble"
-            FAILED=$((FAILED + 1))
-            continue
-         fi ;;
-    esac
-    case ${entry#*:} in
-    *E*) if [ $need_e = fail ]; then
-            echo "FAIL - $name: no fifth Pebble"
-            FAILED=$((FAILED + 1))
-            continue
-         fi ;;
-    *D*) if [ $need_d = fail ]; then
-            echo "FAIL - $name: no fourth Pebble"
-            FAILED=$((FAILED + 1))
-            continue
-         fi ;;
-    esac
-    case ${entry#*:} in
-    *G*) if [ $need_g = fail ]; then
-            echo "FAIL - $name: no Pebble G"
-            FAILED=$((FAILED + 1))
-            continue
-         fi ;;
-    *C*) if [ $need_c = fail ]; then
-            echo "FAIL - $name: no third Pebble"
-            FAILED=$((FAILED + 1))
-            continue
-         fi ;;
-    esac
-    case ${entry#*:} in
-    *B*) if [ $need_b = fail ]; then
-            echo "FAIL - $name: no second Pebble"
-            FAILED=$((FAILED + 1))
-            continue
-         fi ;;
-    esac
+    missing=""
+    for l in B C D E F G; do
+        case ${entry#*:} in
+        *"$l"*) [ "$(eval "echo \${INSTANCE_$l:-}")" = started ] || missing=$l ;;
+        esac
+    done
+    if [ -n "$missing" ]; then
+        echo "FAIL - $name: no Pebble $missing"
+        FAILED=$((FAILED + 1))
+        continue
+    fi
     run_test "$name"
 done
 
