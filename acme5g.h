@@ -587,7 +587,10 @@ int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len);
  * problem document is in acme5g_last_problem().  On any return, private
  * keys are wiped from the context and the connection is closed.
  *
- * Blocks for at most params->timeout_s in total.  Stack: ~3 KB. */
+ * Blocks for at most params->timeout_s in total.  Stack: the library's own
+ * frames on the deepest path (flow_order, flow_authorize, http_request_ct,
+ * key_from_pem) add up to about 5 KB by gcc -fstack-usage at -O2 on
+ * x86-64, plus BearSSL's; a measured peak is still to come (issue 5). */
 int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params);
 
 /* Make the stored certificate and key a matching pair again after a cut.
