@@ -1687,7 +1687,7 @@ static int http_request_ct(acme5g_ctx *ctx, const char *method, const char *url,
     char head[ACME5G_URL_MAX + 256];
     wbuf w;
     int err, attempt;
-    http_framing fr;
+    http_framing fr = { 0, 0, 0, 0 };
 
     err = url_parse(url, &u);
     if (err)
@@ -3392,7 +3392,7 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
     char keyauth[128 + 1 + 44], thumb[44], ident[256];
     char url[ACME5G_URL_MAX];
     unsigned char alpn_der[768];
-    int status, chall_status, err, published = 0;
+    int status = ST_UNKNOWN, chall_status = ST_UNKNOWN, err, published = 0;
     int dns = p->challenge == ACME5G_CHALLENGE_DNS01;
     int tls = p->challenge == ACME5G_CHALLENGE_TLSALPN01;
     const char *type = challenge_names[p->challenge];
@@ -4027,7 +4027,8 @@ static int flow_pre_authorize(acme5g_ctx *ctx, const acme5g_enrol_params *p, int
                                           : "{\"identifier\":{\"type\":\"dns\",\"value\":");
         if (id->type == ACME5G_ID_IP) {
             unsigned char ip[16];
-            w_ip(&w, ip, ip_parse(id->value, strlen(id->value), ip));
+            size_t ip_len = ip_parse(id->value, strlen(id->value), ip);
+            w_ip(&w, ip, ip_len);
             w_str(&w, "\"}}");
         } else {
             w_json_str(&w, id->value);

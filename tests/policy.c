@@ -157,6 +157,7 @@ static const char *reason_name(acme5g_renew_reason r)
     case ACME5G_REASON_BEFORE_EXPIRY: return "before-expiry";
     case ACME5G_REASON_EXPIRED: return "expired";
     case ACME5G_REASON_BACKOFF: return "backoff";
+    case ACME5G_REASON_ARI: return "ari";
     }
     return "?";
 }
