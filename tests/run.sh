@@ -23,6 +23,8 @@
 #                point of an enrolment and a renewal against Pebble
 #   hygiene      tests/hygiene.sh: key files 0600 from creation (strace),
 #                state directory permissions
+#   valgrind-cli tests/valgrind-cli.sh: the CLI's enrolment and renewal
+#                against Pebble under valgrind (no error, no leak)
 #   lint         tests/lint.sh: cppcheck and clang-tidy on acme5g.c and port/
 #   cross        tests/cross.sh: make cross (installs the cross tool chains,
 #                builds BearSSL once), the aarch64 CLI against Pebble under
@@ -188,6 +190,7 @@ component hostile-asan 120 run_made build/hostile-asan
 component fuzz-replay 300 tests/fuzz-replay.sh
 component faults 400 env FAULTS_QUICK=1 tests/faults.sh write cut recv
 component hygiene 120 tests/hygiene.sh
+component valgrind-cli 600 tests/valgrind-cli.sh
 component lint 300 tests/lint.sh
 component cross 900 tests/cross.sh
 
