@@ -180,8 +180,37 @@ void *_sbrk(ptrdiff_t inc)
 void _init(void) {}
 void _fini(void) {}
 
+/* Stack painting: the 64 KB below _start's frame get a pattern before the
+ * tests and are scanned after them, so the run reports how deep the tests
+ * (crypto, TLS handshakes, the flow) went on Cortex-M4 code. */
+#define M4L_PAINT_BYTES (64 * 1024)
+#define M4L_PAINT_GAP 512 /* left alone: painting and scanning need a little stack */
+
+static __attribute__((noinline)) void m4l_paint(volatile unsigned char *lo,
+                                                volatile unsigned char *hi)
+{
+    while (lo < hi)
+        *lo++ = 0xA5;
+}
+
+static __attribute__((noinline)) long m4l_depth(volatile unsigned char *lo,
+                                                volatile unsigned char *hi)
+{
+    volatile unsigned char *p = lo;
+    while (p < hi && *p == 0xA5)
+        p++;
+    return (long)(hi - p);
+}
+
 /* The kernel (qemu) set up the stack; .data and .bss come from the ELF. */
 void _start(void)
 {
-    exit(main());
+    volatile unsigned char *top = (volatile unsigned char *)__builtin_frame_address(0);
+    volatile unsigned char *hi = top - M4L_PAINT_GAP, *lo = top - M4L_PAINT_BYTES;
+    int rc;
+    m4l_paint(lo, hi);
+    rc = main();
+    printf("# m4: peak stack of the tests: %ld bytes (painted, %d KB window)\n",
+           m4l_depth(lo, hi) + M4L_PAINT_GAP, M4L_PAINT_BYTES / 1024);
+    exit(rc);
 }

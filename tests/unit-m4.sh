@@ -60,5 +60,6 @@ if ! grep -Eq '^[0-9]+ passed, [0-9]+ failed$' "$LOG"; then
     failed=$((failed + 1))
 fi
 echo "# m4: $skipped tests skipped (host openssl)"
+grep '^# m4: peak stack' "$LOG" || true
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
