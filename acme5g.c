@@ -1971,6 +1971,22 @@ static void w_json_str(wbuf *w, const char *s)
     w_str(w, "\"");
 }
 
+/* An ACME identifier object (RFC 8555 7.1.4); IPs in RFC 5952 form. */
+static void w_identifier(wbuf *w, const acme5g_identifier *id)
+{
+    if (id->type == ACME5G_ID_IP) {
+        unsigned char ip[16];
+        size_t ip_len = ip_parse(id->value, strlen(id->value), ip);
+        w_str(w, "{\"type\":\"ip\",\"value\":\"");
+        w_ip(w, ip, ip_len);
+        w_str(w, "\"}");
+    } else {
+        w_str(w, "{\"type\":\"dns\",\"value\":");
+        w_json_str(w, id->value);
+        w_str(w, "}");
+    }
+}
+
 /* --- Keys --- */
 
 static const br_ec_impl *ec_impl(void) { return CRYPTO_EC(); }
@@ -2066,21 +2082,31 @@ static size_t key_to_pem(const acme5g_ec_key *k, char *out, size_t cap)
 }
 
 /* Load the key stored under `name`, or make one and store it. */
-static int key_load_or_create(acme5g_ctx *ctx, acme5g_ec_key *k, const char *name,
-                              acme5g_key_type type, int *created)
+/* Load the stored key `name`: ACME5G_OK, ACME5G_ERR_NOT_FOUND,
+ * ACME5G_ERR_STORAGE_READ, or ACME5G_ERR_KEY (too large or not a key). */
+static int key_load(acme5g_ctx *ctx, acme5g_ec_key *k, const char *name)
 {
     char pem[512];
     size_t len = 0;
     int r = ctx->port.store_read(ctx->port.user, name, (uint8_t *)pem, sizeof(pem) - 1, &len);
     int err;
+    if (r != 0)
+        return r == ACME5G_PORT_NOT_FOUND ? ACME5G_ERR_NOT_FOUND
+             : r == ACME5G_PORT_TOO_LARGE ? ACME5G_ERR_KEY : ACME5G_ERR_STORAGE_READ;
+    err = key_from_pem(ctx, k, pem, len);
+    wipe(pem, sizeof(pem));
+    return err;
+}
+
+static int key_load_or_create(acme5g_ctx *ctx, acme5g_ec_key *k, const char *name,
+                              acme5g_key_type type, int *created)
+{
+    char pem[512];
+    size_t len;
+    int err = key_load(ctx, k, name);
     *created = 0;
-    if (r == 0) {
-        err = key_from_pem(ctx, k, pem, len);
-        wipe(pem, sizeof(pem));
+    if (err != ACME5G_ERR_NOT_FOUND)
         return err;
-    }
-    if (r != ACME5G_PORT_NOT_FOUND)
-        return r == ACME5G_PORT_TOO_LARGE ? ACME5G_ERR_KEY : ACME5G_ERR_STORAGE_READ;
     err = key_generate(ctx, k, type);
     if (err)
         return err;
@@ -2326,6 +2352,7 @@ static int obj_order(acme5g_ctx *ctx, int *status)
 {
     int n = json_parse(ctx), err, arr, i, k;
     const jsmntok_t *t = TOK(ctx);
+    *status = ST_UNKNOWN;
     if (n < 0)
         return -n;
     *status = obj_status(ctx, 0);
@@ -2705,17 +2732,7 @@ static int flow_new_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *st
             continue; /* a CSR-only SAN, no ACME identifier type */
         if (listed++)
             w_str(&w, ",");
-        w_str(&w, id->type == ACME5G_ID_IP ? "{\"type\":\"ip\",\"value\":\""
-                                          : "{\"type\":\"dns\",\"value\":");
-        if (id->type == ACME5G_ID_IP) {
-            unsigned char ip[16];
-            size_t l = ip_parse(id->value, strlen(id->value), ip);
-            w_ip(&w, ip, l);
-            w_str(&w, "\"}");
-        } else {
-            w_json_str(&w, id->value);
-            w_str(&w, "}");
-        }
+        w_identifier(&w, id);
     }
     w_str(&w, "]");
     if (ctx->replaces[0]) {
@@ -3896,13 +3913,10 @@ static int flow_cert_key(acme5g_ctx *ctx, const acme5g_enrol_params *p, int resu
         return key_external(&ctx->cert_key, &pub);
     }
     if (resumed_finalized) {
-        if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT_KEY_NEW, (uint8_t *)pem,
-                                 sizeof(pem) - 1, &len) != 0)
-            return ACME5G_ERR_KEY;
-        err = key_from_pem(ctx, &ctx->cert_key, pem, len);
+        /* any failure to load it is a key problem for this order */
+        err = key_load(ctx, &ctx->cert_key, ACME5G_STORE_CERT_KEY_NEW);
         ctx->cert_key_stored = err == ACME5G_OK;
-        wipe(pem, sizeof(pem));
-        return err;
+        return err ? ACME5G_ERR_KEY : ACME5G_OK;
     }
     if ((err = key_generate(ctx, &ctx->cert_key, p->cert_key_type)))
         return err;
@@ -3990,9 +4004,8 @@ static int flow_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
  * from storage. */
 static int flow_stored_account(acme5g_ctx *ctx)
 {
-    char pem[512];
     size_t len = 0;
-    int r, err;
+    int r;
     r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_ACCOUNT_URL, (uint8_t *)ctx->account_url,
                              sizeof(ctx->account_url) - 1, &len);
     if (r != 0)
@@ -4000,13 +4013,7 @@ static int flow_stored_account(acme5g_ctx *ctx)
     ctx->account_url[len] = 0;
     if (len == 0 || strlen(ctx->account_url) != len || strncmp(ctx->account_url, "https://", 8))
         return ACME5G_ERR_STORAGE_READ;
-    r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_ACCOUNT_KEY, (uint8_t *)pem,
-                             sizeof(pem) - 1, &len);
-    if (r != 0)
-        return r == ACME5G_PORT_NOT_FOUND ? ACME5G_ERR_NOT_FOUND : ACME5G_ERR_STORAGE_READ;
-    err = key_from_pem(ctx, &ctx->account_key, pem, len);
-    wipe(pem, sizeof(pem));
-    return err;
+    return key_load(ctx, &ctx->account_key, ACME5G_STORE_ACCOUNT_KEY);
 }
 
 /* Pre-authorization (RFC 8555 7.4.1): POST newAuthz for each identifier
@@ -4023,17 +4030,9 @@ static int flow_pre_authorize(acme5g_ctx *ctx, const acme5g_enrol_params *p, int
         if (id->type == ACME5G_ID_URI)
             continue;
         jws_payload_begin(ctx, &w);
-        w_str(&w, id->type == ACME5G_ID_IP ? "{\"identifier\":{\"type\":\"ip\",\"value\":\""
-                                          : "{\"identifier\":{\"type\":\"dns\",\"value\":");
-        if (id->type == ACME5G_ID_IP) {
-            unsigned char ip[16];
-            size_t ip_len = ip_parse(id->value, strlen(id->value), ip);
-            w_ip(&w, ip, ip_len);
-            w_str(&w, "\"}}");
-        } else {
-            w_json_str(&w, id->value);
-            w_str(&w, "}}");
-        }
+        w_str(&w, "{\"identifier\":");
+        w_identifier(&w, id);
+        w_str(&w, "}");
         w_b64_end(&w);
         if (w.overflow)
             return ACME5G_ERR_REQUEST_TOO_LARGE;
@@ -4097,6 +4096,35 @@ static int flow_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *listen
     }
 }
 
+/* Every public operation starts and ends the same way: a fresh deadline and
+ * no stale error or nonce; then the connection closed, keys, DRBG and the
+ * signed request wiped, and the problem kept only when it explains the
+ * error. */
+static void flow_begin(acme5g_ctx *ctx, uint32_t timeout_s)
+{
+    ctx->last_tls_error = 0;
+    memset(&ctx->problem, 0, sizeof(ctx->problem));
+    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
+                       (uint64_t)(timeout_s ? timeout_s : 300) * 1000u;
+    ctx->nonce[0] = 0;
+    ctx->sock = -1;
+}
+
+static int flow_end(acme5g_ctx *ctx, int err, const char *what)
+{
+    conn_close(ctx);
+    wipe(&ctx->account_key, sizeof(ctx->account_key));
+    wipe(&ctx->cert_key, sizeof(ctx->cert_key));
+    wipe(&ctx->drbg, sizeof(ctx->drbg));
+    wipe(ctx->request, sizeof(ctx->request));
+    ctx->drbg_seeded = 0;
+    if (err != ACME5G_ERR_PROBLEM && err != ACME5G_ERR_AUTHZ_INVALID)
+        memset(&ctx->problem, 0, sizeof(ctx->problem));
+    if (err)
+        LOG_ERR(ctx, what, acme5g_strerror(err));
+    return set_error(ctx, err);
+}
+
 /* --- Account lifecycle and revocation (RFC 8555 7.3.2, 7.3.5, 7.3.6, 7.6) --- */
 
 /* Open a session with the stored account: directory, key, URL. */
@@ -4106,12 +4134,7 @@ static int flow_session(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
     if (!directory_url || strlen(directory_url) >= ACME5G_URL_MAX ||
         url_parse(directory_url, &u))
         return ACME5G_ERR_URL;
-    ctx->last_tls_error = 0;
-    memset(&ctx->problem, 0, sizeof(ctx->problem));
-    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
-                       (uint64_t)(timeout_s ? timeout_s : 300) * 1000u;
-    ctx->nonce[0] = 0;
-    ctx->sock = -1;
+    flow_begin(ctx, timeout_s);
     {
         int err;
         if ((err = flow_seed(ctx)) || (err = flow_directory(ctx, directory_url)) ||
@@ -4119,21 +4142,6 @@ static int flow_session(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
             return err;
     }
     return ACME5G_OK;
-}
-
-static int flow_session_end(acme5g_ctx *ctx, int err)
-{
-    conn_close(ctx);
-    wipe(&ctx->account_key, sizeof(ctx->account_key));
-    wipe(&ctx->cert_key, sizeof(ctx->cert_key));
-    wipe(&ctx->drbg, sizeof(ctx->drbg));
-    wipe(ctx->request, sizeof(ctx->request));
-    ctx->drbg_seeded = 0;
-    if (err != ACME5G_ERR_PROBLEM)
-        memset(&ctx->problem, 0, sizeof(ctx->problem));
-    if (err)
-        LOG_ERR(ctx, "operation failed: ", acme5g_strerror(err));
-    return set_error(ctx, err);
 }
 
 /* POST a JSON payload (built by the caller into w, already begun) to the
@@ -4163,7 +4171,7 @@ int acme5g_account_deactivate(acme5g_ctx *ctx, const char *directory_url, uint32
     }
     if (!err)
         LOG_INFO(ctx, "account deactivated: ", ctx->account_url);
-    return flow_session_end(ctx, err);
+    return flow_end(ctx, err, "operation failed: ");
 }
 
 /* See acme5g.h. */
@@ -4183,7 +4191,7 @@ int acme5g_account_update_contact(acme5g_ctx *ctx, const char *directory_url,
         w_str(&w, "]}");
         err = flow_account_post(ctx, &w);
     }
-    return flow_session_end(ctx, err);
+    return flow_end(ctx, err, "operation failed: ");
 }
 
 /* See acme5g.h. */
@@ -4260,7 +4268,7 @@ int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t
     if (!err)
         LOG_INFO(ctx, "account key replaced for ", ctx->account_url);
     wipe(pem, sizeof(pem));
-    return flow_session_end(ctx, err);
+    return flow_end(ctx, err, "operation failed: ");
 }
 
 /* See acme5g.h. */
@@ -4287,15 +4295,8 @@ int acme5g_revoke(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s
     }
     /* signed by the certificate's own key: its JWK stands in the header
      * (RFC 8555 7.6), so it takes the account key's place for this request */
-    if (!err && sign_with_cert_key) {
-        char pem[512];
-        size_t len = 0;
-        int r = ctx->port.store_read(ctx->port.user, ACME5G_STORE_CERT_KEY, (uint8_t *)pem,
-                                     sizeof(pem) - 1, &len);
-        err = r != 0 ? (r == ACME5G_PORT_NOT_FOUND ? ACME5G_ERR_NOT_FOUND : ACME5G_ERR_STORAGE_READ)
-                     : key_from_pem(ctx, &ctx->account_key, pem, len);
-        wipe(pem, sizeof(pem));
-    }
+    if (!err && sign_with_cert_key)
+        err = key_load(ctx, &ctx->account_key, ACME5G_STORE_CERT_KEY);
     if (!err) {
         char url[ACME5G_URL_MAX];
         jws_payload_begin(ctx, &w);
@@ -4316,7 +4317,7 @@ int acme5g_revoke(acme5g_ctx *ctx, const char *directory_url, uint32_t timeout_s
     }
     if (!err)
         LOG_INFO(ctx, "certificate revoked", NULL);
-    return flow_session_end(ctx, err);
+    return flow_end(ctx, err, "operation failed: ");
 }
 
 /* See acme5g.h. */
@@ -4421,17 +4422,13 @@ int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len)
 static int flow_run(acme5g_ctx *ctx, const acme5g_enrol_params *params, int renew)
 {
     int err, listener = -1;
-    uint32_t timeout_s;
 
     ctx->last_tls_error = 0;
     memset(&ctx->problem, 0, sizeof(ctx->problem));
     err = flow_validate_params(params);
     if (err)
         return set_error(ctx, err);
-    timeout_s = params->timeout_s ? params->timeout_s : 300;
-    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) + (uint64_t)timeout_s * 1000u;
-    ctx->nonce[0] = 0;
-    ctx->sock = -1;
+    flow_begin(ctx, params->timeout_s);
 
     /* finish a pair replacement cut short, so the old pair is whole; a
      * mismatch the library did not cause is left to the new pair to fix */
@@ -4441,17 +4438,7 @@ static int flow_run(acme5g_ctx *ctx, const acme5g_enrol_params *params, int rene
 
     if (listener >= 0)
         ctx->port.close(ctx->port.user, listener);
-    conn_close(ctx);
-    wipe(&ctx->account_key, sizeof(ctx->account_key));
-    wipe(&ctx->cert_key, sizeof(ctx->cert_key));
-    wipe(&ctx->drbg, sizeof(ctx->drbg));
-    wipe(ctx->request, sizeof(ctx->request));
-    ctx->drbg_seeded = 0;
-    if (err != ACME5G_ERR_PROBLEM && err != ACME5G_ERR_AUTHZ_INVALID)
-        memset(&ctx->problem, 0, sizeof(ctx->problem));
-    if (err)
-        LOG_ERR(ctx, "enrolment failed: ", acme5g_strerror(err));
-    return set_error(ctx, err);
+    return flow_end(ctx, err, "enrolment failed: ");
 }
 
 /* See acme5g.h. */
@@ -4480,11 +4467,7 @@ int acme5g_renewal_info(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
     window->retry_after_s = 21600;
     if (!directory_url || strlen(directory_url) >= ACME5G_URL_MAX || url_parse(directory_url, &u))
         return set_error(ctx, ACME5G_ERR_URL);
-    ctx->last_tls_error = 0;
-    memset(&ctx->problem, 0, sizeof(ctx->problem));
-    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
-                       (uint64_t)(timeout_s ? timeout_s : 300) * 1000u;
-    ctx->sock = -1;
+    flow_begin(ctx, timeout_s);
     err = flow_directory(ctx, directory_url);
     if (!err && !ctx->dir_renewal_info[0])
         err = ACME5G_ERR_NOT_FOUND; /* the server offers no ARI: the local policy decides */
@@ -4644,10 +4627,7 @@ int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     memset(&ctx->problem, 0, sizeof(ctx->problem));
     if ((err = flow_validate_params(p)))
         return set_error(ctx, err);
-    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
-                       (uint64_t)(p->timeout_s ? p->timeout_s : 300) * 1000u;
-    ctx->sock = -1;
-    ctx->nonce[0] = 0;
+    flow_begin(ctx, p->timeout_s);
     if (!p->cert_signer && acme5g_repair_pair(ctx) != ACME5G_OK)
         LOG_WARN(ctx, "the stored certificate and key do not match", NULL);
     if (!(err = flow_seed(ctx)) && !(err = flow_cert_key(ctx, p, 0)))
@@ -4666,15 +4646,7 @@ int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *p)
             err = flow_store_pair(ctx, p);
         }
     }
-    conn_close(ctx);
-    wipe(&ctx->cert_key, sizeof(ctx->cert_key));
-    wipe(&ctx->drbg, sizeof(ctx->drbg));
-    wipe(ctx->request, sizeof(ctx->request));
-    if (err != ACME5G_ERR_PROBLEM)
-        memset(&ctx->problem, 0, sizeof(ctx->problem));
-    if (err)
-        LOG_ERR(ctx, "enrolment through the shared client failed: ", acme5g_strerror(err));
-    return set_error(ctx, err);
+    return flow_end(ctx, err, "enrolment through the shared client failed: ");
 }
 
 /* See acme5g.h. */
