@@ -670,27 +670,8 @@ static const char *cli_dns_hook_cmd;
 
 static int cli_dns_txt(void *user, const char *name, const char *value, int present)
 {
-    char script[CLI_PATH_MAX + 16];
-    int n;
-    pid_t pid;
-
     (void)user;
-    n = snprintf(script, sizeof script, "%s \"$@\"", cli_dns_hook_cmd);
-    if (n < 0 || (size_t)n >= sizeof script)
-        return ACME5G_PORT_ERROR;
-    fflush(stdout);
-    pid = fork();
-    if (pid < 0)
-        return ACME5G_PORT_ERROR;
-    if (pid == 0) {
-        cli_child_signals();
-        /* the hook's output goes to stderr: stdout is the tool's result */
-        dup2(2, 1);
-        execl("/bin/sh", "sh", "-c", script, "acme5g-dns-hook", present ? "add" : "del", name,
-              value, (char *)NULL);
-        _exit(127);
-    }
-    return cli_wait_child(pid) == 0 ? 0 : ACME5G_PORT_ERROR;
+    return acme5g_posix_dns_hook(cli_dns_hook_cmd, name, value, present);
 }
 
 /* --deploy-hook: `sh -c CMD` once a new certificate is stored, with

@@ -168,26 +168,8 @@ static const char *dns_hook_cmd;
 
 static int dns_txt(void *user, const char *name, const char *value, int present)
 {
-    char script[SHARED_PATH_MAX + 16];
-    int status, n;
-    pid_t pid;
     (void)user;
-    n = snprintf(script, sizeof script, "%s \"$@\"", dns_hook_cmd);
-    if (n < 0 || (size_t)n >= sizeof script)
-        return ACME5G_PORT_ERROR;
-    pid = fork();
-    if (pid < 0)
-        return ACME5G_PORT_ERROR;
-    if (pid == 0) {
-        dup2(2, 1);
-        execl("/bin/sh", "sh", "-c", script, "acme5g-dns-hook", present ? "add" : "del", name,
-              value, (char *)NULL);
-        _exit(127);
-    }
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return ACME5G_PORT_ERROR;
-    return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : ACME5G_PORT_ERROR;
+    return acme5g_posix_dns_hook(dns_hook_cmd, name, value, present);
 }
 
 /* Close so that the answer survives: unread request bytes would make the

@@ -29,7 +29,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -738,4 +741,37 @@ int acme5g_posix_ensure_dir(const char *dir)
         return errno;
     }
     return 0;
+}
+
+/* See acme5g_posix.h. */
+int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, int present)
+{
+    char script[4096 + 16];
+    int n, status;
+    pid_t pid;
+
+    n = snprintf(script, sizeof script, "%s \"$@\"", cmd);
+    if (n < 0 || (size_t)n >= sizeof script)
+        return ACME5G_PORT_ERROR;
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0)
+        return ACME5G_PORT_ERROR;
+    if (pid == 0) {
+        /* the hook gets default signals, and stderr as its stdout: the
+         * caller's stdout carries its own result */
+        sigset_t none;
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        dup2(2, 1);
+        execl("/bin/sh", "sh", "-c", script, "acme5g-dns-hook", present ? "add" : "del", name,
+              value, (char *)NULL);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return ACME5G_PORT_ERROR;
+    return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : ACME5G_PORT_ERROR;
 }

@@ -40,4 +40,10 @@ int acme5g_posix_read_file(const char *path, char *buf, size_t cap, size_t *len)
  * 0, or an errno value (also left in errno). */
 int acme5g_posix_ensure_dir(const char *dir);
 
+/* dns-01 through an operator command: runs `CMD add NAME VALUE` (present)
+ * or `CMD del NAME VALUE` with /bin/sh, the command's output on stderr,
+ * and waits for it.  Returns 0 when it exited 0, else ACME5G_PORT_ERROR.
+ * The shape of acme5g_port.dns_txt without the user pointer. */
+int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, int present);
+
 #endif /* ACME5G_POSIX_H */
