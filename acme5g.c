@@ -81,6 +81,8 @@ static const char *const err_acme_names[] = {
     "no supported challenge",
     "issued certificate does not match the request",
     "the server requires external account binding (EAB)",
+    "the token authority refused or answered badly",
+    "the authority token is malformed, expired or not for us",
 };
 static const char *const err_key_names[] = {
     "stored key unusable",
@@ -796,6 +798,27 @@ static int dns_name_valid(const char *s)
     return label > 0 && s[n - 1] != '-';
 }
 
+/* An NF instance ID (TS 29.571): a UUID in 8-4-4-4-12 hex form. */
+static int uuid_valid(const char *s)
+{
+    size_t i;
+    if (strlen(s) != 36)
+        return 0;
+    for (i = 0; i < 36; i++)
+        if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-' : hexval(s[i]) < 0)
+            return 0;
+    return 1;
+}
+
+/* A UUID as Annex J wants it on the wire: lower case. */
+static void w_lower(wbuf *w, const char *s)
+{
+    for (; *s; s++) {
+        char c = (char)lower((unsigned char)*s);
+        w_mem(w, &c, 1);
+    }
+}
+
 /* --- PEM: find the DER of the idx-th object with the given banner. --- */
 
 typedef struct pem_sink {
@@ -1217,7 +1240,12 @@ static void tls_profile(acme5g_ctx *ctx)
     br_ssl_engine_set_default_chapol(&cc->eng);
 #endif
 
-    br_x509_minimal_init(xc, &br_sha256_vtable, ctx->tas, ctx->ta_count);
+    if (ctx->conn_authority)
+        br_x509_minimal_init(xc, &br_sha256_vtable,
+                             &ctx->tas[ACME5G_MAX_TRUST_ANCHORS - ctx->authority_ta_count],
+                             ctx->authority_ta_count);
+    else
+        br_x509_minimal_init(xc, &br_sha256_vtable, ctx->tas, ctx->ta_count);
     br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
     br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
 #if !ACME5G_TLS_MINIMAL
@@ -1270,7 +1298,7 @@ static int conn_open(acme5g_ctx *ctx, const url_parts *u)
     int64_t now = ctx->port.now_s(ctx->port.user);
     int resume, sock;
     uint32_t left = time_left_ms(ctx);
-    if (ctx->ta_count == 0)
+    if ((ctx->conn_authority ? ctx->authority_ta_count : ctx->ta_count) == 0)
         return ACME5G_ERR_TRUST_ANCHOR;
     if (now < 1577836800) /* 2020-01-01: no usable wall clock */
         return ACME5G_ERR_CLOCK;
@@ -1974,7 +2002,12 @@ static void w_json_str(wbuf *w, const char *s)
 /* An ACME identifier object (RFC 8555 7.1.4); IPs in RFC 5952 form. */
 static void w_identifier(wbuf *w, const acme5g_identifier *id)
 {
-    if (id->type == ACME5G_ID_IP) {
+    if (id->type == ACME5G_ID_NF_INSTANCE) {
+        /* TS 33.310 Annex J */
+        w_str(w, "{\"type\":\"NfInstanceId\",\"value\":\"");
+        w_lower(w, id->value);
+        w_str(w, "\"}");
+    } else if (id->type == ACME5G_ID_IP) {
         unsigned char ip[16];
         size_t ip_len = ip_parse(id->value, strlen(id->value), ip);
         w_str(w, "{\"type\":\"ip\",\"value\":\"");
@@ -2160,11 +2193,10 @@ static void w_jwk(wbuf *w, const acme5g_ec_key *k)
     w_str(w, "\"}");
 }
 
-/* base64url(SHA-256(JWK)) (RFC 7638), 43 chars + NUL. */
-static void jwk_thumbprint(const acme5g_ec_key *k, char out[44])
+/* SHA-256 of the JWK in RFC 7638's canonical form. */
+static void jwk_thumbprint_raw(const acme5g_ec_key *k, unsigned char h[32])
 {
     char jwk[200];
-    unsigned char h[32];
     br_sha256_context sc;
     wbuf w;
     w_init(&w, jwk, sizeof(jwk));
@@ -2172,6 +2204,14 @@ static void jwk_thumbprint(const acme5g_ec_key *k, char out[44])
     br_sha256_init(&sc);
     br_sha256_update(&sc, jwk, w.len);
     br_sha256_out(&sc, h);
+}
+
+/* base64url(SHA-256(JWK)) (RFC 7638), 43 chars + NUL. */
+static void jwk_thumbprint(const acme5g_ec_key *k, char out[44])
+{
+    unsigned char h[32];
+    wbuf w;
+    jwk_thumbprint_raw(k, h);
     w_init(&w, out, 44);
     w_b64u(&w, h, sizeof(h));
     w_cstr(&w);
@@ -2392,7 +2432,7 @@ static int obj_order_matches(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     if ((size_t)t[arr].size != wanted)
         return 0;
     for (i = arr + 1, k = 0; k < t[arr].size; k++, i = json_skip(t, i)) {
-        char type[8], value[256];
+        char type[16], value[256];
         unsigned char a[16], b[16];
         size_t al = 0;
         int found = 0;
@@ -2403,7 +2443,8 @@ static int obj_order_matches(acme5g_ctx *ctx, const acme5g_enrol_params *p)
             al = ip_parse(value, strlen(value), a);
         for (j = 0; j < p->identifier_count && !found; j++) {
             const acme5g_identifier *id = &p->identifiers[j];
-            if (id->type == ACME5G_ID_DNS && !strcmp(type, "dns"))
+            if ((id->type == ACME5G_ID_DNS && !strcmp(type, "dns")) ||
+                (id->type == ACME5G_ID_NF_INSTANCE && !strcmp(type, "NfInstanceId")))
                 found = strlen(id->value) == strlen(value) &&
                         mem_ieq(id->value, value, strlen(value));
             else if (id->type == ACME5G_ID_IP && al)
@@ -2417,17 +2458,23 @@ static int obj_order_matches(acme5g_ctx *ctx, const acme5g_enrol_params *p)
 
 /* Authorization: its identifier's value and status; for a pending one,
  * the URL and token of the challenge of type `want_type` (into
- * ctx->challenge_url / ctx->token). */
+ * ctx->challenge_url / ctx->token).  An NfInstanceId is answered with
+ * tkauth-01 whatever `want_type` says (*tkauth set; its token-authority
+ * hint into ctx->token_authority). */
 static int obj_authz(acme5g_ctx *ctx, const char *want_type, char *ident, size_t ident_cap,
-                     int *status, int *chall_status)
+                     int *status, int *chall_status, int *tkauth)
 {
-    int n = json_parse(ctx), arr, i, k, err;
+    int n = json_parse(ctx), arr, i, k, err, id = json_get(ctx, 0, "identifier");
     const jsmntok_t *t = TOK(ctx);
+    char id_type[16];
     if (n < 0)
         return -n;
-    if ((err = json_str(ctx, json_get(ctx, json_get(ctx, 0, "identifier"), "value"), ident,
-                        ident_cap)))
+    if ((err = json_str(ctx, json_get(ctx, id, "value"), ident, ident_cap)))
         return err;
+    *tkauth = !json_str(ctx, json_get(ctx, id, "type"), id_type, sizeof(id_type)) &&
+              !strcmp(id_type, "NfInstanceId");
+    if (*tkauth)
+        want_type = "tkauth-01";
     {
         char when[40];
         ctx->authz_expires_s = 0;
@@ -2450,6 +2497,21 @@ static int obj_authz(acme5g_ctx *ctx, const char *want_type, char *ident, size_t
             continue;
         if ((err = json_url(ctx, i, "url", ctx->challenge_url)))
             return err;
+#if ACME5G_WITH_TKAUTH
+        if (*tkauth) {
+            /* RFC 9447 3: the token's type; "atc" is the JWT kind we know */
+            char kind[8];
+            if (json_str(ctx, json_get(ctx, i, "tkauth-type"), kind, sizeof(kind)) ||
+                strcmp(kind, "atc"))
+                continue;
+            ctx->token_authority[0] = 0;
+            if (json_get(ctx, i, "token-authority") >= 0 &&
+                (err = json_url(ctx, i, "token-authority", ctx->token_authority)))
+                return err;
+            *chall_status = obj_status(ctx, i);
+            return ACME5G_OK;
+        }
+#endif
         err = json_str(ctx, json_get(ctx, i, "token"), ctx->token, sizeof(ctx->token));
         if (err)
             return err;
@@ -2968,6 +3030,13 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
             der_tlv(&d, 0x87, ip, l);
         } else if (ids[i].type == ACME5G_ID_URI) {
             der_tlv(&d, 0x86, ids[i].value, strlen(ids[i].value));
+        } else if (ids[i].type == ACME5G_ID_NF_INSTANCE) {
+            char urn[46];
+            wbuf w;
+            w_init(&w, urn, sizeof(urn));
+            w_str(&w, "urn:uuid:");
+            w_lower(&w, ids[i].value);
+            der_tlv(&d, 0x86, urn, w.len);
         } else {
             der_tlv(&d, 0x82, ids[i].value, strlen(ids[i].value));
         }
@@ -3388,6 +3457,209 @@ static int flow_dns01_publish(acme5g_ctx *ctx, const char *domain, const char *k
 }
 #endif
 
+#if ACME5G_WITH_TKAUTH
+/* --- tkauth-01 (RFC 9447, tkauth-type "atc"; TS 33.310 Annex J) --- */
+
+#define TKAUTH_FP_LEN (7 + 32 * 3 - 1) /* "SHA256 " + 32 hex pairs with ':' */
+
+/* The atc claim's binding to our account: "SHA256 " and the RFC 7638
+ * thumbprint of the account key as upper-case hex pairs joined by ':'
+ * (the fingerprint syntax of RFC 8225, which RFC 9447 points to). */
+static void tkauth_fingerprint(const acme5g_ec_key *k, char out[TKAUTH_FP_LEN + 1])
+{
+    static const char hex[] = "0123456789ABCDEF";
+    unsigned char h[32];
+    size_t i;
+    wbuf w;
+    jwk_thumbprint_raw(k, h);
+    w_init(&w, out, TKAUTH_FP_LEN + 1);
+    w_str(&w, "SHA256 ");
+    for (i = 0; i < 32; i++) {
+        char pair[3];
+        pair[0] = i ? ':' : ' ';
+        pair[1] = hex[h[i] >> 4];
+        pair[2] = hex[h[i] & 15];
+        w_mem(&w, pair + (i ? 0 : 1), i ? 3 : 2);
+    }
+    w_cstr(&w);
+}
+
+/* A Token Authority failure, said with the authority's URL in the problem
+ * detail so that the user knows which server it was. */
+static int tkauth_fail(acme5g_ctx *ctx, int err, const char *url, const char *why,
+                       const char *more)
+{
+    wbuf w;
+    memset(&ctx->problem, 0, sizeof(ctx->problem));
+    ctx->problem.retry_after_s = -1;
+    w_init(&w, ctx->problem.detail, sizeof(ctx->problem.detail));
+    w_str(&w, "token authority ");
+    w_str(&w, url);
+    w_str(&w, ": ");
+    w_str(&w, why);
+    if (more && more[0]) {
+        w_str(&w, ": ");
+        w_str(&w, more);
+    }
+    w_cstr(&w); /* a piece that does not fit is left out whole */
+    LOG_WARN(ctx, "tkauth-01: ", ctx->problem.detail);
+    return err;
+}
+
+/* Ask the Token Authority for a token over its own TLS connection (its
+ * anchors, our client certificate), as RFC 9448 5's token request does:
+ * POST {"atc":{...}} -> {"token": JWT}.  The ACME connection is closed
+ * meanwhile; its origin and nonce are kept so that the next ACME request
+ * resumes the session and needs no newNonce. */
+static int tkauth_fetch(acme5g_ctx *ctx, const char *url, const char *ident, const char *fp)
+{
+    char host[sizeof(ctx->conn_host)], nonce[sizeof(ctx->nonce)], why[80];
+    uint16_t port = ctx->conn_port;
+    int err, n, tok;
+    wbuf w;
+    w_init(&w, ctx->request, sizeof(ctx->request));
+    w_str(&w, "{\"atc\":{\"tktype\":\"NfInstanceId\",\"tkvalue\":\"");
+    w_str(&w, ident); /* a UUID: checked by the caller */
+    w_str(&w, "\",\"ca\":false,\"fingerprint\":\"");
+    w_str(&w, fp);
+    w_str(&w, "\"}}");
+    if (w.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    memcpy(host, ctx->conn_host, sizeof(host));
+    memcpy(nonce, ctx->nonce, sizeof(nonce));
+    conn_close(ctx);
+    ctx->conn_host[0] = 0; /* never resume the ACME session with another server */
+    ctx->conn_authority = 1;
+    LOG_INFO(ctx, "asking the token authority ", url);
+    err = http_request_ct(ctx, "POST", url, ctx->request, w.len, "application/json");
+    conn_close(ctx);
+    ctx->conn_authority = 0;
+    memcpy(ctx->conn_host, host, sizeof(host));
+    ctx->conn_port = port;
+    memcpy(ctx->nonce, nonce, sizeof(nonce));
+    if (err)
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY, url, acme5g_strerror(err), NULL);
+    n = ctx->http_content_type == CT_JSON ? json_parse(ctx) : -1;
+    if (ctx->http_status != 200) {
+        char msg[128] = "";
+        if (n > 0)
+            (void)json_str(ctx, json_get(ctx, 0, "message"), msg, sizeof(msg));
+        w_init(&w, why, sizeof(why));
+        w_str(&w, "refused with HTTP ");
+        w_u64(&w, (uint64_t)ctx->http_status);
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY, url, w_cstr(&w), msg);
+    }
+    if (n <= 0 || (tok = json_get(ctx, 0, "token")) < 0)
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY, url, "the answer carries no token", NULL);
+    if (json_str(ctx, tok, ctx->tkauth_token, sizeof(ctx->tkauth_token)))
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url,
+                           "the token is not a string or too long", NULL);
+    return ACME5G_OK;
+}
+
+/* A JSON string member equal to `want`. */
+static int json_str_is(acme5g_ctx *ctx, int obj, const char *key, const char *want)
+{
+    char v[TKAUTH_FP_LEN + 1];
+    return !json_str(ctx, json_get(ctx, obj, key), v, sizeof(v)) && !strcmp(v, want);
+}
+
+/* Check the token before it leaves: a JWT (three base64url parts) whose
+ * payload has a jti, an exp still ahead, and an atc claim for this
+ * identifier and this account key.  The signature is the CA's to verify:
+ * we need not know the authority's key.  A token that fails any of this
+ * would only be refused by the CA, after the authority spent a jti. */
+static int tkauth_check(acme5g_ctx *ctx, const char *url, const char *ident, const char *fp)
+{
+    const char *tok = ctx->tkauth_token, *d1, *d2;
+    size_t n = strlen(tok);
+    uint64_t exp;
+    long len;
+    int atc, e;
+    d1 = memchr(tok, '.', n);
+    d2 = d1 ? memchr(d1 + 1, '.', n - (size_t)(d1 + 1 - tok)) : NULL;
+    if (!d2 || !b64u_valid_token(tok, (size_t)(d1 - tok)) ||
+        !b64u_valid_token(d1 + 1, (size_t)(d2 - d1 - 1)) ||
+        !b64u_valid_token(d2 + 1, n - (size_t)(d2 + 1 - tok)))
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url, "the token is not a JWS", NULL);
+    /* the payload, decoded into the body buffer (the answer is spent) */
+    len = b64u_decode(d1 + 1, (size_t)(d2 - d1 - 1), ctx->body, ACME5G_BODY_MAX);
+    ctx->body_len = len > 0 ? (size_t)len : 0;
+    if (len <= 0 || json_parse(ctx) <= 0 || TOK(ctx)[0].type != JSMN_OBJECT)
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url,
+                           "the token's payload is not a JSON object", NULL);
+    e = json_get(ctx, 0, "exp");
+    if (e < 0 || TOK(ctx)[e].type != JSMN_PRIMITIVE ||
+        parse_uint((const char *)ctx->body + TOK(ctx)[e].start,
+                   (size_t)(TOK(ctx)[e].end - TOK(ctx)[e].start), UINT64_C(1) << 40, &exp) ||
+        json_get(ctx, 0, "jti") < 0)
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url, "the token has no exp or jti",
+                           NULL);
+    /* RFC 9447 4: exp keeps tokens fresh; one that has passed is never sent */
+    if ((int64_t)exp <= ctx->port.now_s(ctx->port.user))
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url, "the token has expired", NULL);
+    atc = json_get(ctx, 0, "atc");
+    if (atc < 0 || !json_str_is(ctx, atc, "tktype", "NfInstanceId"))
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url,
+                           "the token has no atc claim for an NfInstanceId", NULL);
+    if (!json_str_is(ctx, atc, "tkvalue", ident))
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url,
+                           "the token is for another identifier than", ident);
+    if (!json_str_is(ctx, atc, "fingerprint", fp))
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url,
+                           "the token is bound to another account key than", fp);
+    return ACME5G_OK;
+}
+
+/* Get a token for the NfInstanceId `ident` and POST it to the challenge. */
+static int flow_tkauth_answer(acme5g_ctx *ctx, const char *ident, const acme5g_enrol_params *p)
+{
+    char fp[TKAUTH_FP_LEN + 1];
+    const char *url = p->token_authority_url;
+    int err;
+    wbuf w;
+    if (!uuid_valid(ident))
+        return ACME5G_ERR_JSON_FIELD; /* it goes into a request: the server's echo must be a UUID */
+    tkauth_fingerprint(&ctx->account_key, fp);
+    if (!url && ctx->port.authority_token) {
+        int n = ctx->port.authority_token(ctx->port.user, "NfInstanceId", ident, fp,
+                                          ctx->token_authority, ctx->tkauth_token,
+                                          sizeof(ctx->tkauth_token));
+        url = "(port)";
+        if (n <= 0 || (size_t)n >= sizeof(ctx->tkauth_token) ||
+            strlen(ctx->tkauth_token) != (size_t)n)
+            return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY, url, "no token", NULL);
+    } else {
+        if (!url)
+            url = ctx->token_authority; /* the challenge's hint */
+        if (!url[0])
+            return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY, "(none)",
+                               "no token authority configured or named by the challenge", NULL);
+        if ((err = tkauth_fetch(ctx, url, ident, fp)))
+            return err;
+    }
+    if ((err = tkauth_check(ctx, url, ident, fp)))
+        return err;
+    jws_payload_begin(ctx, &w);
+    w_str(&w, "{\"tkauth\":\"");
+    w_str(&w, ctx->tkauth_token);
+    w_str(&w, "\"}");
+    w_b64_end(&w);
+    wipe(ctx->tkauth_token, sizeof(ctx->tkauth_token));
+    if (w.overflow)
+        return ACME5G_ERR_REQUEST_TOO_LARGE;
+    if ((err = flow_post(ctx, ctx->challenge_url, w.len, 0)))
+        return err;
+    return flow_check(ctx, 200, 200);
+}
+#else
+static int flow_tkauth_answer(acme5g_ctx *ctx, const char *ident, const acme5g_enrol_params *p)
+{
+    (void)ctx; (void)ident; (void)p;
+    return ACME5G_ERR_NO_CHALLENGE;
+}
+#endif
+
 /* Wait between authorization polls; a responder keeps serving meanwhile
  * (the validator may retry). */
 static int flow_authz_wait(acme5g_ctx *ctx, unsigned attempt, const responder *r)
@@ -3409,7 +3681,7 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
     char keyauth[128 + 1 + 44], thumb[44], ident[256];
     char url[ACME5G_URL_MAX];
     unsigned char alpn_der[768];
-    int status = ST_UNKNOWN, chall_status = ST_UNKNOWN, err, published = 0;
+    int status = ST_UNKNOWN, chall_status = ST_UNKNOWN, err, published = 0, tkauth = 0;
     int dns = p->challenge == ACME5G_CHALLENGE_DNS01;
     int tls = p->challenge == ACME5G_CHALLENGE_TLSALPN01;
     const char *type = challenge_names[p->challenge];
@@ -3422,7 +3694,8 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
     memcpy(url, authz_url, sizeof(url));
     if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
         (err = flow_require_json(ctx)) ||
-        (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status)))
+        (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status,
+                              &tkauth)))
         return err;
     if (status == ST_VALID)
         return ACME5G_OK;
@@ -3430,20 +3703,31 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
         return ACME5G_ERR_AUTHZ_INVALID;
     LOG_INFO(ctx, "authorizing ", ident);
 
-    jwk_thumbprint(&ctx->account_key, thumb);
-    w_init(&w, keyauth, sizeof(keyauth));
-    w_str(&w, ctx->token);
-    w_str(&w, ".");
-    w_str(&w, thumb);
-    w_cstr(&w);
-    if (w.overflow)
-        return ACME5G_ERR_FIELD_TOO_LONG;
-
     memset(&r, 0, sizeof(r));
     r.listener = -1;
+    if (tkauth) {
+        /* the Authority Token is the proof: nothing to serve or publish */
+        if (chall_status == ST_PENDING && (err = flow_tkauth_answer(ctx, ident, p)))
+            return err;
+        chall_status = ST_UNKNOWN; /* answered */
+        dns = 1;                   /* poll without a responder */
+        tls = 0;
+        keyauth[0] = 0;
+    } else {
+        jwk_thumbprint(&ctx->account_key, thumb);
+        w_init(&w, keyauth, sizeof(keyauth));
+        w_str(&w, ctx->token);
+        w_str(&w, ".");
+        w_str(&w, thumb);
+        w_cstr(&w);
+        if (w.overflow)
+            return ACME5G_ERR_FIELD_TOO_LONG;
+    }
     r.tls = tls;
     r.keyauth = keyauth;
-    if (dns) {
+    if (tkauth) {
+        /* nothing to set up */
+    } else if (dns) {
         if ((err = flow_dns01_publish(ctx, ident, keyauth, 1)))
             return err;
         published = 1;
@@ -3485,7 +3769,8 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
     for (attempt = 0; !err; attempt++) {
         if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
             (err = flow_require_json(ctx)) ||
-            (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status)))
+            (err = obj_authz(ctx, type, ident, sizeof(ident), &status, &chall_status,
+                              &tkauth)))
             break;
         if (status == ST_VALID)
             break;
@@ -3583,6 +3868,17 @@ static int flow_check_leaf(acme5g_ctx *ctx, const acme5g_enrol_params *p)
             /* not validated by ACME: a CA may leave it out (Pebble does) */
             if (!san_has(&f.san, 0x86, id->value, strlen(id->value)))
                 LOG_WARN(ctx, "the CA left out the URI SAN ", id->value);
+            continue;
+        }
+        if (id->type == ACME5G_ID_NF_INSTANCE) {
+            /* validated by the CA, so the leaf must name it (Annex J) */
+            char urn[46];
+            wbuf w;
+            w_init(&w, urn, sizeof(urn));
+            w_str(&w, "urn:uuid:");
+            w_lower(&w, id->value);
+            if (!san_has(&f.san, 0x86, urn, w.len))
+                return ACME5G_ERR_CERT_MISMATCH;
             continue;
         }
         if (id->type == ACME5G_ID_IP)
@@ -3803,6 +4099,7 @@ static int flow_validate_params(const acme5g_enrol_params *p)
         if (id->type == ACME5G_ID_DNS ? !dns_name_valid(id->value)
             : id->type == ACME5G_ID_IP ? ip_parse(id->value, strlen(id->value), ip) == 0
             : id->type == ACME5G_ID_URI ? !uri_valid(id->value)
+            : id->type == ACME5G_ID_NF_INSTANCE ? !uuid_valid(id->value) || !ACME5G_WITH_TKAUTH
                                         : 1)
             return ACME5G_ERR_NAME;
         if (id->type != ACME5G_ID_URI)
@@ -3831,6 +4128,9 @@ static int flow_validate_params(const acme5g_enrol_params *p)
     if (!p->eab_kid != !p->eab_hmac_key ||
         (p->eab_kid && (strlen(p->eab_kid) > 128 || strlen(p->eab_hmac_key) > 170)))
         return ACME5G_ERR_ARG;
+    if (p->token_authority_url &&
+        (strlen(p->token_authority_url) >= ACME5G_URL_MAX || url_parse(p->token_authority_url, &u)))
+        return ACME5G_ERR_URL;
     if ((p->preferred_chain && strlen(p->preferred_chain) > 256) ||
         (p->contact && strlen(p->contact) > 256) || p->max_orders > 100 ||
         p->wait_timer_s > 86400)
@@ -4118,7 +4418,8 @@ static int flow_end(acme5g_ctx *ctx, int err, const char *what)
     wipe(&ctx->drbg, sizeof(ctx->drbg));
     wipe(ctx->request, sizeof(ctx->request));
     ctx->drbg_seeded = 0;
-    if (err != ACME5G_ERR_PROBLEM && err != ACME5G_ERR_AUTHZ_INVALID)
+    if (err != ACME5G_ERR_PROBLEM && err != ACME5G_ERR_AUTHZ_INVALID &&
+        err != ACME5G_ERR_AUTHORITY && err != ACME5G_ERR_AUTHORITY_TOKEN)
         memset(&ctx->problem, 0, sizeof(ctx->problem));
     if (err)
         LOG_ERR(ctx, what, acme5g_strerror(err));
@@ -4347,8 +4648,10 @@ static void ta_dn_append(void *c, const void *buf, size_t len)
     ctx->ta_used += len;
 }
 
-/* See acme5g.h. */
-int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len)
+/* Anchors for the ACME server fill tas[] from the front; those for the
+ * Token Authority (tkauth-01) from the back, so each set is one array for
+ * BearSSL and both share ACME5G_MAX_TRUST_ANCHORS. */
+static int add_anchors(acme5g_ctx *ctx, const char *pem, size_t len, int authority)
 {
     size_t off = 0, der_len;
     int added = 0, r;
@@ -4359,7 +4662,7 @@ int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len)
         const br_x509_pkey *pk;
         size_t used0 = ctx->ta_used;
         unsigned char *dn;
-        if (ctx->ta_count >= ACME5G_MAX_TRUST_ANCHORS)
+        if (ctx->ta_count + ctx->authority_ta_count >= ACME5G_MAX_TRUST_ANCHORS)
             return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
         dn = ctx->ta_buf + ctx->ta_used;
         br_x509_decoder_init(&dc, ta_dn_append, ctx);
@@ -4373,7 +4676,8 @@ int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len)
             ctx->ta_used = used0;
             return set_error(ctx, ACME5G_ERR_TRUST_ANCHOR);
         }
-        ta = &ctx->tas[ctx->ta_count];
+        ta = &ctx->tas[authority ? ACME5G_MAX_TRUST_ANCHORS - 1 - ctx->authority_ta_count
+                                 : ctx->ta_count];
         memset(ta, 0, sizeof(*ta));
         ta->dn.data = dn;
         ta->dn.len = ctx->ta_used - used0;
@@ -4410,12 +4714,27 @@ int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len)
             ctx->ta_used = used0;
             return set_error(ctx, ACME5G_ERR_TRUST_ANCHOR);
         }
-        ctx->ta_count++;
+        if (authority)
+            ctx->authority_ta_count++;
+        else
+            ctx->ta_count++;
         added++;
     }
     if (r < 0 || added == 0)
         return set_error(ctx, ACME5G_ERR_TRUST_ANCHOR);
     return set_error(ctx, ACME5G_OK);
+}
+
+/* See acme5g.h. */
+int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len)
+{
+    return add_anchors(ctx, pem, len, 0);
+}
+
+/* See acme5g.h. */
+int acme5g_add_authority_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len)
+{
+    return add_anchors(ctx, pem, len, 1);
 }
 
 /* See acme5g.h. */

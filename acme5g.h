@@ -157,6 +157,23 @@
 #define ACME5G_WITH_EAB 1
 #endif
 
+/* 1 (default): the 3GPP NF profile's Authority Token challenge tkauth-01
+ * (RFC 9447, tkauth-type "atc"; TS 33.310 Annex J) for NfInstanceId
+ * identifiers, with the token fetched from the Token Authority over mutual
+ * TLS or through the port's authority_token.  0 leaves it out (NfInstanceId
+ * identifiers can then not be ordered: ACME5G_ERR_ARG).
+ * RAM: ACME5G_TKAUTH_TOKEN_MAX + ACME5G_URL_MAX + ~16 B. */
+#ifndef ACME5G_WITH_TKAUTH
+#define ACME5G_WITH_TKAUTH 1
+#endif
+
+/* Longest Authority Token (a compact JWT) accepted from the Token
+ * Authority.  Longer: ACME5G_ERR_AUTHORITY_TOKEN.  RAM: 1 B per unit.
+ * Range: 256..2048 (the JWS carrying it must fit ACME5G_REQUEST_MAX). */
+#ifndef ACME5G_TKAUTH_TOKEN_MAX
+#define ACME5G_TKAUTH_TOKEN_MAX 1024
+#endif
+
 /* badNonce retries per request (RFC 8555 6.5).  Range 0..100. */
 #ifndef ACME5G_BADNONCE_RETRIES
 #define ACME5G_BADNONCE_RETRIES 8
@@ -198,7 +215,7 @@ typedef enum acme5g_err {
     ACME5G_ERR_JSON_TOO_BIG,       /* raise ACME5G_JSON_TOKENS */
     ACME5G_ERR_TRUST_ANCHORS_FULL, /* raise ACME5G_MAX_TRUST_ANCHORS / _TA_BUF_SIZE */
     ACME5G_ERR_FIELD_TOO_LONG,     /* a server string larger than its slot */
-    ACME5G_ERR_NAME,               /* identifier is not a valid DNS name or IP */
+    ACME5G_ERR_NAME,               /* identifier is not a valid DNS name, IP or UUID */
     /* port (30..49) */
     ACME5G_ERR_CONNECT = 30,       /* port connect failed */
     ACME5G_ERR_NET,                /* port send/receive failed */
@@ -233,6 +250,10 @@ typedef enum acme5g_err {
     ACME5G_ERR_NO_CHALLENGE,       /* no challenge type we can answer */
     ACME5G_ERR_CERT_MISMATCH,      /* issued certificate lacks our names or key */
     ACME5G_ERR_EAB_REQUIRED,       /* directory meta.externalAccountRequired, no EAB given */
+    ACME5G_ERR_AUTHORITY,          /* the Token Authority refused or answered badly (detail
+                                      in acme5g_last_problem()) */
+    ACME5G_ERR_AUTHORITY_TOKEN,    /* the Authority Token is malformed, expired, or not
+                                      for this identifier and account key */
     /* keys and certificates (150..169) */
     ACME5G_ERR_KEY = 150,          /* stored key unreadable or wrong type */
     ACME5G_ERR_CERT,               /* certificate (PEM/DER) unparsable */
@@ -288,6 +309,15 @@ const char *acme5g_strerror(int err);
  *    trailing dot) with `value`; return 0 once it is visible to the CA's
  *    resolvers, else ACME5G_PORT_ERROR.  May be NULL when dns-01 is not
  *    used.
+ *  - authority_token(): for tkauth-01 (ACME5G_WITH_TKAUTH), where the
+ *    platform gets Authority Tokens its own way (e.g. from its OAM agent):
+ *    write a token for the identifier `type`/`value` bound to the account
+ *    key `fingerprint` ("SHA256 AB:CD:...") to `token` (capacity `cap`,
+ *    NUL-terminated), `authority` being the challenge's token-authority
+ *    hint ("" when none); return its length, or ACME5G_PORT_ERROR.  May be
+ *    NULL: the library then asks the Token Authority itself
+ *    (acme5g_enrol_params.token_authority_url).  The library checks the
+ *    token before using it.
  * ---------------------------------------------------------------------- */
 #define ACME5G_PORT_ERROR (-1)
 #define ACME5G_PORT_CLOSED (-2)
@@ -311,6 +341,9 @@ typedef struct acme5g_port {
     int (*store_write)(void *user, const char *name, const uint8_t *buf, size_t len, int secret);
     void (*log)(void *user, int level, const char *msg);
     int (*dns_txt)(void *user, const char *name, const char *value, int present);
+    int (*authority_token)(void *user, const char *type, const char *value,
+                           const char *fingerprint, const char *authority, char *token,
+                           size_t cap);
 } acme5g_port;
 
 /* Names of the blobs the library reads and writes through the port. */
@@ -329,11 +362,17 @@ typedef struct acme5g_port {
 typedef enum acme5g_id_type {
     ACME5G_ID_DNS = 1, /* DNS name: SAN dNSName */
     ACME5G_ID_IP = 2,  /* IPv4 or IPv6 address text: SAN iPAddress */
-    ACME5G_ID_URI = 3  /* URI, e.g. the NF instance ID "urn:uuid:...": a SAN
-                          uniformResourceIdentifier in the CSR only.  ACME
-                          has no such identifier type, so it is not in the
-                          order; a CA may leave it out (Pebble 2.4 does), and
-                          the issued leaf is not required to carry it. */
+    ACME5G_ID_URI = 3, /* any URI: a SAN uniformResourceIdentifier in the CSR
+                          only.  RFC 8555 has no such identifier type, so it
+                          is not in the order; a CA may leave it out (Pebble
+                          2.4 does), and the issued leaf is not required to
+                          carry it. */
+    ACME5G_ID_NF_INSTANCE = 4 /* the NF instance ID (TS 29.571), a UUID such
+                          as "4ace9d34-2c69-4f99-92d5-a73a3fe8e23b" (either
+                          case; sent lower-case): the ACME identifier
+                          "NfInstanceId" of TS 33.310 Annex J, validated by
+                          tkauth-01, and the SAN uniformResourceIdentifier
+                          "urn:uuid:<uuid>", which the leaf must carry. */
 } acme5g_id_type;
 
 typedef struct acme5g_identifier {
@@ -413,6 +452,13 @@ typedef struct acme5g_enrol_params {
      * common name, among the default and the alternate chains; the default
      * when none matches.  NULL: the default chain. */
     const char *preferred_chain;
+    /* tkauth-01 (NfInstanceId identifiers): the Token Authority's token
+     * endpoint, https://host[:port]/path, asked over TLS verified against
+     * the anchors of acme5g_add_authority_anchors_pem() and with the client
+     * certificate of acme5g_set_own_cert() (OAM's credential for this NF).
+     * NULL: the port's authority_token when set, else the challenge's
+     * token-authority hint. */
+    const char *token_authority_url;
 } acme5g_enrol_params;
 
 /* The last problem document (RFC 7807) the server sent.  A challenge's
@@ -480,7 +526,9 @@ typedef struct acme5g_ctx {
     int io_error;                        /* why the last port call failed */
     unsigned char tls_buf[ACME5G_TLS_BUF_SIZE];
     br_x509_trust_anchor tas[ACME5G_MAX_TRUST_ANCHORS];
-    size_t ta_count;
+    size_t ta_count;                     /* ACME server anchors: tas[0..ta_count) */
+    size_t authority_ta_count;           /* Token Authority anchors: the last ones */
+    int conn_authority;                  /* this connection is to the Token Authority */
     unsigned char ta_buf[ACME5G_TA_BUF_SIZE];
     size_t ta_used;
     br_hmac_drbg_context drbg;
@@ -521,6 +569,10 @@ typedef struct acme5g_ctx {
     char authz_urls[ACME5G_MAX_IDENTIFIERS][ACME5G_URL_MAX];
     size_t authz_count;
     char token[128];
+#if ACME5G_WITH_TKAUTH
+    char tkauth_token[ACME5G_TKAUTH_TOKEN_MAX];  /* the Authority Token being sent */
+    char token_authority[ACME5G_URL_MAX];        /* the challenge's token-authority hint */
+#endif
     acme5g_ec_key account_key;
     acme5g_ec_key cert_key;
 
@@ -562,6 +614,13 @@ int acme5g_init(acme5g_ctx *ctx, const acme5g_port *port);
  * ACME5G_TA_BUF_SIZE).  Anchors added before a failure stay. */
 int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len);
 
+/* Add the CA certificates in `pem` as trust anchors for the Token
+ * Authority (tkauth-01, acme5g_enrol_params.token_authority_url): kept
+ * apart from the ACME server's, so neither server can pose as the other.
+ * Both sets share ACME5G_MAX_TRUST_ANCHORS and ACME5G_TA_BUF_SIZE.
+ * Returns as acme5g_add_trust_anchors_pem(). */
+int acme5g_add_authority_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len);
+
 /* Obtain a certificate (RFC 8555 enrolment, TR 33.776 solution #5).
  *
  * Steps and HTTP requests, all over one TLS connection kept alive (a new
@@ -582,6 +641,14 @@ int acme5g_add_trust_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t len);
  *
  * Port functions used: all but log are needed; listen/accept only when an
  * authorization needs a challenge.
+ *
+ * An NfInstanceId identifier (ACME5G_ID_NF_INSTANCE) is authorized with
+ * tkauth-01 (RFC 9447, "atc"): the library gets an Authority Token bound
+ * to the account key's fingerprint -- from the port's authority_token, or
+ * by one HTTPS POST to the Token Authority (TS 33.310 Annex J's OAM) with
+ * our client certificate, on a connection of its own (the ACME connection
+ * is closed meanwhile and resumed after) -- checks it (a JWT for this
+ * identifier and key, not expired) and answers the challenge with it.
  *
  * Returns ACME5G_OK or an error code; on ACME5G_ERR_PROBLEM the server's
  * problem document is in acme5g_last_problem().  On any return, private

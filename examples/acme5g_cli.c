@@ -47,6 +47,8 @@ static const char cli_usage_text[] =
     "                    [--tls-port N]\n"
     "                    [--preferred-chain ISSUER-CN] [--key-type p256|p384]\n"
     "                    [--cert-key PEMFILE] [--deploy-hook CMD]\n"
+    "                    [--nf-instance-id UUID [--ta-url URL --ta-cert PEMFILE\n"
+    "                     --ta-key PEMFILE --ta-ca PEMFILE | --ta-hook CMD]]\n"
     "       acme5g enrol --via URL --ca PEMFILE --client-cert PEMFILE --client-key PEMFILE\n"
     "                    --state DIR --name DNSNAME [--name ...] [--ip ADDR ...]\n"
     "                    [--uri URI ...] [--key-type p256|p384] [--cert-key PEMFILE]\n"
@@ -71,6 +73,14 @@ static const char cli_help_text[] =
     "  --ip ADDR          an IPv4 or IPv6 address for the certificate (repeatable)\n"
     "  --uri URI          a URI SAN in the CSR, e.g. urn:uuid:<NF instance ID>; not an\n"
     "                     ACME identifier, so the CA may leave it out (repeatable)\n"
+    "  --nf-instance-id UUID  the NF instance ID as an ACME identifier (NfInstanceId,\n"
+    "                     TS 33.310 Annex J): validated with tkauth-01, in the\n"
+    "                     certificate as URI SAN urn:uuid:UUID\n"
+    "  --ta-url URL       tkauth-01: ask this Token Authority (OAM) for the Authority\n"
+    "                     Token, over TLS with --ta-cert/--ta-key as our client\n"
+    "                     certificate and --ta-ca as the CA of its server certificate\n"
+    "  --ta-hook CMD      tkauth-01: run `sh -c CMD` instead, with ACME5G_TKAUTH_TYPE,\n"
+    "                     _VALUE, _FINGERPRINT, _AUTHORITY set; it prints the token\n"
     "  --http-port N      port of the built-in http-01 responder (default 80)\n"
     "  --contact URL      account contact, e.g. mailto:ops@example.org\n"
     "  --timeout SECONDS  total time limit, 1..86400 (default 300)\n"
@@ -94,6 +104,9 @@ static const char cli_help_text[] =
     "  --renew-fraction F renew when this share of the lifetime passed (default 0.667)\n"
     "  --renew-before S   or S seconds before notAfter, whichever comes first\n"
     "  --jitter S         renew up to S seconds earlier, a different amount per device\n"
+    ;
+/* (two strings: C99 compilers need to support only 4095 bytes in one) */
+static const char cli_help_text2[] =
     "  --via URL          obtain the certificate through a shared ACME client\n"
     "                     (https://host:port/path) instead of an ACME server: one\n"
     "                     POST of our CSR over mutual TLS; --ca then holds the CA of\n"
@@ -136,6 +149,8 @@ typedef struct cli_options {
     const char *dns_hook;    /* command run for dns-01 */
     const char *via;         /* shared ACME client URL (instead of directory_url) */
     const char *client_cert, *client_key; /* our TLS client credential, for via */
+    const char *ta_url, *ta_cert, *ta_key, *ta_ca; /* tkauth-01: the Token Authority */
+    const char *ta_hook;     /* tkauth-01: command printing a token */
     const char *deploy_hook; /* command run after a new certificate is stored */
     int have_wait_timer, have_max_orders, have_permille, have_before, have_jitter;
     unsigned long wait_timer_s, max_orders, renew_permille, renew_before_s, jitter_s;
@@ -273,6 +288,19 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
         } else if (cli_option(argc, argv, &i, "--uri", &value)) {
             if (value != NULL && cli_add_identifier(opt, ACME5G_ID_URI, value) != 0)
                 return cli_usage_error("too many --name/--ip/--uri (at most 64)", NULL);
+        } else if (cli_option(argc, argv, &i, "--nf-instance-id", &value)) {
+            if (value != NULL && cli_add_identifier(opt, ACME5G_ID_NF_INSTANCE, value) != 0)
+                return cli_usage_error("too many identifiers (at most 64)", NULL);
+        } else if (cli_option(argc, argv, &i, "--ta-url", &value)) {
+            opt->ta_url = value;
+        } else if (cli_option(argc, argv, &i, "--ta-cert", &value)) {
+            opt->ta_cert = value;
+        } else if (cli_option(argc, argv, &i, "--ta-key", &value)) {
+            opt->ta_key = value;
+        } else if (cli_option(argc, argv, &i, "--ta-ca", &value)) {
+            opt->ta_ca = value;
+        } else if (cli_option(argc, argv, &i, "--ta-hook", &value)) {
+            opt->ta_hook = value;
         } else if (cli_option(argc, argv, &i, "--http-port", &value)) {
             if (value != NULL && cli_parse_number(value, 1, 65535, &opt->http_port) != 0)
                 return cli_usage_error("--http-port must be 1..65535", value);
@@ -456,6 +484,18 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             (void)cli_add_identifier(opt, ACME5G_ID_IP, value);
         else if (strcmp(line, "uri") == 0 && !have_ids)
             (void)cli_add_identifier(opt, ACME5G_ID_URI, value);
+        else if (strcmp(line, "nf-instance-id") == 0 && !have_ids)
+            (void)cli_add_identifier(opt, ACME5G_ID_NF_INSTANCE, value);
+        else if (strcmp(line, "ta-url") == 0 && !opt->ta_url && !opt->ta_hook)
+            opt->ta_url = value;
+        else if (strcmp(line, "ta-cert") == 0 && !opt->ta_cert)
+            opt->ta_cert = value;
+        else if (strcmp(line, "ta-key") == 0 && !opt->ta_key)
+            opt->ta_key = value;
+        else if (strcmp(line, "ta-ca") == 0 && !opt->ta_ca)
+            opt->ta_ca = value;
+        else if (strcmp(line, "ta-hook") == 0 && !opt->ta_hook && !opt->ta_url)
+            opt->ta_hook = value;
         else if (cli_parse_number(value, 0, 4000000000ul, &n) != 0)
             continue;
         else if (strcmp(line, "http-port") == 0 && !opt->http_port && n <= 65535)
@@ -519,11 +559,17 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
         CLI_PUT("pre-authorize=1\n");
     if (opt->cert_key)
         CLI_PUT("cert-key=%s\n", opt->cert_key);
+    if (opt->ta_url)
+        CLI_PUT("ta-url=%s\nta-cert=%s\nta-key=%s\nta-ca=%s\n", opt->ta_url, opt->ta_cert,
+                opt->ta_key, opt->ta_ca);
+    if (opt->ta_hook)
+        CLI_PUT("ta-hook=%s\n", opt->ta_hook);
     for (i = 0; i < opt->identifier_count; i++)
         CLI_PUT("%s=%s\n",
-                opt->identifiers[i].type == ACME5G_ID_IP    ? "ip"
-                : opt->identifiers[i].type == ACME5G_ID_URI ? "uri"
-                                                            : "name",
+                opt->identifiers[i].type == ACME5G_ID_IP            ? "ip"
+                : opt->identifiers[i].type == ACME5G_ID_URI         ? "uri"
+                : opt->identifiers[i].type == ACME5G_ID_NF_INSTANCE ? "nf-instance-id"
+                                                                    : "name",
                 opt->identifiers[i].value);
     CLI_PUT("wait-timer=%lu\nmax-orders=%lu\nrenew-permille=%lu\nrenew-before=%lu\njitter=%lu\n",
             opt->wait_timer_s, opt->max_orders, opt->renew_permille, opt->renew_before_s,
@@ -674,6 +720,18 @@ static int cli_dns_txt(void *user, const char *name, const char *value, int pres
     return acme5g_posix_dns_hook(cli_dns_hook_cmd, name, value, present);
 }
 
+/* tkauth-01 through an operator command (--ta-hook): it prints the token. */
+static const char *cli_ta_hook_cmd;
+
+static int cli_authority_token(void *user, const char *type, const char *value,
+                               const char *fingerprint, const char *authority, char *token,
+                               size_t cap)
+{
+    (void)user;
+    return acme5g_posix_token_hook(cli_ta_hook_cmd, type, value, fingerprint, authority, token,
+                                   cap, 60000);
+}
+
 /* --deploy-hook: `sh -c CMD` once a new certificate is stored, with
  * ACME5G_STATE (the state directory), ACME5G_CERT (the chain) and
  * ACME5G_KEY (its key) in the environment.  Returns the exit status (0 =
@@ -796,30 +854,47 @@ static int cli_load_cert_key(const char *path, acme5g_signer *signer)
     return 0;
 }
 
-/* --client-cert/--client-key (for --via) into the context: our
- * certificate for mutual TLS with the shared client.  0 or -1 (after
- * printing why). */
-static int cli_load_client_cert(const cli_options *opt)
+/* --client-cert/--client-key (for --via) or --ta-cert/--ta-key into the
+ * context: our certificate for mutual TLS with the shared client or the
+ * Token Authority.  0 or -1 (after printing why). */
+static int cli_load_client_cert(const char *cert_path, const char *key_path)
 {
     static char key_pem[8192];
     size_t cert_len, key_len;
     int rc;
 
-    rc = acme5g_posix_read_file(opt->client_cert, cli_file_buf, sizeof cli_file_buf, &cert_len);
+    rc = acme5g_posix_read_file(cert_path, cli_file_buf, sizeof cli_file_buf, &cert_len);
     if (rc != 0)
-        return cli_report_read_error("client certificate", opt->client_cert, rc) ? -1 : -1;
-    rc = acme5g_posix_read_file(opt->client_key, key_pem, sizeof key_pem, &key_len);
+        return cli_report_read_error("client certificate", cert_path, rc) ? -1 : -1;
+    rc = acme5g_posix_read_file(key_path, key_pem, sizeof key_pem, &key_len);
     if (rc != 0)
-        return cli_report_read_error("client key", opt->client_key, rc) ? -1 : -1;
+        return cli_report_read_error("client key", key_path, rc) ? -1 : -1;
     rc = acme5g_set_own_cert(&cli_ctx, cli_file_buf, cert_len, key_pem, key_len);
     memset(key_pem, 0, sizeof key_pem);
     if (rc == ACME5G_ERR_KEY)
         fprintf(stderr, "acme5g: client key %s: not an EC P-256/P-384 private key\n",
-                opt->client_key);
+                key_path);
     else if (rc != ACME5G_OK)
-        fprintf(stderr, "acme5g: client certificate %s: %s\n", opt->client_cert,
+        fprintf(stderr, "acme5g: client certificate %s: %s\n", cert_path,
                 acme5g_strerror(rc));
     return rc == ACME5G_OK ? 0 : -1;
+}
+
+/* --ta-url's credentials: the Token Authority's CA and our client
+ * certificate for it.  0 or -1 (after printing why). */
+static int cli_load_token_authority(const cli_options *opt)
+{
+    size_t len;
+    int rc = acme5g_posix_read_file(opt->ta_ca, cli_file_buf, sizeof cli_file_buf, &len);
+    if (rc != 0)
+        return cli_report_read_error("token authority CA file", opt->ta_ca, rc) ? -1 : -1;
+    rc = acme5g_add_authority_anchors_pem(&cli_ctx, cli_file_buf, len);
+    if (rc != ACME5G_OK) {
+        fprintf(stderr, "acme5g: token authority CA file %s: %s\n", opt->ta_ca,
+                acme5g_strerror(rc));
+        return -1;
+    }
+    return cli_load_client_cert(opt->ta_cert, opt->ta_key);
 }
 
 /* The rest of the one-line failure report of enrol/renew --via: the shared
@@ -896,6 +971,21 @@ static int cli_obtain(int argc, char **argv, int mode)
         return cli_usage_error("--eab-kid and --eab-hmac-key go together", NULL);
     if (opt.challenge && strcmp(opt.challenge, "dns-01") == 0 && !opt.dns_hook)
         return cli_usage_error("--challenge dns-01 needs --dns-hook CMD", NULL);
+    if (opt.ta_url && opt.ta_hook)
+        return cli_usage_error("--ta-url and --ta-hook exclude each other", NULL);
+    if (opt.ta_url && (!opt.ta_cert || !opt.ta_key || !opt.ta_ca))
+        return cli_usage_error("--ta-url needs --ta-cert, --ta-key and --ta-ca", NULL);
+    if (!opt.ta_url && (opt.ta_cert || opt.ta_key || opt.ta_ca))
+        return cli_usage_error("--ta-cert, --ta-key and --ta-ca go with --ta-url", NULL);
+    if (opt.via == NULL && !opt.ta_url && !opt.ta_hook) {
+        size_t k;
+        for (k = 0; k < opt.identifier_count; k++)
+            if (opt.identifiers[k].type == ACME5G_ID_NF_INSTANCE)
+                return cli_usage_error("--nf-instance-id needs --ta-url (with --ta-cert, "
+                                       "--ta-key, --ta-ca) or --ta-hook", NULL);
+    }
+    if (opt.via != NULL && (opt.ta_url || opt.ta_hook))
+        return cli_usage_error("--ta-url/--ta-hook go to an ACME server, not with --via", NULL);
     if (cli_join_path(cert_path, sizeof cert_path, opt.state_dir, ACME5G_STORE_CERT) != 0)
         return cli_usage_error("--state path too long", opt.state_dir);
 
@@ -919,6 +1009,15 @@ static int cli_obtain(int argc, char **argv, int mode)
         opt.client_cert = cli_client_cert_path;
     if (!renew && opt.via != NULL && realpath(opt.client_key, cli_client_key_path) != NULL)
         opt.client_key = cli_client_key_path;
+    if (!renew && opt.ta_url != NULL) {
+        static char ta_paths[3][CLI_PATH_MAX];
+        if (realpath(opt.ta_cert, ta_paths[0]) != NULL)
+            opt.ta_cert = ta_paths[0];
+        if (realpath(opt.ta_key, ta_paths[1]) != NULL)
+            opt.ta_key = ta_paths[1];
+        if (realpath(opt.ta_ca, ta_paths[2]) != NULL)
+            opt.ta_ca = ta_paths[2];
+    }
 
     /* No -v: silent port, so a failure prints only the one report line. */
     acme5g_posix_port(&cli_posix, opt.state_dir,
@@ -927,6 +1026,10 @@ static int cli_obtain(int argc, char **argv, int mode)
     if (opt.dns_hook) {
         cli_dns_hook_cmd = opt.dns_hook;
         port.dns_txt = cli_dns_txt;
+    }
+    if (opt.ta_hook) {
+        cli_ta_hook_cmd = opt.ta_hook;
+        port.authority_token = cli_authority_token;
     }
     rc = acme5g_init(&cli_ctx, &port);
     if (rc != ACME5G_OK) {
@@ -939,7 +1042,11 @@ static int cli_obtain(int argc, char **argv, int mode)
         acme5g_wipe(&cli_ctx);
         return CLI_EXIT_FAILURE;
     }
-    if (opt.via != NULL && cli_load_client_cert(&opt) != 0) {
+    if (opt.via != NULL && cli_load_client_cert(opt.client_cert, opt.client_key) != 0) {
+        acme5g_wipe(&cli_ctx);
+        return CLI_EXIT_FAILURE;
+    }
+    if (opt.ta_url != NULL && cli_load_token_authority(&opt) != 0) {
         acme5g_wipe(&cli_ctx);
         return CLI_EXIT_FAILURE;
     }
@@ -988,6 +1095,7 @@ static int cli_obtain(int argc, char **argv, int mode)
         (opt.key_type && strcmp(opt.key_type, "p384") == 0) ? ACME5G_KEY_P384 : ACME5G_KEY_P256;
     params.eab_kid = opt.eab_kid;
     params.eab_hmac_key = opt.eab_hmac_key;
+    params.token_authority_url = opt.ta_url;
 
     if (opt.via != NULL)
         rc = acme5g_enrol_via(&cli_ctx, &params); /* a renewal too: the same request */
@@ -1395,6 +1503,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(cli_usage_text, stdout);
         fputs(cli_help_text, stdout);
+        fputs(cli_help_text2, stdout);
         return CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {

@@ -775,3 +775,90 @@ int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, 
             return ACME5G_PORT_ERROR;
     return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : ACME5G_PORT_ERROR;
 }
+
+/* See acme5g_posix.h. */
+int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value,
+                            const char *fingerprint, const char *authority, char *token,
+                            size_t cap, uint32_t timeout_ms)
+{
+    struct timespec start;
+    size_t len = 0;
+    int fds[2], status, failed = 0;
+    pid_t pid;
+
+    if (cap < 2 || pipe(fds) != 0)
+        return ACME5G_PORT_ERROR;
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return ACME5G_PORT_ERROR;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        close(fds[0]);
+        if (dup2(fds[1], 1) < 0 || setenv("ACME5G_TKAUTH_TYPE", type, 1) != 0 ||
+            setenv("ACME5G_TKAUTH_VALUE", value, 1) != 0 ||
+            setenv("ACME5G_TKAUTH_FINGERPRINT", fingerprint, 1) != 0 ||
+            setenv("ACME5G_TKAUTH_AUTHORITY", authority, 1) != 0)
+            _exit(126);
+        execl("/bin/sh", "sh", "-c", cmd, "acme5g-ta-hook", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        struct timespec now;
+        struct pollfd pfd;
+        long spent_ms;
+        ssize_t n;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        spent_ms = (long)(now.tv_sec - start.tv_sec) * 1000 +
+                   (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (spent_ms >= (long)timeout_ms) {
+            failed = 1;
+            break;
+        }
+        pfd.fd = fds[0];
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        if (poll(&pfd, 1, (int)((long)timeout_ms - spent_ms)) < 0) {
+            if (errno == EINTR)
+                continue;
+            failed = 1;
+            break;
+        }
+        if (pfd.revents == 0)
+            continue;
+        n = read(fds[0], token + len, cap - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* end of output */
+        len += (size_t)n;
+        if (len >= cap - 1) {
+            failed = 1; /* no room for all of it */
+            break;
+        }
+    }
+    close(fds[0]);
+    if (failed)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return ACME5G_PORT_ERROR;
+    while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r' ||
+                       token[len - 1] == ' ' || token[len - 1] == '\t'))
+        len--;
+    token[len] = 0;
+    if (failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || len == 0) {
+        memset(token, 0, cap);
+        return ACME5G_PORT_ERROR;
+    }
+    return (int)len;
+}

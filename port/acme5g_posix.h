@@ -46,4 +46,17 @@ int acme5g_posix_ensure_dir(const char *dir);
  * The shape of acme5g_port.dns_txt without the user pointer. */
 int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, int present);
 
+/* tkauth-01 through an operator command: runs CMD with /bin/sh and
+ * ACME5G_TKAUTH_TYPE, ACME5G_TKAUTH_VALUE, ACME5G_TKAUTH_FINGERPRINT and
+ * ACME5G_TKAUTH_AUTHORITY in its environment; its standard output (one
+ * line, the Authority Token) goes to `token` (NUL-terminated, trailing
+ * white space cut), its standard error to ours.  A command still running
+ * after timeout_ms is killed.  Returns the token's length, or
+ * ACME5G_PORT_ERROR (failed to run, exit status not 0, timed out, no
+ * output, or `cap` bytes or more).  The shape of
+ * acme5g_port.authority_token without the user pointer. */
+int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value,
+                            const char *fingerprint, const char *authority, char *token,
+                            size_t cap, uint32_t timeout_ms);
+
 #endif /* ACME5G_POSIX_H */

@@ -2237,6 +2237,9 @@ static void test_obj_order_sample(void)
 #define AUTHZ_HEAD                                                                                 \
     "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\"},"
 
+/* obj_authz: whether the authorization is answered with tkauth-01 */
+static int authz_tkauth;
+
 static void test_obj_authz_finds_http01_among_shuffled_challenges(void)
 {
     static const char *const ch[3] = {
@@ -2256,16 +2259,16 @@ static void test_obj_authz_finds_http01_among_shuffled_challenges(void)
     need = json_tokens_needed((const char *)jctx.body, jctx.body_len);
     CHECK(need > 32);
     if (need > ACME5G_JSON_TOKENS) {
-        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth),
                   ACME5G_ERR_JSON_TOO_BIG);
     } else {
-        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_OK);
+        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth), ACME5G_OK);
         CHECK_STR(ident, "www.example.org");
         CHECK_INT(status, ST_PENDING);
         CHECK_INT(cs, ST_PENDING);
         CHECK_STR(jctx.challenge_url, "https://example.com/acme/chall/LoqXcYV8q5ON");
         CHECK_STR(jctx.token, "DGyRejmCefe7v4NfDGDKfA");
-        CHECK_ERR(obj_authz(&jctx, "dns-01", ident, sizeof(ident), &status, &cs), ACME5G_OK);
+        CHECK_ERR(obj_authz(&jctx, "dns-01", ident, sizeof(ident), &status, &cs, &authz_tkauth), ACME5G_OK);
         CHECK_STR(jctx.challenge_url, "https://example.com/acme/chall/Rg5dV14Gh1Q");
         CHECK_STR(jctx.token, "IlirfxKKXAsHtmzK29Pj8A");
     }
@@ -2275,15 +2278,15 @@ static void test_obj_authz_finds_http01_among_shuffled_challenges(void)
         memset(&jctx, 0, sizeof(jctx));
         set_body_str(&jctx, doc);
         if (json_tokens_needed(doc, strlen(doc)) > ACME5G_JSON_TOKENS) {
-            CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+            CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth),
                       ACME5G_ERR_JSON_TOO_BIG);
             continue;
         }
-        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_OK);
+        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth), ACME5G_OK);
         CHECK_STR(jctx.challenge_url, "https://a/c/2");
         CHECK_STR(jctx.token, "tok-_2");
         CHECK_INT(cs, ST_PENDING);
-        CHECK_ERR(obj_authz(&jctx, "dns-01", ident, sizeof(ident), &status, &cs), ACME5G_OK);
+        CHECK_ERR(obj_authz(&jctx, "dns-01", ident, sizeof(ident), &status, &cs, &authz_tkauth), ACME5G_OK);
         CHECK_STR(jctx.challenge_url, "https://a/c/3");
         CHECK_STR(jctx.token, "tok3");
         CHECK_INT(cs, ST_VALID);
@@ -2292,12 +2295,12 @@ static void test_obj_authz_finds_http01_among_shuffled_challenges(void)
     memset(&jctx, 0, sizeof(jctx));
     snprintf(doc, sizeof(doc), AUTHZ_HEAD "\"challenges\":[%s]}", ch[1]);
     set_body_str(&jctx, doc);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_OK);
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth), ACME5G_OK);
     CHECK_STR(ident, "a.example");
     CHECK_STR(jctx.challenge_url, "https://a/c/2");
     CHECK_STR(jctx.token, "tok-_2");
     CHECK_INT(cs, ST_PENDING);
-    CHECK_ERR(obj_authz(&jctx, "dns-01", ident, sizeof(ident), &status, &cs),
+    CHECK_ERR(obj_authz(&jctx, "dns-01", ident, sizeof(ident), &status, &cs, &authz_tkauth),
               ACME5G_ERR_NO_CHALLENGE);
 }
 
@@ -2312,7 +2315,7 @@ static void test_obj_authz_refuses_token_outside_base64url(void)
                  "\"url\":\"https://a/c\",\"status\":\"pending\",\"token\":\"%s\"}]}", tokens[i]);
         memset(&jctx, 0, sizeof(jctx));
         set_body_str(&jctx, doc);
-        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth),
                   ACME5G_ERR_JSON_FIELD);
     }
     /* too long for the token slot */
@@ -2324,7 +2327,7 @@ static void test_obj_authz_refuses_token_outside_base64url(void)
                  "\"url\":\"https://a/c\",\"token\":\"%s\"}]}", tok);
         memset(&jctx, 0, sizeof(jctx));
         set_body_str(&jctx, doc);
-        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+        CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth),
                   ACME5G_ERR_FIELD_TOO_LONG);
     }
 }
@@ -2336,31 +2339,31 @@ static void test_obj_authz_without_http01_is_no_challenge(void)
     CHECK(parse_body(AUTHZ_HEAD "\"challenges\":[{\"type\":\"dns-01\",\"url\":\"https://a/c\","
                                 "\"token\":\"t\"},{\"type\":\"http-01x\",\"url\":\"https://a/"
                                 "d\",\"token\":\"t\"}]}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth),
               ACME5G_ERR_NO_CHALLENGE);
     CHECK(parse_body(AUTHZ_HEAD "\"challenges\":[]}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth),
               ACME5G_ERR_NO_CHALLENGE);
     CHECK(parse_body(AUTHZ_HEAD "\"x\":1}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth),
               ACME5G_ERR_JSON_FIELD);
     /* a valid authorization needs no challenge */
     CHECK(parse_body("{\"status\":\"valid\",\"identifier\":{\"value\":\"b.example\"},"
                      "\"challenges\":[]}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_OK);
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth), ACME5G_OK);
     CHECK_INT(status, ST_VALID);
     CHECK_STR(ident, "b.example");
     CHECK(parse_body("{\"status\":\"invalid\",\"identifier\":{\"value\":\"b.example\"}}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_OK);
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth), ACME5G_OK);
     CHECK_INT(status, ST_INVALID);
     CHECK(parse_body("{\"status\":\"unknown\",\"identifier\":{\"value\":\"b.example\"}}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs), ACME5G_ERR_STATUS);
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth), ACME5G_ERR_STATUS);
     /* the identifier is required, and must fit */
     CHECK(parse_body("{\"status\":\"valid\",\"challenges\":[]}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs),
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &status, &cs, &authz_tkauth),
               ACME5G_ERR_JSON_FIELD);
     CHECK(parse_body("{\"status\":\"valid\",\"identifier\":{\"value\":\"b.example\"}}") > 0);
-    CHECK_ERR(obj_authz(&jctx, "http-01", ident, 5, &status, &cs), ACME5G_ERR_FIELD_TOO_LONG);
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, 5, &status, &cs, &authz_tkauth), ACME5G_ERR_FIELD_TOO_LONG);
 }
 
 static void test_obj_problem_sample(void)
@@ -2972,6 +2975,177 @@ static void test_csr_p384_key_verified_by_openssl(void)
     CHECK(strstr(csr_text, "NIST CURVE: P-384") != NULL);
 }
 
+/* TS 33.310 Annex J: the NF instance ID is the URI SAN urn:uuid:<uuid>,
+ * lower case whatever case the caller gave. */
+static void test_csr_nf_instance_id_lower_case_urn_uuid_verified_by_openssl(void)
+{
+    static acme5g_ec_key k;
+    acme5g_identifier ids[2];
+    size_t len = 0;
+    ids[0].type = ACME5G_ID_NF_INSTANCE;
+    ids[0].value = "4ACE9D34-2c69-4F99-92d5-A73A3FE8E23B";
+    ids[1].type = ACME5G_ID_DNS;
+    ids[1].value = "nf1.example";
+    CHECK_ERR(load_key(&k, "ec-p256-pkcs8.pem"), ACME5G_OK);
+    CHECK_ERR(csr_build(&k, NULL, ids, 2, csr_der, sizeof(csr_der), &len), ACME5G_OK);
+    CHECK_INT(csr_openssl(csr_der, len, csr_text, sizeof(csr_text)), 0);
+    CHECK(strstr(csr_text, "URI:urn:uuid:4ace9d34-2c69-4f99-92d5-a73a3fe8e23b, DNS:nf1.example") !=
+          NULL);
+    CHECK(strstr(csr_text, "Subject: CN = nf1.example") != NULL);
+}
+
+static void test_nf_instance_identifier_json_and_uuid_check(void)
+{
+    char out[128];
+    acme5g_identifier id;
+    wbuf w;
+    id.type = ACME5G_ID_NF_INSTANCE;
+    id.value = "4ACE9D34-2C69-4F99-92D5-A73A3FE8E23B";
+    w_init(&w, out, sizeof(out));
+    w_identifier(&w, &id);
+    CHECK_STR(w_cstr(&w),
+              "{\"type\":\"NfInstanceId\",\"value\":\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\"}");
+    CHECK(uuid_valid("4ace9d34-2c69-4f99-92d5-a73a3fe8e23b"));
+    CHECK(uuid_valid("4ACE9D34-2C69-4F99-92D5-A73A3FE8E23B"));
+    CHECK(!uuid_valid("4ace9d34-2c69-4f99-92d5-a73a3fe8e23"));   /* short */
+    CHECK(!uuid_valid("4ace9d34-2c69-4f99-92d5-a73a3fe8e23bb")); /* long */
+    CHECK(!uuid_valid("4ace9d34_2c69-4f99-92d5-a73a3fe8e23b"));  /* separator */
+    CHECK(!uuid_valid("4ace9d34-2c69-4f99-92d5-a73a3fe8e23g"));  /* not hex */
+    CHECK(!uuid_valid("urn:uuid:4ace9d34-2c69-4f99-92d5-a73a"));
+    CHECK(!uuid_valid(""));
+}
+
+#if ACME5G_WITH_TKAUTH
+/* The atc fingerprint is the RFC 7638 thumbprint (Python's vector) in
+ * RFC 8225's "SHA256 AB:CD:..." form. */
+static void test_tkauth_fingerprint_is_the_thumbprint_in_hex_pairs(void)
+{
+    static acme5g_ec_key k;
+    static char text[1024];
+    char want_tp[64], fp[TKAUTH_FP_LEN + 1], want[TKAUTH_FP_LEN + 1];
+    unsigned char h[40];
+    size_t i;
+    vec_read("ec-p256-jwk.txt", text, sizeof(text));
+    vec_value(text, "thumbprint", want_tp, sizeof(want_tp));
+    CHECK_INT(t_b64u_decode(want_tp, strlen(want_tp), h, sizeof(h)), 32);
+    strcpy(want, "SHA256 ");
+    for (i = 0; i < 32; i++)
+        sprintf(want + strlen(want), i ? ":%02X" : "%02X", h[i]);
+    CHECK_ERR(load_key(&k, "ec-p256-pkcs8.pem"), ACME5G_OK);
+    memset(fp, 'X', sizeof(fp));
+    tkauth_fingerprint(&k, fp);
+    CHECK_STR(fp, want);
+    CHECK_INT(strlen(fp), TKAUTH_FP_LEN);
+}
+
+/* A JWT "h.p.s" whose payload is `payload`. */
+static void make_token(char *out, size_t cap, const char *payload)
+{
+    static const char head[] = "{\"alg\":\"ES256\",\"typ\":\"JWT\"}";
+    char p[600];
+    b64u_to(out, cap, (const unsigned char *)head, strlen(head));
+    strcat(out, ".");
+    b64u_to(p, sizeof(p), (const unsigned char *)payload, strlen(payload));
+    strcat(out, p);
+    strcat(out, ".c2lnbmF0dXJl");
+}
+
+static int check_token(const char *payload)
+{
+    static const char fp[] = "SHA256 AA:BB";
+    make_token(hctx.tkauth_token, sizeof(hctx.tkauth_token), payload);
+    return tkauth_check(&hctx, "https://ta.example/at", "4ace9d34-2c69-4f99-92d5-a73a3fe8e23b",
+                        fp);
+}
+
+/* The client never sends a token the CA would refuse for reasons it can
+ * see itself: expired, for another identifier or key, not a JWT. */
+static void test_tkauth_check_refuses_tokens_not_for_us(void)
+{
+    char p[512];
+    http_setup();
+    snprintf(p, sizeof(p),
+             "{\"iss\":\"https://ta.example\",\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":"
+             "\"NfInstanceId\",\"tkvalue\":\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\",\"ca\":false,"
+             "\"fingerprint\":\"SHA256 AA:BB\"}}",
+             (long long)T_NOW + 300);
+    CHECK_ERR(check_token(p), ACME5G_OK);
+    /* expired (exp == now is already past: RFC 7519 "on or after") */
+    snprintf(p, sizeof(p),
+             "{\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":\"NfInstanceId\",\"tkvalue\":"
+             "\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\",\"fingerprint\":\"SHA256 AA:BB\"}}",
+             (long long)T_NOW);
+    CHECK_ERR(check_token(p), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK(strstr(hctx.problem.detail, "expired") != NULL);
+    CHECK(strstr(hctx.problem.detail, "https://ta.example/at") != NULL);
+    /* another UUID, upper case included (Annex J: lower case) */
+    snprintf(p, sizeof(p),
+             "{\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":\"NfInstanceId\",\"tkvalue\":"
+             "\"4ACE9D34-2c69-4f99-92d5-a73a3fe8e23b\",\"fingerprint\":\"SHA256 AA:BB\"}}",
+             (long long)T_NOW + 300);
+    CHECK_ERR(check_token(p), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK(strstr(hctx.problem.detail, "another identifier") != NULL);
+    /* another account key */
+    snprintf(p, sizeof(p),
+             "{\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":\"NfInstanceId\",\"tkvalue\":"
+             "\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\",\"fingerprint\":\"SHA256 AA:BC\"}}",
+             (long long)T_NOW + 300);
+    CHECK_ERR(check_token(p), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK(strstr(hctx.problem.detail, "another account key") != NULL);
+    /* another identifier type, no atc, no jti, exp not a number */
+    snprintf(p, sizeof(p),
+             "{\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":\"TnAuthList\",\"tkvalue\":"
+             "\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\",\"fingerprint\":\"SHA256 AA:BB\"}}",
+             (long long)T_NOW + 300);
+    CHECK_ERR(check_token(p), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(check_token("{\"exp\":9999999999,\"jti\":\"j1\"}"), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(check_token("{\"exp\":9999999999,\"atc\":{}}"), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(check_token("{\"exp\":\"9999999999\",\"jti\":\"j1\",\"atc\":{}}"),
+              ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(check_token("[1]"), ACME5G_ERR_AUTHORITY_TOKEN);
+    /* not a JWS: two parts, an empty part, a character outside base64url */
+    strcpy(hctx.tkauth_token, "eyJhIjoxfQ.eyJhIjoxfQ");
+    CHECK_ERR(tkauth_check(&hctx, "u", "x", "y"), ACME5G_ERR_AUTHORITY_TOKEN);
+    strcpy(hctx.tkauth_token, "eyJhIjoxfQ..c2ln");
+    CHECK_ERR(tkauth_check(&hctx, "u", "x", "y"), ACME5G_ERR_AUTHORITY_TOKEN);
+    strcpy(hctx.tkauth_token, "eyJhIjoxfQ.eyJhIjoxfQ.c2l+");
+    CHECK_ERR(tkauth_check(&hctx, "u", "x", "y"), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK(strstr(hctx.problem.detail, "not a JWS") != NULL);
+    http_teardown();
+}
+#endif
+
+#if ACME5G_WITH_TKAUTH
+/* An NfInstanceId authorization is answered with its tkauth-01 "atc"
+ * challenge, whatever challenge type the caller chose for DNS names. */
+static void test_authz_nf_instance_uses_tkauth_atc_and_its_hint(void)
+{
+    static const char authz[] =
+        "{\"identifier\":{\"type\":\"NfInstanceId\",\"value\":\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\"},"
+        "\"status\":\"pending\",\"challenges\":[{\"type\":\"tkauth-01\",\"tkauth-type\":\"x\","
+        "\"url\":\"https://a/c/0\"},{\"type\":\"tkauth-01\",\"tkauth-type\":\"atc\","
+        "\"token-authority\":\"https://oam/at\",\"url\":\"https://a/c/1\",\"status\":\"pending\"}]}";
+    char ident[64];
+    int st, cs, tk = 0;
+    memset(&jctx, 0, sizeof(jctx));
+    set_body_str(&jctx, authz);
+    if (json_tokens_needed(authz, strlen(authz)) > ACME5G_JSON_TOKENS)
+        return; /* the minimal build's token budget: covered by the default build */
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &st, &cs, &tk), ACME5G_OK);
+    CHECK(tk);
+    CHECK_INT(cs, ST_PENDING);
+    CHECK_STR(jctx.challenge_url, "https://a/c/1");
+    CHECK_STR(jctx.token_authority, "https://oam/at");
+    /* no "atc" challenge: nothing we can answer */
+    set_body_str(&jctx, "{\"identifier\":{\"type\":\"NfInstanceId\",\"value\":\"x\"},"
+                        "\"status\":\"pending\",\"challenges\":[{\"type\":\"http-01\","
+                        "\"url\":\"https://a/c/0\",\"token\":\"abc\"}]}");
+    CHECK_ERR(obj_authz(&jctx, "http-01", ident, sizeof(ident), &st, &cs, &tk),
+              ACME5G_ERR_NO_CHALLENGE);
+    CHECK(tk);
+}
+#endif
+
 /* An external signer (a secure element) signs the CSR; the library never
  * sees the private key. */
 static acme5g_ec_key signer_key;
@@ -3444,6 +3618,8 @@ static const int all_codes[] = {
     ACME5G_ERR_PROBLEM, ACME5G_ERR_NO_NONCE, ACME5G_ERR_BAD_NONCE_LIMIT, ACME5G_ERR_ORDER_INVALID,
     ACME5G_ERR_AUTHZ_INVALID, ACME5G_ERR_STATUS, ACME5G_ERR_NO_CHALLENGE, ACME5G_ERR_CERT_MISMATCH,
     ACME5G_ERR_EAB_REQUIRED,
+    ACME5G_ERR_AUTHORITY,
+    ACME5G_ERR_AUTHORITY_TOKEN,
     ACME5G_ERR_KEY, ACME5G_ERR_CERT, ACME5G_ERR_CRYPTO,
 };
 
@@ -3846,6 +4022,13 @@ int main(void)
     RUN(test_csr_three_dns_names_verified_by_openssl);
     RUN(test_csr_ipv4_and_ipv6_identifiers_verified_by_openssl);
     RUN(test_csr_uri_san_verified_by_openssl);
+    RUN(test_csr_nf_instance_id_lower_case_urn_uuid_verified_by_openssl);
+    RUN(test_nf_instance_identifier_json_and_uuid_check);
+#if ACME5G_WITH_TKAUTH
+    RUN(test_tkauth_fingerprint_is_the_thumbprint_in_hex_pairs);
+    RUN(test_tkauth_check_refuses_tokens_not_for_us);
+    RUN(test_authz_nf_instance_uses_tkauth_atc_and_its_hint);
+#endif
     RUN(test_csr_p384_key_verified_by_openssl);
     RUN(test_csr_external_signer_verified_by_openssl);
 #if ACME5G_WITH_TLSALPN01

@@ -32,5 +32,8 @@
 #define ACME5G_OWN_CHAIN_MAX 1
 #define ACME5G_MAX_ALTERNATES 1
 #define ACME5G_WITH_EAB 0
+/* NfInstanceId and tkauth-01 need a client certificate for the Token
+ * Authority (or a token hook): left out here */
+#define ACME5G_WITH_TKAUTH 0
 
 #endif

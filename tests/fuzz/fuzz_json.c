@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     acme5g_enrol_params p;
     acme5g_renewal_window win;
     char ident[256], small[8], big[ACME5G_BODY_MAX + 1];
-    int n, i, st, cst, err;
+    int n, i, st, cst, tka, err;
     size_t t;
 
     /* every string token through json_str, with a small and a large slot */
@@ -119,11 +119,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (t = 0; t < COUNT(types); t++) {
         set_body(ctx, data, size);
-        err = obj_authz(ctx, types[t], ident, sizeof(ident), &st, &cst);
+        err = obj_authz(ctx, types[t], ident, sizeof(ident), &st, &cst, &tka);
         FZ_ASSERT(err >= 0 && err < ACME5G_ERR__COUNT);
         FZ_ASSERT(fz_terminated(ident, sizeof(ident)) || err);
         check_urls(ctx);
-        if (!err && st == ST_PENDING)
+        if (!err && st == ST_PENDING && !tka)
             FZ_ASSERT(b64u_valid_token(ctx->token, strlen(ctx->token)));
     }
 
@@ -134,6 +134,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_ASSERT(fz_terminated(ctx->problem.type, sizeof(ctx->problem.type)));
     FZ_ASSERT(fz_terminated(ctx->problem.detail, sizeof(ctx->problem.detail)));
     (void)problem_is(ctx, "badNonce");
+
+#if ACME5G_WITH_TKAUTH
+    /* the Token Authority's answer as a token: refused or accepted, cleanly */
+    {
+        size_t m = size < sizeof(ctx->tkauth_token) ? size : sizeof(ctx->tkauth_token) - 1;
+        memcpy(ctx->tkauth_token, data, m);
+        ctx->tkauth_token[m] = 0;
+        err = tkauth_check(ctx, "https://ta/", "4ace9d34-2c69-4f99-92d5-a73a3fe8e23b",
+                           "SHA256 AA:BB");
+        FZ_ASSERT(err == ACME5G_OK || err == ACME5G_ERR_AUTHORITY_TOKEN);
+        FZ_ASSERT(fz_terminated(ctx->problem.detail, sizeof(ctx->problem.detail)));
+    }
+#endif
 
     set_body(ctx, data, size);
     err = obj_renewal_info(ctx, &win);
