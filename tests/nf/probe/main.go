@@ -54,6 +54,10 @@ var (
 	csrURI   = flag.String("csr-uri", "", "URI SAN of the CSR (default: urn:uuid:<uuid>)")
 	certOut  = flag.String("cert-out", "", "write the certificate chain (PEM) here")
 	timeout  = flag.Duration("timeout", 10*time.Second, "how long to poll")
+
+	answerAfter = flag.Duration("answer-after", 0, "wait this long before answering the challenge")
+	tokenOut    = flag.String("token-out", "", "write the (last) token sent here")
+	keyOut      = flag.String("account-key-out", "", "write the account key (PEM) here")
 )
 
 type problem struct {
@@ -82,6 +86,12 @@ func main() {
 		fail("usage: nf-probe -dir URL -ca FILE -uuid UUID [-token T | -ta-url .. | -sign-key ..] ...")
 	}
 	c := newClient()
+	if *keyOut != "" {
+		der, _ := x509.MarshalPKCS8PrivateKey(c.key)
+		if err := os.WriteFile(*keyOut, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			fail("%s", err)
+		}
+	}
 	if _, _, prob := c.post(c.url("newAccount"), map[string]bool{"termsOfServiceAgreed": true}); prob != nil {
 		fail("newAccount refused: %s", prob)
 	}
@@ -117,6 +127,11 @@ func main() {
 		authzURL = order.Authorizations[0]
 		if *taURL != "" {
 			tok = fromTA(c)
+		}
+		if *tokenOut != "" {
+			if err := os.WriteFile(*tokenOut, []byte(tok+"\n"), 0o644); err != nil {
+				fail("%s", err)
+			}
 		}
 		if !c.answer(i, authzURL, tok) {
 			ok = false
@@ -240,6 +255,7 @@ func (c *client) answer(i int, authzURL, tok string) bool {
 	}
 	ch := a.Challenges[0]
 	fmt.Printf("challenge %d: tkauth-type %s, token-authority %s\n", i, ch.TkauthType, ch.TokenAuthority)
+	time.Sleep(*answerAfter)
 	if _, _, prob := c.post(ch.URL, map[string]string{"tkauth": tok}); prob != nil {
 		fmt.Printf("challenge %d: refused: %s\n", i, prob)
 		fmt.Printf("authorization %d: %s\n", i, c.getAuthz(authzURL).Status)
