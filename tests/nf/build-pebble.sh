@@ -47,7 +47,8 @@ build_pebble() {
     # Fetch once; each build unpacks a pristine tree from the .dsc.
     dsc=$(find "$OUT/src" -maxdepth 1 -name 'pebble_*.dsc' 2>/dev/null | head -n 1)
     if [ -z "$dsc" ]; then
-        rm -rf "$OUT/src" && mkdir -p "$OUT/src" || die "cannot create $OUT/src"
+        rm -rf "$OUT/src"
+        mkdir -p "$OUT/src" || die "cannot create $OUT/src"
         apt_source pebble "$OUT/src" || die "apt-get source pebble failed"
         dsc=$(find "$OUT/src" -maxdepth 1 -name 'pebble_*.dsc' | head -n 1)
         [ -n "$dsc" ] || die "no pebble_*.dsc after apt-get source"

@@ -169,7 +169,7 @@ func (s *server) answer(r *http.Request, uuid string) (int, interface{}, string)
 	case "wrong-fingerprint":
 		claims.Fingerprint = "SHA256 " + strings.Repeat("00:", 31) + "00"
 	case "garbage":
-		return http.StatusOK, map[string]string{"status": "success", "token": "garbage.not-a.jwt"}, "200 garbage"
+		return http.StatusOK, map[string]string{"status": "success", "token": "garbage.not-a.jwt"}, "garbage"
 	}
 	tok, err := token.Authority(s.key, token.Claims{Iss: *iss, Exp: exp, Jti: token.NewJTI(), Atc: claims})
 	if err != nil {
@@ -183,5 +183,5 @@ func (s *server) answer(r *http.Request, uuid string) (int, interface{}, string)
 		tok = s.firstTok
 		s.mu.Unlock()
 	}
-	return http.StatusOK, map[string]string{"status": "success", "token": tok}, "200 token for " + uuid
+	return http.StatusOK, map[string]string{"status": "success", "token": tok}, "token for " + uuid
 }
