@@ -9,7 +9,8 @@
 # on free loopback ports with throwaway CAs:
 #   main     NF Pebble: TA key, pre-authorized NfInstanceId $U_PRE
 #            (interval 4 s), PEBBLE_AUTHZREUSE=0, no nonce rejection
-#   short    NF Pebble with pending authorizations living 2 s
+#   short    NF Pebble with pending authorizations living 2 s, the TA key
+#            given as a certificate
 #   plain    the same binary without PEBBLE_NF_* (stock behaviour)
 #   TAs      one per -mode (normal, replay, expired, wrong-uuid,
 #            wrong-fingerprint, garbage, reject)
@@ -70,6 +71,8 @@ if ! pebble_make_ca "$W" ta-ca || ! pebble__make_leaf "$W" ta-server ta-ca "IP:1
     ! pebble_make_ca "$W" nf-ca || ! nf_client_cert nf1 "$U_NF1" || ! nf_client_cert nf2 "$U_NF2" ||
     ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/ta-sign.key" 2>/dev/null ||
     ! openssl pkey -in "$W/ta-sign.key" -pubout -out "$W/ta-sign.pub" 2>/dev/null ||
+    ! openssl req -x509 -new -key "$W/ta-sign.key" -subj "/CN=nf test TA" -days 2 \
+        -out "$W/ta-sign-cert.pem" 2>/dev/null ||
     ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/not-ta.key" 2>/dev/null; then
     fail pki "openssl could not make the test certificates in $W"
     finish
@@ -113,7 +116,7 @@ start() { # NAME: start, remember its directory URL and CA
 export PEBBLE_NF_TA_PUBKEY=$W/ta-sign.pub PEBBLE_NF_TA_URL
 PEBBLE_NF_TA_URL=$(ta_url normal)
 PEBBLE_NF_PREAUTH="NfInstanceId:$U_PRE" PEBBLE_NF_PREAUTH_INTERVAL=4 start main
-PEBBLE_NF_PENDING_AUTHZ_LIFETIME=2 start short
+PEBBLE_NF_TA_PUBKEY=$W/ta-sign-cert.pem PEBBLE_NF_PENDING_AUTHZ_LIFETIME=2 start short
 unset PEBBLE_NF_TA_PUBKEY PEBBLE_NF_TA_URL
 start plain
 # shellcheck disable=SC2154 # DIR_* and CA_* are set by start through printf -v
@@ -318,6 +321,8 @@ sleep 4
 expect "pre-authorization: challenged again after the interval" refused "challenge 1: tkauth-type atc" \
     probe -uuid "$U_PRE" -token x
 # shellcheck disable=SC2154
+expect "TA key given as a certificate: valid token accepted" ok "authorization 1: valid" \
+    probe -dir "$DIR_short" -ca "$CA_short" -uuid "$U_NF1" "${TA_NORMAL[@]}"
 expect "pending authorization expires (lifetime 2 s): challenge refused, authz expired" refused \
     "authorization 1: expired" \
     probe -dir "$DIR_short" -ca "$CA_short" -uuid "$U_NF1" "${TA_NORMAL[@]}" -answer-after 2500ms
