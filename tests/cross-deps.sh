@@ -30,62 +30,19 @@ M4_AR=${M4_AR:-arm-none-eabi-ar}
 M4_BR_FLAGS="-mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections -DBR_USE_UNIX_TIME=0"
 AARCH64_BR_FLAGS="-O2 -ffunction-sections -fdata-sections"
 
+# as_root, apt_source (with have_deb_src, add_deb_src)
+APT_WHO=cross-deps
+# shellcheck source=tests/apt-source.sh
+. "$ROOT/tests/apt-source.sh"
+
 say() { echo "cross-deps: $*"; }
 die() { echo "cross-deps: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" = 0 ]; then
-        env DEBIAN_FRONTEND=noninteractive "$@" </dev/null
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        sudo -n env DEBIAN_FRONTEND=noninteractive "$@" </dev/null
-    else
-        echo "cross-deps: not root and no password-less sudo; as root run: $*" >&2
-        return 1
-    fi
-}
 
 installed() {
     case $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) in
     *"install ok installed") return 0 ;;
     esac
     return 1
-}
-
-# Is there a deb-src entry for Debian main in any apt source file?
-have_deb_src() {
-    local f
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [ -f "$f" ] && grep -Eq '^[[:space:]]*deb-src[[:space:]]' "$f" && return 0
-    done
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] && grep -Eiq '^Types:.*deb-src' "$f" && return 0
-    done
-    return 1
-}
-
-# Add /etc/apt/sources.list.d/acme5g-deb-src.sources with the URIs of the
-# existing Debian entry (deb822 or one-line), then apt-get update.
-add_deb_src() {
-    local uri="" f tmp
-    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-        uri=$(awk 'tolower($1) == "uris:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources)
-    fi
-    if [ -z "$uri" ]; then
-        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-            [ -f "$f" ] || continue
-            uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' "$f" |
-                grep -m1 debian)
-            [ -n "$uri" ] && break
-        done
-    fi
-    [ -n "$uri" ] || uri=http://deb.debian.org/debian
-    say "adding a deb-src entry for $uri bookworm main"
-    tmp=$(mktemp) || return 1
-    printf '%s\n' "Types: deb-src" "URIs: $uri" "Suites: bookworm" "Components: main" \
-        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$tmp"
-    as_root install -m 0644 "$tmp" /etc/apt/sources.list.d/acme5g-deb-src.sources
-    rm -f "$tmp"
-    as_root apt-get update -q
 }
 
 do_packages() {
@@ -107,17 +64,8 @@ do_source() {
         SRC=$dir
         return 0
     fi
-    command -v dpkg-source >/dev/null 2>&1 || die "dpkg-source missing (install dpkg-dev)"
-    if ! have_deb_src; then
-        add_deb_src || die "could not add a deb-src entry"
-    fi
     rm -rf "$OUT/src" && mkdir -p "$OUT/src" || die "cannot create $OUT/src"
-    # apt-get source needs no root; -q quiet, output in the current directory.
-    if ! (cd "$OUT/src" && apt-get source -q bearssl </dev/null); then
-        # The deb-src entry may be there but the lists not yet fetched.
-        as_root apt-get update -q
-        (cd "$OUT/src" && apt-get source -q bearssl </dev/null) || die "apt-get source bearssl failed"
-    fi
+    apt_source bearssl "$OUT/src" || die "apt-get source bearssl failed"
     dir=$(find "$OUT/src" -maxdepth 1 -type d -name 'bearssl-*' | head -n 1)
     [ -n "$dir" ] && [ -f "$dir/inc/bearssl.h" ] || die "no bearssl-*/inc/bearssl.h after apt-get source"
     SRC=$dir

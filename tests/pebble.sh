@@ -26,6 +26,8 @@
 #   PEBBLE_CHALLTESTSRV_MGMT  challtestsrv management address 127.0.0.1:C
 #   PEBBLE_PID, CHALLTESTSRV_PID
 #
+# PEBBLE_BIN chooses the Pebble binary (default: pebble from PATH), e.g.
+# build/nf/bin/pebble, the NF-profile Pebble of tests/nf/build-pebble.sh.
 # Pebble runs with PEBBLE_VA_NOSLEEP=1 and inherits every other PEBBLE_*
 # variable of the caller (e.g. PEBBLE_WFE_NONCEREJECT=50).
 # PEBBLE_CERT_VALIDITY=N (seconds) sets the config's
@@ -110,9 +112,9 @@ pebble_get() {
 # pebble_start DIR [SAN]
 pebble_start() {
     local dir=$1 san=${2:-DNS:localhost,IP:127.0.0.1,IP:::1}
-    local p m h t d c i
-    if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null; then
-        echo "pebble.sh: pebble or pebble-challtestsrv not installed (tests/install-deps.sh test)" >&2
+    local p m h t d c i bin=${PEBBLE_BIN:-pebble}
+    if ! command -v "$bin" >/dev/null || ! command -v pebble-challtestsrv >/dev/null; then
+        echo "pebble.sh: $bin or pebble-challtestsrv not installed (tests/install-deps.sh test)" >&2
         return 1
     fi
     mkdir -p "$dir" || return 1
@@ -152,7 +154,7 @@ EOF
         -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
         </dev/null >"$dir/challtestsrv.log" 2>&1 &
     CHALLTESTSRV_PID=$!
-    PEBBLE_VA_NOSLEEP=1 pebble -config "$dir/pebble-config.json" \
+    PEBBLE_VA_NOSLEEP=1 "$bin" -config "$dir/pebble-config.json" \
         -dnsserver "127.0.0.1:$d" </dev/null >"$dir/pebble.log" 2>&1 &
     PEBBLE_PID=$!
     echo "$PEBBLE_PID $CHALLTESTSRV_PID" >"$dir/pids"

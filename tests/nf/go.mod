@@ -1,0 +1,3 @@
+module acme5g.test/nf
+
+go 1.19
