@@ -100,6 +100,11 @@ build/policy: tests/policy.c $(LIB) acme5g.h | build deps-build
 build/spread: tests/bench/spread.c $(LIB) acme5g.h | build deps-build
 	$(CC) $(CFLAGS) -I. $(LDFLAGS) -o $@ tests/bench/spread.c $(LIB) $(LDLIBS)
 
+# make bench: the peak stack of one enrolment, painted (tests/stack-enrol.c).
+build/stack-enrol: tests/stack-enrol.c $(LIB) $(HDRS) $(PORT) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -Wl,-z,now -pthread -o $@ tests/stack-enrol.c $(LIB) $(PORT) \
+	    $(LDLIBS)
+
 build/acme5g.o: $(LIB) acme5g.h | build deps-build
 	$(GCC) $(STRICT) -c $(LIB) -o $@
 

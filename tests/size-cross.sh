@@ -97,3 +97,20 @@ row "firmware (examples/firmware)" fw -Iexamples/firmware '-DACME5G_USER_CONFIG=
 echo "   (br_ssl_cl = br_ssl_client_context, br_x509 = br_x509_minimal_context,"
 echo "    tls_buf = BearSSL's I/O buffer, ACME5G_TLS_BUF_SIZE; all inside the context)"
 : "$FW_CONF"
+
+# Stack: the deepest frames of acme5g.c by gcc -fstack-usage (the minimal
+# profile, -Os, Thumb-2), then the crypto paths measured by painting under
+# qemu-arm (tests/stack-m4.sh) when qemu-arm is installed.
+# shellcheck disable=SC2086
+if $M4_CC $M4FLAGS -DACME5G_TLS_MINIMAL=1 -fstack-usage $INC -c acme5g.c \
+    -o "$OUT/size/acme5g-m4-su.o" 2>/dev/null; then
+    echo "== stack frames of acme5g.c on Cortex-M4 (-fstack-usage, ACME5G_TLS_MINIMAL=1), the 8 largest:"
+    sort -t "$(printf '\t')" -k2,2 -rn "$OUT/size/acme5g-m4-su.su" | head -n 8 |
+        awk -F '\t' '{ n = $1; sub(/^.*:/, "", n); printf "   %-44s %6d B\n", n, $2 }'
+fi
+if command -v "${QEMU_ARM:-qemu-arm}" >/dev/null 2>&1; then
+    echo "== peak stack on Cortex-M4 (painted, under qemu-arm; tests/stack-m4.sh):"
+    tests/stack-m4.sh | sed -n 's/^# stack-m4: /   /p'
+else
+    echo "== peak stack on Cortex-M4: qemu-arm not installed (tests/cross-deps.sh), not measured"
+fi
