@@ -140,6 +140,28 @@
 #define ACME5G_TLS_MINIMAL 0
 #endif
 
+/* 1: ECDHE-ECDSA suites only, no RSA signature verification in TLS or
+ * X.509, so the image links no RSA code (about 1.2 KB of BearSSL on
+ * Cortex-M4 -Os with ACME5G_TLS_MINIMAL).  Trade-off: the ACME server's
+ * certificate and every certificate of its chain up to the trust anchor
+ * must be signed with ECDSA; an RSA one fails the handshake
+ * (ACME5G_ERR_TLS).  0 (default): ECDHE-RSA as well.  No RAM cost either
+ * way. */
+#ifndef ACME5G_TLS_ECDSA_ONLY
+#define ACME5G_TLS_ECDSA_ONLY 0
+#endif
+
+/* 1 (default): SHA-384 (and SHA-512) where a peer may use it: TLS
+ * handshake signatures, certificates signed with ecdsa-with-SHA384 (e.g.
+ * Let's Encrypt's ECDSA intermediates), P-384 keys (ES384), CSRs signed
+ * with SHA-384/512.  0: SHA-256 only, which drops BearSSL's SHA-384/512
+ * code (about 3.8 KB on Cortex-M4 -Os); the ACME server's chain must then
+ * be signed with SHA-256 (else ACME5G_ERR_TLS).  0 needs
+ * ACME5G_TLS_MINIMAL 1 (P-256 keys only).  No RAM cost either way. */
+#ifndef ACME5G_WITH_SHA384
+#define ACME5G_WITH_SHA384 1
+#endif
+
 /* 1 (default): the tls-alpn-01 responder (RFC 8737), which links
  * BearSSL's server engine; 0 leaves it out of the image. */
 #ifndef ACME5G_WITH_TLSALPN01
@@ -168,6 +190,9 @@
 #define ACME5G_LOG_LEVEL 3
 #endif
 
+#if !ACME5G_WITH_SHA384 && !ACME5G_TLS_MINIMAL
+#error "ACME5G_WITH_SHA384 0 needs ACME5G_TLS_MINIMAL 1 (P-256 keys only)"
+#endif
 #if ACME5G_TLS_BUF_SIZE < 1024 || ACME5G_TLS_BUF_SIZE > BR_SSL_BUFSIZE_BIDI
 #error "ACME5G_TLS_BUF_SIZE out of range"
 #endif

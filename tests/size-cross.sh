@@ -24,6 +24,9 @@ MINCONF=${MINCONF:-}
 OUT=build/cross
 INC="-isystem $OUT/inc"
 FW_CONF="-Iexamples/firmware -DACME5G_USER_CONFIG=\"acme5g_config.h\""
+FW_CONF_ARGS=(-Iexamples/firmware '-DACME5G_USER_CONFIG="acme5g_config.h"')
+FW_LDFLAGS=${FW_LDFLAGS:--T examples/firmware/cortex-m4.ld -nostartfiles --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections}
+SMALL_TLS=${SMALL_TLS:--DACME5G_TLS_MINIMAL=1 -DACME5G_TLS_ECDSA_ONLY=1 -DACME5G_WITH_SHA384=0}
 ELF=$OUT/firmware-m4.elf
 MAP=$OUT/firmware-m4.map
 
@@ -54,9 +57,34 @@ echo "== firmware image build/cross/firmware-m4.elf (examples/firmware, config"
 echo "   examples/firmware/acme5g_config.h), by component, from the linker map:"
 awk -f tests/mapsize.awk "$MAP"
 echo "   jsmn is inlined into acme5g; alone (static, strict) it is ${jsmn_text:-?} B of .text."
-$M4_SIZE -A "$ELF" | awk '$1 ~ /^\.(isr_vector|text|ARM\.exidx|data)$/ { f += $2 }
-    $1 ~ /^\.(data|bss)$/ { r += $2 } $1 == ".stack" { s = $2 }
-    END { printf "   image: flash %d B, static RAM %d B (+ %d B stack) = %d B\n", f, r, s, r + s }'
+image_line() {
+    $M4_SIZE -A "$1" | awk '$1 ~ /^\.(isr_vector|text|ARM\.exidx|data)$/ { f += $2 }
+        $1 ~ /^\.(data|bss)$/ { r += $2 } $1 == ".stack" { s = $2 }
+        END { printf "   image: flash %d B, static RAM %d B (+ %d B stack) = %d B\n", f, r, s, r + s }'
+}
+image_line "$ELF"
+
+# The same image with the smallest TLS profile (ACME5G_TLS_ECDSA_ONLY=1,
+# ACME5G_WITH_SHA384=0 on top of the example's config): what they save.
+SMALL=$OUT/size/fw-small
+mkdir -p "$SMALL"
+# shellcheck disable=SC2086
+if $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" $INC -c acme5g.c -o "$SMALL/acme5g.o" &&
+    $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" -I. $INC -c port/acme5g_baremetal.c \
+        -o "$SMALL/acme5g_baremetal.o" &&
+    $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" -I. -Iport $INC \
+        -c examples/firmware/firmware_main.c -o "$SMALL/firmware_main.o" &&
+    $M4_CC $M4FLAGS $FW_LDFLAGS -Wl,-Map="$SMALL/firmware-m4.map" -o "$SMALL/firmware-m4.elf" \
+        "$SMALL/acme5g.o" "$SMALL/acme5g_baremetal.o" "$SMALL/firmware_main.o" \
+        "$OUT/bearssl-m4/libbearssl.a"; then
+    echo "== the same image with $SMALL_TLS"
+    echo "   (ECDHE-ECDSA only, SHA-256 only: the ACME server's chain must be ECDSA with SHA-256):"
+    awk -f tests/mapsize.awk "$SMALL/firmware-m4.map" | grep -E '^(acme5g|BearSSL|total) ' |
+        sed 's/^/   /'
+    image_line "$SMALL/firmware-m4.elf"
+else
+    echo "   the image with $SMALL_TLS does not build (see above)"
+fi
 
 # sizeof probes: arrays whose sizes nm reports, so nothing has to run.
 printf '%s\n' '#include "acme5g.h"' \
