@@ -35,6 +35,8 @@ M4_CC    ?= arm-none-eabi-gcc
 M4_SIZE  ?= arm-none-eabi-size
 M4FLAGS  ?= -std=c99 -Wall -Wextra -Wpedantic -Os -mcpu=cortex-m4 -mthumb \
             -ffunction-sections -fdata-sections -DBR_USE_UNIX_TIME=0
+# The smallest TLS profile (make check compiles it, make size measures it).
+SMALL_TLS = -DACME5G_TLS_MINIMAL=1 -DACME5G_TLS_ECDSA_ONLY=1 -DACME5G_WITH_SHA384=0
 HEAP_FUNCS = malloc|calloc|realloc|reallocarray|free|strdup|strndup|aligned_alloc|posix_memalign|memalign|valloc
 
 LIB     = acme5g.c
@@ -100,6 +102,11 @@ build/policy: tests/policy.c $(LIB) acme5g.h | build deps-build
 build/spread: tests/bench/spread.c $(LIB) acme5g.h | build deps-build
 	$(CC) $(CFLAGS) -I. $(LDFLAGS) -o $@ tests/bench/spread.c $(LIB) $(LDLIBS)
 
+# make bench: the peak stack of one enrolment, painted (tests/stack-enrol.c).
+build/stack-enrol: tests/stack-enrol.c $(LIB) $(HDRS) $(PORT) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -Wl,-z,now -pthread -o $@ tests/stack-enrol.c $(LIB) $(PORT) \
+	    $(LDLIBS)
+
 build/acme5g.o: $(LIB) acme5g.h | build deps-build
 	$(GCC) $(STRICT) -c $(LIB) -o $@
 
@@ -110,13 +117,16 @@ check: | build deps-build
 	@pass=0; fail=0; \
 	res() { if [ "$$1" = 0 ]; then echo "ok - $$2"; pass=$$((pass + 1)); \
 	        else echo "FAIL - $$2"; fail=$$((fail + 1)); fi; }; \
-	rm -f build/acme5g.o build/acme5g-clang.o build/acme5g-min.o; \
+	rm -f build/acme5g.o build/acme5g-clang.o build/acme5g-min.o build/acme5g-small.o; \
 	$(GCC) $(STRICT) -c $(LIB) -o build/acme5g.o; \
 	res $$? "acme5g.c compiles with $(GCC) -std=c99 -Wpedantic -Werror, no POSIX macros"; \
 	$(CLANG) $(STRICT) -c $(LIB) -o build/acme5g-clang.o; \
 	res $$? "acme5g.c compiles with $(CLANG) -std=c99 -Wpedantic -Werror, no POSIX macros"; \
 	$(GCC) $(STRICT) $(MINCONF) -c $(LIB) -o build/acme5g-min.o; \
 	res $$? "acme5g.c compiles with the minimal config values"; \
+	$(GCC) $(STRICT) $(SMALL_TLS) -c $(LIB) -o build/acme5g-small.o && \
+	    $(CLANG) $(STRICT) -DACME5G_TLS_ECDSA_ONLY=1 -c $(LIB) -o build/acme5g-small.o; \
+	res $$? "acme5g.c compiles with ACME5G_TLS_ECDSA_ONLY and ACME5G_WITH_SHA384=0"; \
 	printf '%s\n' '#include "acme5g.h"' 'int acme5g_header_alone(void);' \
 	    >build/header-alone.c; \
 	$(GCC) $(STRICT) -I. -c build/header-alone.c -o build/header-alone.o; \
@@ -245,7 +255,7 @@ $(CROSS_DIR)/firmware-m4.elf: $(FW_OBJS) $(FW_DIR)/cortex-m4.ld
 # chain can be had (NO_DEPS=1 and no arm-none-eabi-gcc: skipped).
 size-cross: cross
 	@M4_CC="$(M4_CC)" M4_SIZE="$(M4_SIZE)" M4FLAGS="$(M4FLAGS)" MINCONF="$(MINCONF)" \
-	    tests/size-cross.sh
+	    FW_LDFLAGS="$(FW_LDFLAGS)" SMALL_TLS="$(SMALL_TLS)" tests/size-cross.sh
 
 # ---------------------------------------------------------------------------
 # Hostile input (issue 8): fuzz targets as replay programs (gcc, ASan and

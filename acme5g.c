@@ -1209,12 +1209,18 @@ static void tls_profile(acme5g_ctx *ctx)
 {
     static const uint16_t suites[] = {
         BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+#if !ACME5G_TLS_ECDSA_ONLY
         BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+#endif
 #if !ACME5G_TLS_MINIMAL
         BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+#if !ACME5G_TLS_ECDSA_ONLY
         BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+#endif
         BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+#if !ACME5G_TLS_ECDSA_ONLY
         BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+#endif
 #endif
     };
     br_ssl_client_context *cc = &ctx->tls.client;
@@ -1224,11 +1230,15 @@ static void tls_profile(acme5g_ctx *ctx)
     br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_suites(&cc->eng, suites, COUNT(suites));
     br_ssl_engine_set_hash(&cc->eng, br_sha256_ID, &br_sha256_vtable);
+#if ACME5G_WITH_SHA384
     br_ssl_engine_set_hash(&cc->eng, br_sha384_ID, &br_sha384_vtable);
+#endif
     br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
     br_ssl_engine_set_ec(&cc->eng, CRYPTO_EC());
     br_ssl_engine_set_ecdsa(&cc->eng, CRYPTO_ECDSA_VRFY_ASN1);
+#if !ACME5G_TLS_ECDSA_ONLY
     br_ssl_engine_set_rsavrfy(&cc->eng, CRYPTO_RSA_VRFY);
+#endif
 #if ACME5G_TLS_MINIMAL
     br_ssl_engine_set_gcm(&cc->eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
     br_ssl_engine_set_aes_ctr(&cc->eng, &br_aes_ct_ctr_vtable);
@@ -1247,11 +1257,15 @@ static void tls_profile(acme5g_ctx *ctx)
     else
         br_x509_minimal_init(xc, &br_sha256_vtable, ctx->tas, ctx->ta_count);
     br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
+#if ACME5G_WITH_SHA384
     br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
+#endif
 #if !ACME5G_TLS_MINIMAL
     br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
 #endif
+#if !ACME5G_TLS_ECDSA_ONLY
     br_x509_minimal_set_rsa(xc, CRYPTO_RSA_VRFY);
+#endif
     br_x509_minimal_set_ecdsa(xc, CRYPTO_EC(), CRYPTO_ECDSA_VRFY_ASN1);
     ctx->x509_vtable = &x509_wrapper_class;
     br_ssl_engine_set_x509(&cc->eng, &ctx->x509_vtable);
@@ -2163,7 +2177,12 @@ static size_t key_coord_len(const acme5g_ec_key *k)
 
 static const br_hash_class *key_hash(const acme5g_ec_key *k)
 {
+#if ACME5G_WITH_SHA384
     return k->sk.curve == BR_EC_secp384r1 ? &br_sha384_vtable : &br_sha256_vtable;
+#else
+    (void)k; /* P-256 only (ACME5G_TLS_MINIMAL) */
+    return &br_sha256_vtable;
+#endif
 }
 
 /* Digest of up to three spans with the key's hash (the JWS signing input
@@ -3064,7 +3083,9 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
 
 /* --- CSR parsing and verification (for the shared client) --- */
 
+#if ACME5G_WITH_SHA384
 static const unsigned char oid_ecdsa_sha512[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04 };
+#endif
 
 static der_r dn_common_name(const der_r *dn);
 
@@ -3182,8 +3203,10 @@ int acme5g_csr_parse(const uint8_t *der, size_t len, acme5g_csr *out)
         if ((size_t)(oid.end - oid.p) != sizeof(oid_ecdsa_sha256))
             return ACME5G_ERR_CSR;
         hash = !memcmp(oid.p, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256)) ? &br_sha256_vtable
+#if ACME5G_WITH_SHA384
              : !memcmp(oid.p, oid_ecdsa_sha384, sizeof(oid_ecdsa_sha384)) ? &br_sha384_vtable
              : !memcmp(oid.p, oid_ecdsa_sha512, sizeof(oid_ecdsa_sha512)) ? &br_sha512_vtable
+#endif
                                                                           : NULL;
         if (!hash)
             return ACME5G_ERR_CSR;

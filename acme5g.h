@@ -140,6 +140,29 @@
 #define ACME5G_TLS_MINIMAL 0
 #endif
 
+/* 1: ECDHE-ECDSA suites only, no RSA signature verification in TLS or
+ * X.509, so the image links no RSA code (1.1 KB less flash in the
+ * examples/firmware image, Cortex-M4 -Os).  Trade-off: the ACME server's
+ * certificate and every certificate of its chain up to the trust anchor
+ * must be signed with ECDSA; an RSA one fails the handshake
+ * (ACME5G_ERR_TLS).  0 (default): ECDHE-RSA as well.  No RAM cost either
+ * way. */
+#ifndef ACME5G_TLS_ECDSA_ONLY
+#define ACME5G_TLS_ECDSA_ONLY 0
+#endif
+
+/* 1 (default): SHA-384 (and SHA-512) where a peer may use it: TLS
+ * handshake signatures, certificates signed with ecdsa-with-SHA384 (e.g.
+ * Let's Encrypt's ECDSA intermediates), P-384 keys (ES384), CSRs signed
+ * with SHA-384/512.  0: SHA-256 only, which drops BearSSL's SHA-384/512
+ * code (4.2 KB less flash in the examples/firmware image); the ACME
+ * server's chain must then be signed with SHA-256 (else ACME5G_ERR_TLS).
+ * 0 needs ACME5G_TLS_MINIMAL 1 (P-256 keys only).  No RAM cost either
+ * way. */
+#ifndef ACME5G_WITH_SHA384
+#define ACME5G_WITH_SHA384 1
+#endif
+
 /* 1 (default): the tls-alpn-01 responder (RFC 8737), which links
  * BearSSL's server engine; 0 leaves it out of the image. */
 #ifndef ACME5G_WITH_TLSALPN01
@@ -185,6 +208,9 @@
 #define ACME5G_LOG_LEVEL 3
 #endif
 
+#if !ACME5G_WITH_SHA384 && !ACME5G_TLS_MINIMAL
+#error "ACME5G_WITH_SHA384 0 needs ACME5G_TLS_MINIMAL 1 (P-256 keys only)"
+#endif
 #if ACME5G_TLS_BUF_SIZE < 1024 || ACME5G_TLS_BUF_SIZE > BR_SSL_BUFSIZE_BIDI
 #error "ACME5G_TLS_BUF_SIZE out of range"
 #endif
@@ -654,10 +680,10 @@ int acme5g_add_authority_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t le
  * problem document is in acme5g_last_problem().  On any return, private
  * keys are wiped from the context and the connection is closed.
  *
- * Blocks for at most params->timeout_s in total.  Stack: the library's own
- * frames on the deepest path (flow_order, flow_authorize, http_request_ct,
- * key_from_pem) add up to about 5 KB by gcc -fstack-usage at -O2 on
- * x86-64, plus BearSSL's; a measured peak is still to come (issue 5). */
+ * Blocks for at most params->timeout_s in total.  Stack, BearSSL's
+ * included and port calls excluded: 7352 B measured by painting on x86-64
+ * at -O2 (make bench); on Cortex-M4 (-Os, ACME5G_TLS_MINIMAL) about 7.7 KB
+ * (make size: painted crypto and TLS paths plus the flow's frames). */
 int acme5g_enrol(acme5g_ctx *ctx, const acme5g_enrol_params *params);
 
 /* Make the stored certificate and key a matching pair again after a cut.

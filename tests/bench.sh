@@ -25,6 +25,9 @@
 # PEBBLE_VA_NOSLEEP=1.  Every connection is a full TLS handshake (Pebble's
 # Go server offers BearSSL no session resumption), so connects = handshakes.
 #
+# Then build/stack-enrol (tests/stack-enrol.c): the peak stack of one
+# enrolment, painted, with the port's calls on their own stack and not.
+#
 # Last, build/spread (tests/bench/spread.c): the renewal times of 10,000
 # simulated NFs whose certificates were issued in the same second, under
 # the default policy with several jitter windows.
@@ -340,6 +343,23 @@ uacme_side || FAILURES="$FAILURES  uacme: setup failed
 "
 acme5g_side
 
+# The peak stack of one enrolment (build/stack-enrol, tests/stack-enrol.c):
+# acme5g_enrol() on a painted thread stack, against the same Pebble.
+stack_side() {
+    if ! "${MAKE:-make}" --no-print-directory -s build/stack-enrol >"$LOG/stack-build.log" 2>&1; then
+        FAILURES="$FAILURES  build/stack-enrol did not build (see $LOG/stack-build.log)
+"
+        return 1
+    fi
+    if ! timeout -k 5 "$LIMIT" "$ROOT/build/stack-enrol" "$PEBBLE_DIR_URL" "$PEBBLE_CA" \
+        "$WORK/stack" "stack.$NAME" "$PEBBLE_HTTP_PORT" >"$LOG/stack.txt" 2>&1; then
+        FAILURES="$FAILURES  stack-enrol: $(tail -n 1 "$LOG/stack.txt")
+"
+        return 1
+    fi
+}
+stack_side
+
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
@@ -432,6 +452,13 @@ printf '%-44s %8s %8s %15s %10s\n' "ratio acme5g enrol / pre-authorized renew" \
     "$(ratio "${IR[acme5g]:-}" "${IR[acme5g4]:-}")" \
     "$(ratio "${RSS[acme5g]:-}" "${RSS[acme5g4]:-}")"
 echo "(connects = TLS handshakes: every connection is a full handshake)"
+
+if [ -s "$LOG/stack.txt" ]; then
+    echo
+    echo "Peak stack of one enrolment (build/stack-enrol: painted thread stack, $(uname -m)," \
+        "the build's CFLAGS; two enrolments, new account each):"
+    sed -n 's/^# stack-enrol: /  /p' "$LOG/stack.txt"
+fi
 
 echo
 if "${MAKE:-make}" --no-print-directory -s build/spread >"$LOG/spread-build.log" 2>&1; then

@@ -24,6 +24,9 @@ MINCONF=${MINCONF:-}
 OUT=build/cross
 INC="-isystem $OUT/inc"
 FW_CONF="-Iexamples/firmware -DACME5G_USER_CONFIG=\"acme5g_config.h\""
+FW_CONF_ARGS=(-Iexamples/firmware '-DACME5G_USER_CONFIG="acme5g_config.h"')
+FW_LDFLAGS=${FW_LDFLAGS:--T examples/firmware/cortex-m4.ld -nostartfiles --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections}
+SMALL_TLS=${SMALL_TLS:--DACME5G_TLS_MINIMAL=1 -DACME5G_TLS_ECDSA_ONLY=1 -DACME5G_WITH_SHA384=0}
 ELF=$OUT/firmware-m4.elf
 MAP=$OUT/firmware-m4.map
 
@@ -54,9 +57,34 @@ echo "== firmware image build/cross/firmware-m4.elf (examples/firmware, config"
 echo "   examples/firmware/acme5g_config.h), by component, from the linker map:"
 awk -f tests/mapsize.awk "$MAP"
 echo "   jsmn is inlined into acme5g; alone (static, strict) it is ${jsmn_text:-?} B of .text."
-$M4_SIZE -A "$ELF" | awk '$1 ~ /^\.(isr_vector|text|ARM\.exidx|data)$/ { f += $2 }
-    $1 ~ /^\.(data|bss)$/ { r += $2 } $1 == ".stack" { s = $2 }
-    END { printf "   image: flash %d B, static RAM %d B (+ %d B stack) = %d B\n", f, r, s, r + s }'
+image_line() {
+    $M4_SIZE -A "$1" | awk '$1 ~ /^\.(isr_vector|text|ARM\.exidx|data)$/ { f += $2 }
+        $1 ~ /^\.(data|bss)$/ { r += $2 } $1 == ".stack" { s = $2 }
+        END { printf "   image: flash %d B, static RAM %d B (+ %d B stack) = %d B\n", f, r, s, r + s }'
+}
+image_line "$ELF"
+
+# The same image with the smallest TLS profile (ACME5G_TLS_ECDSA_ONLY=1,
+# ACME5G_WITH_SHA384=0 on top of the example's config): what they save.
+SMALL=$OUT/size/fw-small
+mkdir -p "$SMALL"
+# shellcheck disable=SC2086
+if $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" $INC -c acme5g.c -o "$SMALL/acme5g.o" &&
+    $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" -I. $INC -c port/acme5g_baremetal.c \
+        -o "$SMALL/acme5g_baremetal.o" &&
+    $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" -I. -Iport $INC \
+        -c examples/firmware/firmware_main.c -o "$SMALL/firmware_main.o" &&
+    $M4_CC $M4FLAGS $FW_LDFLAGS -Wl,-Map="$SMALL/firmware-m4.map" -o "$SMALL/firmware-m4.elf" \
+        "$SMALL/acme5g.o" "$SMALL/acme5g_baremetal.o" "$SMALL/firmware_main.o" \
+        "$OUT/bearssl-m4/libbearssl.a"; then
+    echo "== the same image with $SMALL_TLS"
+    echo "   (ECDHE-ECDSA only, SHA-256 only: the ACME server's chain must be ECDSA with SHA-256):"
+    awk -f tests/mapsize.awk "$SMALL/firmware-m4.map" | grep -E '^(acme5g|BearSSL|total) ' |
+        sed 's/^/   /'
+    image_line "$SMALL/firmware-m4.elf"
+else
+    echo "   the image with $SMALL_TLS does not build (see above)"
+fi
 
 # sizeof probes: arrays whose sizes nm reports, so nothing has to run.
 printf '%s\n' '#include "acme5g.h"' \
@@ -97,3 +125,20 @@ row "firmware (examples/firmware)" fw -Iexamples/firmware '-DACME5G_USER_CONFIG=
 echo "   (br_ssl_cl = br_ssl_client_context, br_x509 = br_x509_minimal_context,"
 echo "    tls_buf = BearSSL's I/O buffer, ACME5G_TLS_BUF_SIZE; all inside the context)"
 : "$FW_CONF"
+
+# Stack: the deepest frames of acme5g.c by gcc -fstack-usage (the minimal
+# profile, -Os, Thumb-2), then the crypto paths measured by painting under
+# qemu-arm (tests/stack-m4.sh) when qemu-arm is installed.
+# shellcheck disable=SC2086
+if $M4_CC $M4FLAGS -DACME5G_TLS_MINIMAL=1 -fstack-usage $INC -c acme5g.c \
+    -o "$OUT/size/acme5g-m4-su.o" 2>/dev/null; then
+    echo "== stack frames of acme5g.c on Cortex-M4 (-fstack-usage, ACME5G_TLS_MINIMAL=1), the 8 largest:"
+    sort -t "$(printf '\t')" -k2,2 -rn "$OUT/size/acme5g-m4-su.su" | head -n 8 |
+        awk -F '\t' '{ n = $1; sub(/^.*:/, "", n); printf "   %-44s %6d B\n", n, $2 }'
+fi
+if command -v "${QEMU_ARM:-qemu-arm}" >/dev/null 2>&1; then
+    echo "== peak stack on Cortex-M4 (painted, under qemu-arm; tests/stack-m4.sh):"
+    tests/stack-m4.sh | sed -n 's/^# stack-m4: /   /p'
+else
+    echo "== peak stack on Cortex-M4: qemu-arm not installed (tests/cross-deps.sh), not measured"
+fi
