@@ -3480,6 +3480,8 @@ static int flow_dns01_publish(acme5g_ctx *ctx, const char *domain, const char *k
 }
 #endif
 
+static int flow_authz_expired(acme5g_ctx *ctx);
+
 #if ACME5G_WITH_TKAUTH
 /* --- tkauth-01 (RFC 9447, tkauth-type "atc"; TS 33.310 Annex J) --- */
 
@@ -3663,6 +3665,9 @@ static int flow_tkauth_answer(acme5g_ctx *ctx, const char *ident, const acme5g_e
     }
     if ((err = tkauth_check(ctx, url, ident, fp)))
         return err;
+    /* the authority may have taken longer than the authorization lives */
+    if ((err = flow_authz_expired(ctx)))
+        return err;
     jws_payload_begin(ctx, &w);
     w_str(&w, "{\"tkauth\":\"");
     w_str(&w, ctx->tkauth_token);
@@ -3682,6 +3687,35 @@ static int flow_tkauth_answer(acme5g_ctx *ctx, const char *ident, const acme5g_e
     return ACME5G_ERR_NO_CHALLENGE;
 }
 #endif
+
+/* Solution #9: a challenge not completed before the authorization expires
+ * ends this order (ACME5G_ERR_AUTHZ_INVALID); the caller restarts from
+ * newOrder after the wait timer. */
+static int flow_authz_expired(acme5g_ctx *ctx)
+{
+    if (!ctx->authz_expires_s || ctx->port.now_s(ctx->port.user) < ctx->authz_expires_s)
+        return ACME5G_OK;
+    memset(&ctx->problem, 0, sizeof(ctx->problem));
+    ctx->problem.retry_after_s = -1;
+    copy_cut(ctx->problem.detail, sizeof(ctx->problem.detail),
+             "the challenge was not completed before the authorization expired", 64);
+    return ACME5G_ERR_AUTHZ_INVALID;
+}
+
+/* The server refused a challenge answer (`err`, its problem kept): when
+ * the authorization is no longer pending or valid (it expired meanwhile),
+ * that ends the order as ACME5G_ERR_AUTHZ_INVALID, so that solution #9's
+ * restart applies; otherwise `err` stands. */
+static int flow_authz_gone(acme5g_ctx *ctx, const char *authz_url, int err)
+{
+    acme5g_problem kept = ctx->problem;
+    int st = ST_UNKNOWN;
+    if (!flow_post_as_get(ctx, authz_url) && ctx->http_status == 200 &&
+        ctx->http_content_type == CT_JSON && json_parse(ctx) > 0)
+        st = obj_status(ctx, 0);
+    ctx->problem = kept;
+    return st != ST_UNKNOWN && st != ST_PENDING && st != ST_VALID ? ACME5G_ERR_AUTHZ_INVALID : err;
+}
 
 /* Wait between authorization polls; a responder keeps serving meanwhile
  * (the validator may retry). */
@@ -3731,7 +3765,7 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
     if (tkauth) {
         /* the Authority Token is the proof: nothing to serve or publish */
         if (chall_status == ST_PENDING && (err = flow_tkauth_answer(ctx, ident, p)))
-            return err;
+            return err == ACME5G_ERR_PROBLEM ? flow_authz_gone(ctx, url, err) : err;
         chall_status = ST_UNKNOWN; /* answered */
         dns = 1;                   /* poll without a responder */
         tls = 0;
@@ -3802,16 +3836,8 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
             err = ACME5G_ERR_AUTHZ_INVALID;
             break;
         }
-        /* Solution #9: a challenge not completed before the authorization
-         * expires ends this order; the caller restarts from newOrder. */
-        if (ctx->authz_expires_s && ctx->port.now_s(ctx->port.user) >= ctx->authz_expires_s) {
-            memset(&ctx->problem, 0, sizeof(ctx->problem));
-            ctx->problem.retry_after_s = -1;
-            copy_cut(ctx->problem.detail, sizeof(ctx->problem.detail),
-                     "the challenge was not completed before the authorization expired", 64);
-            err = ACME5G_ERR_AUTHZ_INVALID;
+        if ((err = flow_authz_expired(ctx)))
             break;
-        }
         err = flow_authz_wait(ctx, attempt, &r);
     }
     if (published) {

@@ -16,6 +16,13 @@
 #   shared       tests/shared.sh: the shared ACME client (build/acme5g-shared)
 #                and acme5g enrol --via against Pebble, dns-01; refusals,
 #                50 NFs at once, silent NFs, renewal
+#   nf-server    tests/nf/server.sh: the NF profile's server side (Pebble
+#                extended by tests/nf/pebble-nf.patch, built from Debian's
+#                source package; the Token Authority fixture) checked by a
+#                Go probe client
+#   nf-client    tests/nf/client.sh: acme5g's NF profile (TS 33.310 Annex J:
+#                NfInstanceId, tkauth-01, pre-authorization) against it
+#   nf-client-asan  the same with build/acme5g-asan
 #   hostile      build/hostile: hostile-server cases (tests/hostile.c)
 #   hostile-asan build/hostile-asan (clang ASan + UBSan)
 #   fuzz-replay  tests/fuzz-replay.sh: the fuzz corpora through gcc ASan builds
@@ -179,6 +186,9 @@ component valgrind 900 run_valgrind build/unit
 component integration 600 env ACME5G_BIN=build/acme5g tests/integration.sh
 component integration-asan 600 env ACME5G_BIN=build/acme5g-asan tests/integration.sh --quick
 component shared 300 tests/shared.sh
+component nf-server 600 tests/nf/server.sh
+component nf-client 300 env ACME5G_BIN=build/acme5g tests/nf/client.sh
+component nf-client-asan 300 env ACME5G_BIN=build/acme5g-asan tests/nf/client.sh
 # run_made TARGET: make a test binary, then run it (issue 8 components).
 run_made() {
     "$MAKE" --no-print-directory "$1" || { echo "FAIL - build $1"; echo "0 passed, 1 failed"; return 1; }

@@ -39,80 +39,19 @@ if ! tests/nf/build-pebble.sh; then
 fi
 
 W=$ROOT/build/nf/run
-rm -rf "$W" && mkdir -p "$W" || exit 1
-TA_PIDS=""
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    local pid
-    pebble_stop_all
-    for pid in $TA_PIDS; do kill "$pid" 2>/dev/null; done
-    for pid in $TA_PIDS; do wait "$pid" 2>/dev/null; done
-}
-trap cleanup EXIT
-
-U_NF1=4ace9d34-2c69-4f99-92d5-a73a3fe8e23b # has a TA client certificate
-U_NF2=0b5e6a6e-9a43-4c1c-8b1e-1d0c2f3e4a5b # has one too
-U_PRE=7d2f1c9e-3b4a-4e5f-a6b7-c8d9e0f1a2b3 # pre-authorized on main
-U_OTHER=11111111-2222-4333-8444-555555555555
-
-# ---------------------------------------------------------------------------
-# Throwaway PKI: the TA's TLS server certificate, the CA of the NF client
-# certificates, the TA's token signing key (P-256) and its public key.
-nf_client_cert() { # NAME UUID: $W/NAME.{key,pem}, URI SAN urn:uuid:UUID
-    printf '%s\n' "subjectAltName=URI:urn:uuid:$2" "basicConstraints=critical,CA:FALSE" \
-        "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" >"$W/$1.ext"
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/$1.key" 2>/dev/null &&
-        openssl req -new -key "$W/$1.key" -subj "/CN=$1" -out "$W/$1.csr" 2>/dev/null &&
-        openssl x509 -req -in "$W/$1.csr" -CA "$W/nf-ca.pem" -CAkey "$W/nf-ca.key" \
-            -set_serial "0x$(openssl rand -hex 8)" -days 2 -sha256 -extfile "$W/$1.ext" \
-            -out "$W/$1.pem" 2>/dev/null
-}
-if ! pebble_make_ca "$W" ta-ca || ! pebble__make_leaf "$W" ta-server ta-ca "IP:127.0.0.1,DNS:localhost" ||
-    ! pebble_make_ca "$W" nf-ca || ! nf_client_cert nf1 "$U_NF1" || ! nf_client_cert nf2 "$U_NF2" ||
-    ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/ta-sign.key" 2>/dev/null ||
-    ! openssl pkey -in "$W/ta-sign.key" -pubout -out "$W/ta-sign.pub" 2>/dev/null ||
-    ! openssl req -x509 -new -key "$W/ta-sign.key" -subj "/CN=nf test TA" -days 2 \
-        -out "$W/ta-sign-cert.pem" 2>/dev/null ||
-    ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/not-ta.key" 2>/dev/null; then
-    fail pki "openssl could not make the test certificates in $W"
-    finish
-fi
-
-# ta_start MODE: a TA with -mode MODE; its URL is then in $W/MODE.url, its
-# log (one line per request) in $W/MODE.log.
-ta_start() {
-    local mode=$1 i=0
-    "$BIN/nf-ta" -listen 127.0.0.1:0 -port-file "$W/$mode.port" -cert "$W/ta-server.pem" \
-        -key "$W/ta-server.key" -client-ca "$W/nf-ca.pem" -sign-key "$W/ta-sign.key" \
-        -iss "https://localhost/at/token" -mode "$mode" -log "$W/$mode.log" \
-        </dev/null >"$W/ta-$mode.out" 2>&1 &
-    TA_PIDS="$TA_PIDS $!"
-    while [ ! -s "$W/$mode.port" ]; do
-        i=$((i + 1))
-        [ $i -lt 100 ] || return 1
-        sleep 0.05
-    done
-    echo "https://127.0.0.1:$(cat "$W/$mode.port")/at/token" >"$W/$mode.url"
-}
+# shellcheck source=tests/nf/env.sh
+. "$ROOT/tests/nf/env.sh"
 for mode in normal replay expired wrong-uuid wrong-fingerprint garbage reject; do
     if ! ta_start "$mode"; then
         fail "TA $mode" "did not start: $(cat "$W/ta-$mode.out")"
         finish
     fi
 done
-ta_url() { cat "$W/$1.url"; }
 
 # ---------------------------------------------------------------------------
 # The three Pebbles.
 export PEBBLE_BIN=$BIN/pebble PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
-start() { # NAME: start, remember its directory URL and CA
-    if ! pebble_start "$W/$1"; then
-        fail "start $1" "pebble_start failed"
-        finish
-    fi
-    printf -v "DIR_$1" '%s' "$PEBBLE_DIR_URL"
-    printf -v "CA_$1" '%s' "$PEBBLE_CA"
-}
+start() { nf_pebble_start "$@"; }
 export PEBBLE_NF_TA_PUBKEY=$W/ta-sign.pub PEBBLE_NF_TA_URL
 PEBBLE_NF_TA_URL=$(ta_url normal)
 PEBBLE_NF_PREAUTH="NfInstanceId:$U_PRE" PEBBLE_NF_PREAUTH_INTERVAL=4 start main
