@@ -127,6 +127,10 @@ check: | build deps-build
 	$(GCC) $(STRICT) $(SMALL_TLS) -c $(LIB) -o build/acme5g-small.o && \
 	    $(CLANG) $(STRICT) -DACME5G_TLS_ECDSA_ONLY=1 -c $(LIB) -o build/acme5g-small.o; \
 	res $$? "acme5g.c compiles with ACME5G_TLS_ECDSA_ONLY and ACME5G_WITH_SHA384=0"; \
+	ok=0; for f in ACME5G_WITH_TLSALPN01 ACME5G_WITH_DNS01 ACME5G_WITH_EAB ACME5G_WITH_TKAUTH; do \
+	    $(GCC) $(STRICT) -D$$f=0 -c $(LIB) -o build/acme5g-feature.o || ok=1; done; \
+	rm -f build/acme5g-feature.o; \
+	res $$ok "acme5g.c compiles with each optional feature left out alone"; \
 	printf '%s\n' '#include "acme5g.h"' 'int acme5g_header_alone(void);' \
 	    >build/header-alone.c; \
 	$(GCC) $(STRICT) -I. -c build/header-alone.c -o build/header-alone.o; \

@@ -290,7 +290,7 @@ static void log_msg2(acme5g_ctx *ctx, int level, const char *a, const char *b)
  * 1. Bytes and encodings
  * ======================================================================== */
 
-#if ACME5G_WITH_EAB
+#if ACME5G_WITH_EAB || ACME5G_WITH_TKAUTH
 /* base64url without padding (RFC 4648 5); '=' and any byte outside the
  * alphabet is refused, and so are non-zero unused bits.  Returns the decoded
  * length or -1. */
@@ -1270,8 +1270,9 @@ static void tls_profile(acme5g_ctx *ctx)
     ctx->x509_vtable = &x509_wrapper_class;
     br_ssl_engine_set_x509(&cc->eng, &ctx->x509_vtable);
     br_ssl_engine_set_buffer(&cc->eng, ctx->tls_buf, sizeof(ctx->tls_buf), 0);
-    /* mutual TLS (the shared client's NFs): our certificate on request */
-    if (ctx->own_chain_count)
+    /* mutual TLS, only with the shared client and the Token Authority: our
+     * certificate (OAM's credential) is not offered to the ACME server */
+    if (ctx->own_chain_count && (ctx->conn_authority || ctx->conn_client_cert))
         br_ssl_client_set_single_ec(cc, ctx->own_chain, ctx->own_chain_count, &ctx->own_key.sk,
                                     BR_KEYTYPE_SIGN, ctx->own_issuer_key_type, CRYPTO_EC(),
                                     CRYPTO_ECDSA_SIGN_ASN1);
@@ -2524,9 +2525,13 @@ static int obj_authz(acme5g_ctx *ctx, const char *want_type, char *ident, size_t
                 strcmp(kind, "atc"))
                 continue;
             ctx->token_authority[0] = 0;
-            if (json_get(ctx, i, "token-authority") >= 0 &&
-                (err = json_url(ctx, i, "token-authority", ctx->token_authority)))
-                return err;
+            if (json_get(ctx, i, "token-authority") >= 0) {
+                url_parts u;
+                if ((err = json_url(ctx, i, "token-authority", ctx->token_authority)))
+                    return err;
+                if (url_parse(ctx->token_authority, &u))
+                    ctx->token_authority[0] = 0; /* a hint only: not an https URL, none */
+            }
             *chall_status = obj_status(ctx, i);
             return ACME5G_OK;
         }
@@ -3643,8 +3648,18 @@ static int flow_tkauth_answer(acme5g_ctx *ctx, const char *ident, const acme5g_e
     const char *url = p->token_authority_url;
     int err;
     wbuf w;
+    size_t i;
     if (!uuid_valid(ident))
         return ACME5G_ERR_JSON_FIELD; /* it goes into a request: the server's echo must be a UUID */
+    /* a token is asked for our own NF instance IDs only */
+    for (i = 0; i < p->identifier_count; i++)
+        if (p->identifiers[i].type == ACME5G_ID_NF_INSTANCE && mem_ieq(p->identifiers[i].value,
+                                                                        ident, 37))
+            break;
+    if (i == p->identifier_count)
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, "(none)",
+                           "the CA asks for a token for an NF instance ID we did not order",
+                           ident);
     tkauth_fingerprint(&ctx->account_key, fp);
     if (!url && ctx->port.authority_token) {
         int n = ctx->port.authority_token(ctx->port.user, "NfInstanceId", ident, fp,
@@ -4462,6 +4477,10 @@ static void flow_begin(acme5g_ctx *ctx, uint32_t timeout_s)
 static int flow_end(acme5g_ctx *ctx, int err, const char *what)
 {
     conn_close(ctx);
+    ctx->conn_client_cert = 0;
+#if ACME5G_WITH_TKAUTH
+    wipe(ctx->tkauth_token, sizeof(ctx->tkauth_token));
+#endif
     wipe(&ctx->account_key, sizeof(ctx->account_key));
     wipe(&ctx->cert_key, sizeof(ctx->cert_key));
     wipe(&ctx->drbg, sizeof(ctx->drbg));
@@ -4996,6 +5015,7 @@ int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     if ((err = flow_validate_params(p)))
         return set_error(ctx, err);
     flow_begin(ctx, p->timeout_s);
+    ctx->conn_client_cert = 1;
     if (!p->cert_signer && acme5g_repair_pair(ctx) != ACME5G_OK)
         LOG_WARN(ctx, "the stored certificate and key do not match", NULL);
     if (!(err = flow_seed(ctx)) && !(err = flow_cert_key(ctx, p, 0)))

@@ -555,6 +555,7 @@ typedef struct acme5g_ctx {
     size_t ta_count;                     /* ACME server anchors: tas[0..ta_count) */
     size_t authority_ta_count;           /* Token Authority anchors: the last ones */
     int conn_authority;                  /* this connection is to the Token Authority */
+    int conn_client_cert;                /* offer our certificate (acme5g_enrol_via) */
     unsigned char ta_buf[ACME5G_TA_BUF_SIZE];
     size_t ta_used;
     br_hmac_drbg_context drbg;

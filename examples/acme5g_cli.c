@@ -488,11 +488,11 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             (void)cli_add_identifier(opt, ACME5G_ID_NF_INSTANCE, value);
         else if (strcmp(line, "ta-url") == 0 && !opt->ta_url && !opt->ta_hook)
             opt->ta_url = value;
-        else if (strcmp(line, "ta-cert") == 0 && !opt->ta_cert)
+        else if (strcmp(line, "ta-cert") == 0 && !opt->ta_cert && !opt->ta_hook)
             opt->ta_cert = value;
-        else if (strcmp(line, "ta-key") == 0 && !opt->ta_key)
+        else if (strcmp(line, "ta-key") == 0 && !opt->ta_key && !opt->ta_hook)
             opt->ta_key = value;
-        else if (strcmp(line, "ta-ca") == 0 && !opt->ta_ca)
+        else if (strcmp(line, "ta-ca") == 0 && !opt->ta_ca && !opt->ta_hook)
             opt->ta_ca = value;
         else if (strcmp(line, "ta-hook") == 0 && !opt->ta_hook && !opt->ta_url)
             opt->ta_hook = value;
@@ -722,6 +722,7 @@ static int cli_dns_txt(void *user, const char *name, const char *value, int pres
 
 /* tkauth-01 through an operator command (--ta-hook): it prints the token. */
 static const char *cli_ta_hook_cmd;
+static uint32_t cli_ta_hook_timeout_ms = 60000; /* and at most --timeout */
 
 static int cli_authority_token(void *user, const char *type, const char *value,
                                const char *fingerprint, const char *authority, char *token,
@@ -729,7 +730,7 @@ static int cli_authority_token(void *user, const char *type, const char *value,
 {
     (void)user;
     return acme5g_posix_token_hook(cli_ta_hook_cmd, type, value, fingerprint, authority, token,
-                                   cap, 60000);
+                                   cap, cli_ta_hook_timeout_ms);
 }
 
 /* --deploy-hook: `sh -c CMD` once a new certificate is stored, with
@@ -1030,6 +1031,8 @@ static int cli_obtain(int argc, char **argv, int mode)
     if (opt.ta_hook) {
         cli_ta_hook_cmd = opt.ta_hook;
         port.authority_token = cli_authority_token;
+        if (opt.timeout_s && opt.timeout_s * 1000ul < cli_ta_hook_timeout_ms)
+            cli_ta_hook_timeout_ms = (uint32_t)(opt.timeout_s * 1000ul);
     }
     rc = acme5g_init(&cli_ctx, &port);
     if (rc != ACME5G_OK) {

@@ -802,7 +802,10 @@ int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         close(fds[0]);
-        if (dup2(fds[1], 1) < 0 || setenv("ACME5G_TKAUTH_TYPE", type, 1) != 0 ||
+        /* its own process group, so that a timeout kills what it started */
+        setpgid(0, 0);
+        if (dup2(fds[1], 1) < 0 || close(fds[1]) != 0 ||
+            setenv("ACME5G_TKAUTH_TYPE", type, 1) != 0 ||
             setenv("ACME5G_TKAUTH_VALUE", value, 1) != 0 ||
             setenv("ACME5G_TKAUTH_FINGERPRINT", fingerprint, 1) != 0 ||
             setenv("ACME5G_TKAUTH_AUTHORITY", authority, 1) != 0)
@@ -810,6 +813,7 @@ int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value
         execl("/bin/sh", "sh", "-c", cmd, "acme5g-ta-hook", (char *)NULL);
         _exit(127);
     }
+    setpgid(pid, pid); /* as the child does: no race with a kill below */
     close(fds[1]);
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
@@ -847,11 +851,32 @@ int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value
         }
     }
     close(fds[0]);
-    if (failed)
-        kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
+    /* the output has ended; the command gets what is left of the time to
+     * exit, then it and its process group are killed */
+    for (;;) {
+        struct timespec now;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR) {
+            memset(token, 0, cap);
             return ACME5G_PORT_ERROR;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (failed || (long)(now.tv_sec - start.tv_sec) * 1000 +
+                              (now.tv_nsec - start.tv_nsec) / 1000000 >= (long)timeout_ms) {
+            failed = 1;
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            break;
+        }
+        {
+            struct timespec pause = { 0, 10 * 1000000L };
+            nanosleep(&pause, NULL);
+        }
+    }
     while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r' ||
                        token[len - 1] == ' ' || token[len - 1] == '\t'))
         len--;

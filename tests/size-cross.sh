@@ -43,6 +43,15 @@ $M4_CC $M4FLAGS -DACME5G_TLS_MINIMAL=1 -DACME5G_LOG_LEVEL=0 $INC -c acme5g.c \
     echo "== the same with ACME5G_LOG_LEVEL=0 (no log strings)" &&
     $M4_SIZE "$OUT/size/acme5g-m4-log0.o" | tail -n 1
 
+# The NF profile (NfInstanceId + tkauth-01, ACME5G_WITH_TKAUTH): its share.
+# shellcheck disable=SC2086
+$M4_CC $M4FLAGS -DACME5G_TLS_MINIMAL=1 -DACME5G_WITH_TKAUTH=0 $INC -c acme5g.c \
+    -o "$OUT/size/acme5g-m4-notkauth.o" &&
+    echo "== the same with ACME5G_WITH_TKAUTH=0 (no NF profile: NfInstanceId, tkauth-01)" &&
+    $M4_SIZE "$OUT/size/acme5g-m4-notkauth.o" | tail -n 1 &&
+    echo "   the NF profile adds $(($($M4_SIZE "$OUT/acme5g-m4.o" | awk 'NR == 2 { print $1 }') - \
+        $($M4_SIZE "$OUT/size/acme5g-m4-notkauth.o" | awk 'NR == 2 { print $1 }'))) B of .text"
+
 # jsmn alone, as acme5g.c includes it (static, strict), called once.
 printf '%s\n' '#define JSMN_STATIC' '#define JSMN_STRICT' '#include <jsmn.h>' \
     'int jsmn_probe(const char *js, unsigned len, jsmntok_t *t, unsigned n);' \

@@ -183,6 +183,15 @@ acme5g hookfail enrol --directory "$DIR" --ca "$CA" --state "$W/s-hookfail" \
     --nf-instance-id "$U_NF1" --ta-hook "exit 3"
 refused "--ta-hook failing: clear error, nothing stored" hookfail "$W/s-hookfail" \
     "token authority refused or answered badly"
+# A hook that closes its output but does not exit: killed at the timeout.
+start=$(date +%s)
+acme5g hookhang enrol --directory "$DIR" --ca "$CA" --state "$W/s-hookhang" \
+    --nf-instance-id "$U_NF1" --ta-hook "echo x; exec >&-; sleep 60" --timeout 5
+spent=$(($(date +%s) - start))
+refused "--ta-hook hanging: killed at --timeout, clear error, nothing stored" hookhang \
+    "$W/s-hookhang" "token authority refused or answered badly"
+[ "$spent" -le 10 ] && pass "--ta-hook hanging: ended within the timeout (${spent} s for --timeout 5)" ||
+    fail "--ta-hook hanging: ended within the timeout" "${spent} s for --timeout 5"
 
 # ---------------------------------------------------------------------------
 # Tokens the client refuses itself, before the CA (or the TA's jti) sees
