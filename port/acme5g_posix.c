@@ -743,6 +743,17 @@ int acme5g_posix_ensure_dir(const char *dir)
     return 0;
 }
 
+/* In a hook's child: default signals, none blocked (the caller may have
+ * blocked or caught some for itself). */
+static void hook_child_signals(void)
+{
+    sigset_t none;
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* See acme5g_posix.h. */
 int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, int present)
 {
@@ -758,13 +769,8 @@ int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, 
     if (pid < 0)
         return ACME5G_PORT_ERROR;
     if (pid == 0) {
-        /* the hook gets default signals, and stderr as its stdout: the
-         * caller's stdout carries its own result */
-        sigset_t none;
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        /* stderr as its stdout: the caller's stdout carries its own result */
+        hook_child_signals();
         dup2(2, 1);
         execl("/bin/sh", "sh", "-c", script, "acme5g-dns-hook", present ? "add" : "del", name,
               value, (char *)NULL);
@@ -796,11 +802,7 @@ int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value
         return ACME5G_PORT_ERROR;
     }
     if (pid == 0) {
-        sigset_t none;
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        hook_child_signals();
         close(fds[0]);
         /* its own process group, so that a timeout kills what it started */
         setpgid(0, 0);

@@ -3071,46 +3071,39 @@ static int check_token(const char *payload)
                         fp);
 }
 
+/* check_token() of a payload with these claims (exp relative to T_NOW). */
+static int check_claims(long long exp_from_now, const char *tktype, const char *value,
+                        const char *fp)
+{
+    char p[512];
+    snprintf(p, sizeof(p),
+             "{\"iss\":\"https://ta.example\",\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":"
+             "\"%s\",\"tkvalue\":\"%s\",\"ca\":false,\"fingerprint\":\"%s\"}}",
+             (long long)T_NOW + exp_from_now, tktype, value, fp);
+    return check_token(p);
+}
+
 /* The client never sends a token the CA would refuse for reasons it can
  * see itself: expired, for another identifier or key, not a JWT. */
 static void test_tkauth_check_refuses_tokens_not_for_us(void)
 {
-    char p[512];
+    static const char uuid[] = "4ace9d34-2c69-4f99-92d5-a73a3fe8e23b";
     http_setup();
-    snprintf(p, sizeof(p),
-             "{\"iss\":\"https://ta.example\",\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":"
-             "\"NfInstanceId\",\"tkvalue\":\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\",\"ca\":false,"
-             "\"fingerprint\":\"SHA256 AA:BB\"}}",
-             (long long)T_NOW + 300);
-    CHECK_ERR(check_token(p), ACME5G_OK);
+    CHECK_ERR(check_claims(300, "NfInstanceId", uuid, "SHA256 AA:BB"), ACME5G_OK);
     /* expired (exp == now is already past: RFC 7519 "on or after") */
-    snprintf(p, sizeof(p),
-             "{\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":\"NfInstanceId\",\"tkvalue\":"
-             "\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\",\"fingerprint\":\"SHA256 AA:BB\"}}",
-             (long long)T_NOW);
-    CHECK_ERR(check_token(p), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(check_claims(0, "NfInstanceId", uuid, "SHA256 AA:BB"), ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK(strstr(hctx.problem.detail, "expired") != NULL);
     CHECK(strstr(hctx.problem.detail, "https://ta.example/at") != NULL);
     /* another UUID, upper case included (Annex J: lower case) */
-    snprintf(p, sizeof(p),
-             "{\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":\"NfInstanceId\",\"tkvalue\":"
-             "\"4ACE9D34-2c69-4f99-92d5-a73a3fe8e23b\",\"fingerprint\":\"SHA256 AA:BB\"}}",
-             (long long)T_NOW + 300);
-    CHECK_ERR(check_token(p), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(check_claims(300, "NfInstanceId", "4ACE9D34-2c69-4f99-92d5-a73a3fe8e23b",
+                           "SHA256 AA:BB"),
+              ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK(strstr(hctx.problem.detail, "another identifier") != NULL);
     /* another account key */
-    snprintf(p, sizeof(p),
-             "{\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":\"NfInstanceId\",\"tkvalue\":"
-             "\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\",\"fingerprint\":\"SHA256 AA:BC\"}}",
-             (long long)T_NOW + 300);
-    CHECK_ERR(check_token(p), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(check_claims(300, "NfInstanceId", uuid, "SHA256 AA:BC"), ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK(strstr(hctx.problem.detail, "another account key") != NULL);
     /* another identifier type, no atc, no jti, exp not a number */
-    snprintf(p, sizeof(p),
-             "{\"exp\":%lld,\"jti\":\"j1\",\"atc\":{\"tktype\":\"TnAuthList\",\"tkvalue\":"
-             "\"4ace9d34-2c69-4f99-92d5-a73a3fe8e23b\",\"fingerprint\":\"SHA256 AA:BB\"}}",
-             (long long)T_NOW + 300);
-    CHECK_ERR(check_token(p), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(check_claims(300, "TnAuthList", uuid, "SHA256 AA:BB"), ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK_ERR(check_token("{\"exp\":9999999999,\"jti\":\"j1\"}"), ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK_ERR(check_token("{\"exp\":9999999999,\"atc\":{}}"), ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK_ERR(check_token("{\"exp\":\"9999999999\",\"jti\":\"j1\",\"atc\":{}}"),

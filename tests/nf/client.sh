@@ -20,16 +20,9 @@ ACME5G=${ACME5G_BIN:-build/acme5g}
 case $ACME5G in /*) ;; *) ACME5G=$ROOT/$ACME5G ;; esac
 # shellcheck source=tests/pebble.sh
 . "$ROOT/tests/pebble.sh"
-
-PASS=0
-FAILED=0
-pass() { echo "ok - $1"; PASS=$((PASS + 1)); }
-fail() { echo "FAIL - $1: $2"; FAILED=$((FAILED + 1)); }
-finish() {
-    echo "$PASS passed, $FAILED failed"
-    [ "$FAILED" = 0 ]
-    exit
-}
+W=$ROOT/build/nf/client-run
+# shellcheck source=tests/nf/env.sh
+. "$ROOT/tests/nf/env.sh"
 
 [ -x "$ACME5G" ] || { fail build "$ACME5G is missing (run make)"; finish; }
 if ! tests/nf/build-pebble.sh; then
@@ -37,9 +30,7 @@ if ! tests/nf/build-pebble.sh; then
     finish
 fi
 
-W=$ROOT/build/nf/client-run
-# shellcheck source=tests/nf/env.sh
-. "$ROOT/tests/nf/env.sh"
+nf_setup
 
 # The pre-authorized NF's client certificate, and one for U_NF1 from a CA
 # the TA does not know (self-signed).
@@ -141,11 +132,16 @@ else
     t=$(grep -c "debug: POST $(ta_url normal)" "$W/only.err")
     c=$(grep -c 'debug: connecting to' "$W/only.err")
     echo "# Annex J enrolment: $n HTTP requests ($t to the Token Authority), $c TLS connections"
-    [ "$t" = 1 ] && pass "NfInstanceId only: one token request" ||
+    if [ "$t" = 1 ]; then
+        pass "NfInstanceId only: one token request"
+    else
         fail "NfInstanceId only: one token request" "$t"
-    grep -q 'asking the token authority' "$W/only.err" && ! grep -q 'http-01' "$W/only.err" &&
-        pass "NfInstanceId only: tkauth-01 answered, no other challenge" ||
+    fi
+    if grep -q 'asking the token authority' "$W/only.err" && ! grep -q 'http-01' "$W/only.err"; then
+        pass "NfInstanceId only: tkauth-01 answered, no other challenge"
+    else
         fail "NfInstanceId only: tkauth-01 answered, no other challenge" "$(errline only)"
+    fi
 fi
 UPPER=$(printf '%s' "$U_NF1" | tr 'a-f' 'A-F')
 enrol_nf mixed "$W/s-mixed" normal --nf-instance-id "$UPPER" --name nf1.acme5g.test \
@@ -190,8 +186,14 @@ acme5g hookhang enrol --directory "$DIR" --ca "$CA" --state "$W/s-hookhang" \
 spent=$(($(date +%s) - start))
 refused "--ta-hook hanging: killed at --timeout, clear error, nothing stored" hookhang \
     "$W/s-hookhang" "token authority refused or answered badly"
-[ "$spent" -le 10 ] && pass "--ta-hook hanging: ended within the timeout (${spent} s for --timeout 5)" ||
-    fail "--ta-hook hanging: ended within the timeout" "${spent} s for --timeout 5"
+within() { # NAME SPENT LIMIT TIMEOUT
+    if [ "$2" -le "$3" ]; then
+        pass "$1: ended within the timeout ($2 s for --timeout $4)"
+    else
+        fail "$1: ended within the timeout" "$2 s for --timeout $4"
+    fi
+}
+within "--ta-hook hanging" "$spent" 10 5
 
 # ---------------------------------------------------------------------------
 # Tokens the client refuses itself, before the CA (or the TA's jti) sees
@@ -253,8 +255,7 @@ acme5g stall enrol --directory "$DIR" --ca "$CA" --state "$W/s-stall" --nf-insta
 spent=$(($(date +%s) - start))
 refused "TA stalling: fails at the timeout, clearly, nothing stored" stall "$W/s-stall" \
     "token authority https://[^ ]*: timed out"
-[ "$spent" -le 12 ] && pass "TA stalling: ended within the timeout (${spent} s for --timeout 6)" ||
-    fail "TA stalling: ended within the timeout" "${spent} s for --timeout 6"
+within "TA stalling" "$spent" 12 6
 
 # ---------------------------------------------------------------------------
 # Solution #9: pre-authorized renewal inside the interval (no challenge, no
@@ -320,6 +321,7 @@ elif [ "$(ta_requests slow-first)" != 2 ] || [ "$spent" -lt 12 ]; then
     fail "authorization expired: wait timer, new order, enrolled" \
         "$(ta_requests slow-first) token requests in $spent s (want 2, >= 12 s)"
 else
+    # shellcheck disable=SC2154 # set by nf_pebble_start through printf -v
     ROOT_PEM=$ROOT_short leaf_ok "authorization expired: wait timer, new order, enrolled" \
         "$W/s-wait" "URI:urn:uuid:$U_NF1"
 fi

@@ -1,30 +1,26 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the U_* IDs are for the scripts that source this
 # tests/nf/env.sh -- what the NF profile's tests share (sourced by
-# tests/nf/server.sh and tests/nf/client.sh after they set ROOT, BIN, W,
-# pass/fail/finish and sourced tests/pebble.sh): a throwaway PKI in $W (the
+# tests/nf/server.sh and tests/nf/client.sh after they set ROOT, BIN, W and
+# sourced tests/pebble.sh): pass/fail/finish, and nf_setup: a throwaway PKI in $W (the
 # TA's TLS server certificate ta-server and its CA ta-ca, the CA nf-ca of
 # the NF client certificates nf1 and nf2, the TA's token signing key
 # ta-sign), Token Authorities (ta_start) and NF Pebbles (nf_pebble_start).
 
-rm -rf "$W" && mkdir -p "$W" || exit 1
-TA_PIDS=""
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-    local pid
-    pebble_stop_all
-    for pid in $TA_PIDS; do kill "$pid" 2>/dev/null; done
-    for pid in $TA_PIDS; do wait "$pid" 2>/dev/null; done
+PASS=0
+FAILED=0
+pass() { echo "ok - $1"; PASS=$((PASS + 1)); }
+fail() { echo "FAIL - $1: $2"; FAILED=$((FAILED + 1)); }
+finish() {
+    echo "$PASS passed, $FAILED failed"
+    [ "$FAILED" = 0 ]
+    exit
 }
-trap cleanup EXIT
 
 U_NF1=4ace9d34-2c69-4f99-92d5-a73a3fe8e23b # has a TA client certificate
 U_NF2=0b5e6a6e-9a43-4c1c-8b1e-1d0c2f3e4a5b # has one too
 U_PRE=7d2f1c9e-3b4a-4e5f-a6b7-c8d9e0f1a2b3 # pre-authorized on main
 U_OTHER=11111111-2222-4333-8444-555555555555
 
-# ---------------------------------------------------------------------------
-# Throwaway PKI: the TA's TLS server certificate, the CA of the NF client
-# certificates, the TA's token signing key (P-256) and its public key.
 nf_client_cert() { # NAME UUID: $W/NAME.{key,pem}, URI SAN urn:uuid:UUID
     printf '%s\n' "subjectAltName=URI:urn:uuid:$2" "basicConstraints=critical,CA:FALSE" \
         "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" >"$W/$1.ext"
@@ -34,16 +30,35 @@ nf_client_cert() { # NAME UUID: $W/NAME.{key,pem}, URI SAN urn:uuid:UUID
             -set_serial "0x$(openssl rand -hex 8)" -days 2 -sha256 -extfile "$W/$1.ext" \
             -out "$W/$1.pem" 2>/dev/null
 }
-if ! pebble_make_ca "$W" ta-ca || ! pebble__make_leaf "$W" ta-server ta-ca "IP:127.0.0.1,DNS:localhost" ||
-    ! pebble_make_ca "$W" nf-ca || ! nf_client_cert nf1 "$U_NF1" || ! nf_client_cert nf2 "$U_NF2" ||
-    ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/ta-sign.key" 2>/dev/null ||
-    ! openssl pkey -in "$W/ta-sign.key" -pubout -out "$W/ta-sign.pub" 2>/dev/null ||
-    ! openssl req -x509 -new -key "$W/ta-sign.key" -subj "/CN=nf test TA" -days 2 \
-        -out "$W/ta-sign-cert.pem" 2>/dev/null ||
-    ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/not-ta.key" 2>/dev/null; then
-    fail pki "openssl could not make the test certificates in $W"
-    finish
-fi
+
+# nf_setup: a fresh $W with the PKI below; everything started is stopped
+# on exit.
+nf_setup() {
+    rm -rf "$W" && mkdir -p "$W" || exit 1
+    TA_PIDS=""
+    # shellcheck disable=SC2317 # called by the trap
+    cleanup() {
+        local pid
+        pebble_stop_all
+        for pid in $TA_PIDS; do kill "$pid" 2>/dev/null; done
+        for pid in $TA_PIDS; do wait "$pid" 2>/dev/null; done
+    }
+    trap cleanup EXIT
+
+    # ---------------------------------------------------------------------------
+    # Throwaway PKI: the TA's TLS server certificate, the CA of the NF client
+    # certificates, the TA's token signing key (P-256) and its public key.
+    if ! pebble_make_ca "$W" ta-ca || ! pebble__make_leaf "$W" ta-server ta-ca "IP:127.0.0.1,DNS:localhost" ||
+        ! pebble_make_ca "$W" nf-ca || ! nf_client_cert nf1 "$U_NF1" || ! nf_client_cert nf2 "$U_NF2" ||
+        ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/ta-sign.key" 2>/dev/null ||
+        ! openssl pkey -in "$W/ta-sign.key" -pubout -out "$W/ta-sign.pub" 2>/dev/null ||
+        ! openssl req -x509 -new -key "$W/ta-sign.key" -subj "/CN=nf test TA" -days 2 \
+            -out "$W/ta-sign-cert.pem" 2>/dev/null ||
+        ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/not-ta.key" 2>/dev/null; then
+        fail pki "openssl could not make the test certificates in $W"
+        finish
+    fi
+}
 
 # ta_start NAME [MODE [FLAG...]]: a TA with -mode MODE (default NAME) and
 # the extra flags; its URL is then in $W/NAME.url, its log (one line per

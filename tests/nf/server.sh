@@ -22,25 +22,17 @@ cd "$ROOT" || exit 1
 BIN=$ROOT/build/nf/bin
 # shellcheck source=tests/pebble.sh
 . "$ROOT/tests/pebble.sh"
+W=$ROOT/build/nf/run
+# shellcheck source=tests/nf/env.sh
+. "$ROOT/tests/nf/env.sh"
 
-PASS=0
-FAILED=0
-pass() { echo "ok - $1"; PASS=$((PASS + 1)); }
-fail() { echo "FAIL - $1: $2"; FAILED=$((FAILED + 1)); }
-finish() {
-    echo "$PASS passed, $FAILED failed"
-    [ "$FAILED" = 0 ]
-    exit
-}
 
 if ! tests/nf/build-pebble.sh; then
     fail build "tests/nf/build-pebble.sh failed"
     finish
 fi
 
-W=$ROOT/build/nf/run
-# shellcheck source=tests/nf/env.sh
-. "$ROOT/tests/nf/env.sh"
+nf_setup
 for mode in normal replay expired wrong-uuid wrong-fingerprint garbage reject; do
     if ! ta_start "$mode"; then
         fail "TA $mode" "did not start: $(cat "$W/ta-$mode.out")"
