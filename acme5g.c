@@ -798,6 +798,10 @@ static int dns_name_valid(const char *s)
     return label > 0 && s[n - 1] != '-';
 }
 
+/* An NF instance ID identifier; constant 0 without the NF profile, so that
+ * its code is left out. */
+#define IS_NF_INSTANCE(id) (ACME5G_WITH_TKAUTH && (id)->type == ACME5G_ID_NF_INSTANCE)
+
 /* An NF instance ID (TS 29.571): a UUID in 8-4-4-4-12 hex form. */
 static int uuid_valid(const char *s)
 {
@@ -2017,7 +2021,7 @@ static void w_json_str(wbuf *w, const char *s)
 /* An ACME identifier object (RFC 8555 7.1.4); IPs in RFC 5952 form. */
 static void w_identifier(wbuf *w, const acme5g_identifier *id)
 {
-    if (id->type == ACME5G_ID_NF_INSTANCE) {
+    if (IS_NF_INSTANCE(id)) {
         /* TS 33.310 Annex J */
         w_str(w, "{\"type\":\"NfInstanceId\",\"value\":\"");
         w_lower(w, id->value);
@@ -2464,7 +2468,7 @@ static int obj_order_matches(acme5g_ctx *ctx, const acme5g_enrol_params *p)
         for (j = 0; j < p->identifier_count && !found; j++) {
             const acme5g_identifier *id = &p->identifiers[j];
             if ((id->type == ACME5G_ID_DNS && !strcmp(type, "dns")) ||
-                (id->type == ACME5G_ID_NF_INSTANCE && !strcmp(type, "NfInstanceId")))
+                (IS_NF_INSTANCE(id) && !strcmp(type, "NfInstanceId")))
                 found = strlen(id->value) == strlen(value) &&
                         mem_ieq(id->value, value, strlen(value));
             else if (id->type == ACME5G_ID_IP && al)
@@ -2491,7 +2495,8 @@ static int obj_authz(acme5g_ctx *ctx, const char *want_type, char *ident, size_t
         return -n;
     if ((err = json_str(ctx, json_get(ctx, id, "value"), ident, ident_cap)))
         return err;
-    *tkauth = !json_str(ctx, json_get(ctx, id, "type"), id_type, sizeof(id_type)) &&
+    *tkauth = ACME5G_WITH_TKAUTH &&
+              !json_str(ctx, json_get(ctx, id, "type"), id_type, sizeof(id_type)) &&
               !strcmp(id_type, "NfInstanceId");
     if (*tkauth)
         want_type = "tkauth-01";
@@ -3054,7 +3059,7 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
             der_tlv(&d, 0x87, ip, l);
         } else if (ids[i].type == ACME5G_ID_URI) {
             der_tlv(&d, 0x86, ids[i].value, strlen(ids[i].value));
-        } else if (ids[i].type == ACME5G_ID_NF_INSTANCE) {
+        } else if (IS_NF_INSTANCE(&ids[i])) {
             char urn[46];
             wbuf w;
             w_init(&w, urn, sizeof(urn));
@@ -3777,7 +3782,7 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
 
     memset(&r, 0, sizeof(r));
     r.listener = -1;
-    if (tkauth) {
+    if (ACME5G_WITH_TKAUTH && tkauth) {
         /* the Authority Token is the proof: nothing to serve or publish */
         if (chall_status == ST_PENDING && (err = flow_tkauth_answer(ctx, ident, p)))
             return err == ACME5G_ERR_PROBLEM ? flow_authz_gone(ctx, url, err) : err;
@@ -3797,7 +3802,7 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
     }
     r.tls = tls;
     r.keyauth = keyauth;
-    if (tkauth) {
+    if (ACME5G_WITH_TKAUTH && tkauth) {
         /* nothing to set up */
     } else if (dns) {
         if ((err = flow_dns01_publish(ctx, ident, keyauth, 1)))
@@ -3934,7 +3939,7 @@ static int flow_check_leaf(acme5g_ctx *ctx, const acme5g_enrol_params *p)
                 LOG_WARN(ctx, "the CA left out the URI SAN ", id->value);
             continue;
         }
-        if (id->type == ACME5G_ID_NF_INSTANCE) {
+        if (IS_NF_INSTANCE(id)) {
             /* validated by the CA, so the leaf must name it (Annex J) */
             char urn[46];
             wbuf w;
@@ -4163,7 +4168,7 @@ static int flow_validate_params(const acme5g_enrol_params *p)
         if (id->type == ACME5G_ID_DNS ? !dns_name_valid(id->value)
             : id->type == ACME5G_ID_IP ? ip_parse(id->value, strlen(id->value), ip) == 0
             : id->type == ACME5G_ID_URI ? !uri_valid(id->value)
-            : id->type == ACME5G_ID_NF_INSTANCE ? !uuid_valid(id->value) || !ACME5G_WITH_TKAUTH
+            : IS_NF_INSTANCE(id) ? !uuid_valid(id->value)
                                         : 1)
             return ACME5G_ERR_NAME;
         if (id->type != ACME5G_ID_URI)
