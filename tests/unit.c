@@ -2988,6 +2988,84 @@ static void test_csr_p384_key_verified_by_openssl(void)
     CHECK(strstr(csr_text, "NIST CURVE: P-384") != NULL);
 }
 
+#if ACME5G_WITH_TKAUTH
+/* The Token Authority's answers, through the in-process TLS server: its
+ * refusal and message, an answer without a token, a token too long; its own
+ * anchors only; the ACME connection's origin and nonce come back after. */
+static void test_tkauth_fetch_reports_the_authority_clearly(void)
+{
+    static char ca[4096], big[ACME5G_TKAUTH_TOKEN_MAX + 200];
+    static const char uuid[] = "4ace9d34-2c69-4f99-92d5-a73a3fe8e23b";
+    static const char url[] = "https://localhost/at/token";
+    size_t n;
+    http_setup();
+    /* no Token Authority anchors: the ACME server's are not used for it */
+    script_clear();
+    CHECK_ERR(tkauth_fetch(&hctx, url, uuid, "SHA256 AA"), ACME5G_ERR_AUTHORITY);
+    CHECK(strstr(hctx.problem.detail, "token authority https://localhost/at/token: ") != NULL);
+    CHECK_INT(T.connects, 0);
+    n = vec_read("ca.pem", ca, sizeof(ca));
+    CHECK_ERR(acme5g_add_authority_anchors_pem(&hctx, ca, n), ACME5G_OK);
+    CHECK_INT(hctx.authority_ta_count, 1);
+    CHECK_INT(hctx.ta_count, 1);
+
+    /* refused: the status and the authority's message reach the user */
+    snprintf(hctx.nonce, sizeof(hctx.nonce), "n1");
+    snprintf(hctx.conn_host, sizeof(hctx.conn_host), "acme.example");
+    hctx.conn_port = 14000;
+    script_clear();
+    script_add_str("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+                   "Content-Length: 44\r\n\r\n{\"status\":\"error\",\"message\":\"not your UUID\"}",
+                   SRV_KEEP);
+    CHECK_ERR(tkauth_fetch(&hctx, url, uuid, "SHA256 AA"), ACME5G_ERR_AUTHORITY);
+    CHECK(strstr(hctx.problem.detail, "refused with HTTP 403: not your UUID") != NULL);
+    CHECK(!strncmp(T.last_req, "POST /at/token HTTP/1.1\r\n", 25));
+    CHECK(strstr(T.last_req, "\r\nContent-Type: application/json\r\n") != NULL);
+    CHECK(strstr(T.last_req, "{\"atc\":{\"tktype\":\"NfInstanceId\",\"tkvalue\":\"4ace9d34-2c69-"
+                             "4f99-92d5-a73a3fe8e23b\",\"ca\":false,\"fingerprint\":\"SHA256 AA\"}}") !=
+          NULL);
+    CHECK_STR(hctx.nonce, "n1");
+    CHECK_STR(hctx.conn_host, "acme.example");
+    CHECK_INT(hctx.conn_port, 14000);
+    CHECK_INT(hctx.conn_authority, 0);
+    CHECK(hctx.sock < 0);
+
+    /* 200 without a token, and not JSON at all */
+    script_clear();
+    script_add_str("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                   "Content-Length: 20\r\n\r\n{\"status\":\"success\"}", SRV_KEEP);
+    CHECK_ERR(tkauth_fetch(&hctx, url, uuid, "SHA256 AA"), ACME5G_ERR_AUTHORITY);
+    CHECK(strstr(hctx.problem.detail, "carries no token") != NULL);
+    script_clear();
+    script_add_str("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc",
+                   SRV_KEEP);
+    CHECK_ERR(tkauth_fetch(&hctx, url, uuid, "SHA256 AA"), ACME5G_ERR_AUTHORITY);
+
+    /* a token longer than ACME5G_TKAUTH_TOKEN_MAX */
+    if (ACME5G_BODY_MAX > ACME5G_TKAUTH_TOKEN_MAX + 100) {
+        static char resp[ACME5G_TKAUTH_TOKEN_MAX + 400];
+        memset(big, 'a', ACME5G_TKAUTH_TOKEN_MAX + 10);
+        big[ACME5G_TKAUTH_TOKEN_MAX + 10] = 0;
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %u\r\n\r\n"
+                 "{\"token\":\"%s\"}",
+                 (unsigned)(strlen(big) + 12), big);
+        script_clear();
+        script_add_str(resp, SRV_KEEP);
+        CHECK_ERR(tkauth_fetch(&hctx, url, uuid, "SHA256 AA"), ACME5G_ERR_AUTHORITY_TOKEN);
+        CHECK(strstr(hctx.problem.detail, "too long") != NULL);
+    }
+
+    /* a good answer: the token is kept for the checks */
+    script_clear();
+    script_add_str("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                   "Content-Length: 36\r\n\r\n{\"status\":\"success\",\"token\":\"a.b.c\"}", SRV_KEEP);
+    CHECK_ERR(tkauth_fetch(&hctx, url, uuid, "SHA256 AA"), ACME5G_OK);
+    CHECK_STR(hctx.tkauth_token, "a.b.c");
+    http_teardown();
+}
+#endif
+
 /* TS 33.310 Annex J: the NF instance ID is the URI SAN urn:uuid:<uuid>,
  * lower case whatever case the caller gave. */
 static void test_csr_nf_instance_id_lower_case_urn_uuid_verified_by_openssl(void)
@@ -4034,6 +4112,7 @@ int main(void)
     RUN(test_tkauth_fingerprint_is_the_thumbprint_in_hex_pairs);
     RUN(test_tkauth_check_refuses_tokens_not_for_us);
     RUN(test_authz_nf_instance_uses_tkauth_atc_and_its_hint);
+    RUN(test_tkauth_fetch_reports_the_authority_clearly);
 #endif
     RUN(test_csr_p384_key_verified_by_openssl);
     RUN(test_csr_external_signer_verified_by_openssl);
