@@ -3757,7 +3757,7 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
 {
     char keyauth[128 + 1 + 44], thumb[44], ident[256];
     char url[ACME5G_URL_MAX];
-    unsigned char alpn_der[768];
+    unsigned char alpn_der[ACME5G_WITH_TLSALPN01 ? 768 : 1]; /* no stack for it when left out */
     int status = ST_UNKNOWN, chall_status = ST_UNKNOWN, err, published = 0, tkauth = 0;
     int dns = p->challenge == ACME5G_CHALLENGE_DNS01;
     int tls = p->challenge == ACME5G_CHALLENGE_TLSALPN01;
@@ -3809,7 +3809,7 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
             return err;
         published = 1;
     } else {
-        if (tls) {
+        if (ACME5G_WITH_TLSALPN01 && tls) {
             /* the certificate key's slot is free until finalize */
             size_t der_len;
             if ((err = key_generate(ctx, &ctx->cert_key, ACME5G_KEY_P256)) ||
