@@ -49,6 +49,8 @@ done
 ta_start stall normal -stall 30 || { fail "TA stall" "did not start"; finish; }
 ta_start slow-first normal -stall 10 -stall-first 1 || { fail "TA slow-first" "did not start"; finish; }
 ta_start hooked normal || { fail "TA hooked" "did not start"; finish; }
+# a Token Authority signing with a key the CA does not trust
+ta_start badsig normal -sign-key "$W/not-ta.key" || { fail "TA badsig" "did not start"; finish; }
 
 # Pebbles: "nf" (pre-authorized U_PRE, interval 8 s), "short" (pending
 # authorizations live 6 s).  No authorization reuse: every order is
@@ -228,6 +230,12 @@ else
         pass "replayed token: refused by the CA, clearly"
     fi
 fi
+
+# A token that looks right to the client but is not signed by the key the
+# CA trusts: the CA's refusal reaches the user.
+enrol_nf badsig "$W/s-badsig" badsig --nf-instance-id "$U_NF1"
+refused "token not signed by the trusted TA key: refused by the CA, clearly, nothing stored" \
+    badsig "$W/s-badsig" "authorization failed \(urn:ietf:params:acme:error:unauthorized: bad signature"
 
 # Token Authorities that refuse or stall.
 enrol_nf reject "$W/s-reject" reject --nf-instance-id "$U_NF1"
