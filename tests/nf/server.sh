@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/nf/server.sh -- the server side of the NF profile (TS 33.310
-# Annex J, nf-spec.md): the patched Pebble (tests/nf/pebble-nf.patch) and
+# Annex J, README "NF profile"): the patched Pebble (tests/nf/pebble-nf.patch) and
 # the Token Authority fixture (tests/nf/ta), driven by the Go probe
 # (tests/nf/probe) rather than by acme5g, whose own checks would stop the
 # bad tokens before the server sees them.

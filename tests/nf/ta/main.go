@@ -1,5 +1,5 @@
 // Command nf-ta is the Token Authority test fixture of acme5g's NF profile
-// (nf-spec.md section 3): an HTTPS server that requires a client
+// (README.md, "NF profile", the token request): an HTTPS server that requires a client
 // certificate chaining to -client-ca and issues an Authority Token (ES256
 // JWT, RFC 9447 "atc") only for the UUID of that certificate's URI SAN
 // urn:uuid:<uuid>.
