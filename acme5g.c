@@ -3545,7 +3545,7 @@ static int tkauth_fail(acme5g_ctx *ctx, int err, const char *url, const char *wh
  * anchors, our client certificate), as RFC 9448 5's token request does:
  * POST {"atc":{...}} -> {"token": JWT}.  The ACME connection is closed
  * meanwhile; its origin and nonce are kept so that the next ACME request
- * resumes the session and needs no newNonce. */
+ * offers the session for resumption and needs no newNonce. */
 static int tkauth_fetch(acme5g_ctx *ctx, const char *url, const char *ident, const char *fp)
 {
     char host[sizeof(ctx->conn_host)], nonce[sizeof(ctx->nonce)], why[80];

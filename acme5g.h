@@ -674,7 +674,7 @@ int acme5g_add_authority_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t le
  * to the account key's fingerprint -- from the port's authority_token, or
  * by one HTTPS POST to the Token Authority (TS 33.310 Annex J's OAM) with
  * our client certificate, on a connection of its own (the ACME connection
- * is closed meanwhile and resumed after) -- checks it (a JWT for this
+ * is closed meanwhile and reopened after) -- checks it (a JWT for this
  * identifier and key, not expired) and answers the challenge with it.
  *
  * Returns ACME5G_OK or an error code; on ACME5G_ERR_PROBLEM the server's
