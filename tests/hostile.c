@@ -17,90 +17,10 @@
  */
 #include "../acme5g.c"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
-/* ==========================================================================
- * Harness (as tests/unit.c)
- * ======================================================================== */
-
-static int test_failed, test_fail_lines, tests_passed, tests_failed;
-
-static void check_fail(const char *file, int line, const char *expr, const char *extra)
-{
-    test_failed = 1;
-    if (++test_fail_lines > 12)
-        return;
-    printf("FAIL %s:%d: %s%s%s\n", file, line, expr, extra ? " " : "", extra ? extra : "");
-}
-
-#define CHECK(cond) \
-    do { if (!(cond)) check_fail(__FILE__, __LINE__, #cond, NULL); } while (0)
-
-#define CHECK_INT(a, b) \
-    do { \
-        long long a_ = (long long)(a), b_ = (long long)(b); \
-        if (a_ != b_) { \
-            char m_[96]; \
-            snprintf(m_, sizeof(m_), "(%lld vs %lld)", a_, b_); \
-            check_fail(__FILE__, __LINE__, #a " == " #b, m_); \
-        } \
-    } while (0)
-
-#define CHECK_ERR(a, b) \
-    do { \
-        int a_ = (a), b_ = (b); \
-        if (a_ != b_) { \
-            char m_[200]; \
-            snprintf(m_, sizeof(m_), "(%d \"%s\" vs %d \"%s\")", a_, acme5g_strerror(a_), b_, \
-                     acme5g_strerror(b_)); \
-            check_fail(__FILE__, __LINE__, #a " == " #b, m_); \
-        } \
-    } while (0)
-
-static const char *case_note; /* what the case ended with, for the ok line */
-
-static void run_test(const char *name, void (*fn)(void))
-{
-    test_failed = 0;
-    test_fail_lines = 0;
-    case_note = NULL;
-    fn();
-    if (test_failed) {
-        printf("FAIL - %s\n", name);
-        tests_failed++;
-    } else {
-        printf("ok - %s%s%s\n", name, case_note ? ": " : "", case_note ? case_note : "");
-        tests_passed++;
-    }
-    fflush(stdout);
-}
-#define RUN(fn) \
-    do { \
-        const char *only_ = getenv("HOSTILE_ONLY"); \
-        if (!only_ || strstr(#fn, only_)) \
-            run_test(#fn, fn); \
-    } while (0)
-
-static size_t vec_read(const char *name, char *buf, size_t cap)
-{
-    char path[512];
-    const char *dir = getenv("ACME5G_VECTORS");
-    FILE *f;
-    size_t n;
-    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/vectors", name);
-    f = fopen(path, "rb");
-    if (!f) {
-        check_fail(__FILE__, __LINE__, "vector file readable", path);
-        buf[0] = 0;
-        return 0;
-    }
-    n = fread(buf, 1, cap - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return n;
-}
+#define HARNESS_ONLY_ENV "HOSTILE_ONLY" /* HOSTILE_ONLY=nonce: the nonce cases alone */
+#include "harness.h"
 
 /* ==========================================================================
  * The in-process TLS server and the test port
@@ -1427,6 +1347,7 @@ static void test_private_key_bytes_never_reach_the_debug_log(void)
 
 int main(void)
 {
+    vec_init();
     printf("# hostile servers: timeout %d s, fake clocks\n", TIMEOUT_S);
     RUN(test_untrusted_certificate_is_refused);
     RUN(test_wrong_host_name_is_refused);
