@@ -1012,6 +1012,5 @@ int main(void)
     RUN(test_chain_that_is_not_pem_is_refused);
     RUN(test_order_invalid_is_reported);
     RUN(test_private_key_bytes_never_reach_the_debug_log);
-    printf("%d passed, %d failed\n", tests_passed, tests_failed);
-    return tests_failed ? 1 : 0;
+    return tests_done();
 }

@@ -3664,6 +3664,5 @@ int main(void)
     RUN(test_trust_anchors_added_and_refused);
     RUN(test_wipe_clears_the_context);
 
-    printf("%d passed, %d failed\n", tests_passed, tests_failed);
-    return tests_failed ? 1 : 0;
+    return tests_done();
 }
