@@ -8,6 +8,8 @@
  * openssl), X.509 fields, 5 the badNonce loop, 6 the renewal policy, and
  * the public API.  Known answers come from tests/vectors/ (made by openssl
  * and python3, see tests/vectors/gen.sh), never from acme5g itself.
+ * The harness (checks, vectors, the TLS server and its test port) is
+ * tests/harness.h, shared with tests/hostile.c.
  *
  * Tests marked "BUG:" show a defect of acme5g.c; they fail today and are
  * kept under #if 0 (enable one with a RUN line to see it fail).  "BUG,
