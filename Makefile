@@ -81,7 +81,7 @@ build/acme5g-static: $(CLI_SRC) $(HDRS) | build deps-build
 build/acme5g-asan: $(CLI_SRC) $(HDRS) | build deps-build
 	$(CLANG) $(CFLAGS) $(SANITIZE) $(APPFLAGS) $(LDFLAGS) -o $@ $(CLI_SRC) $(LDLIBS)
 
-# tests/unit.c includes ../acme5g.c itself.
+# tests/unit.c includes ../acme5g.c itself, and tests/harness.h.
 UNIT_DEPS = tests/unit.c $(LIB) $(HDRS) $(wildcard tests/*.h)
 
 build/unit: $(UNIT_DEPS) | build deps-build
@@ -272,10 +272,10 @@ build/fuzz/replay-%: tests/fuzz/fuzz_%.c $(FUZZ_DEPS) | build deps-build
 	@mkdir -p build/fuzz
 	$(GCC) $(STRICT) -O1 $(SANITIZE) -DACME5G_FUZZ_REPLAY $(APPFLAGS) -o $@ $< $(LDLIBS)
 
-build/hostile: tests/hostile.c $(LIB) $(HDRS) | build deps-build
+build/hostile: tests/hostile.c tests/harness.h $(LIB) $(HDRS) | build deps-build
 	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/hostile.c $(LDLIBS)
 
-build/hostile-asan: tests/hostile.c $(LIB) $(HDRS) | build deps-build
+build/hostile-asan: tests/hostile.c tests/harness.h $(LIB) $(HDRS) | build deps-build
 	$(CLANG) $(CFLAGS) $(SANITIZE) $(APPFLAGS) $(LDFLAGS) -o $@ tests/hostile.c $(LDLIBS)
 
 # Fault injection through the port against Pebble (tests/faults.sh).

@@ -6,504 +6,44 @@
  * advance as a blocking port would), and what reached storage (an
  * in-memory store that records every write).
  *
- * The server and the test port follow tests/unit.c's harness (send() feeds
- * the client's records into a BearSSL server engine, recv() runs it), with
- * request bodies (POST) framed by Content-Length, endless generated
- * responses, stalls and trickles.  Logs are kept at debug level and
- * scanned for the account key's bytes (security hygiene).
+ * The server and the test port are tests/harness.h's, shared with
+ * tests/unit.c (send() feeds the client's records into a BearSSL server
+ * engine, recv() runs it), with endless generated responses, stalls and
+ * trickles.  Logs are kept at debug level and scanned for the account
+ * key's bytes (security hygiene).
  *
  * Build: cc ... -o build/hostile tests/hostile.c -lbearssl (the library is
  * included); run from the repository root (reads tests/vectors/).
  */
 #include "../acme5g.c"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
-/* ==========================================================================
- * Harness (as tests/unit.c)
- * ======================================================================== */
-
-static int test_failed, test_fail_lines, tests_passed, tests_failed;
-
-static void check_fail(const char *file, int line, const char *expr, const char *extra)
-{
-    test_failed = 1;
-    if (++test_fail_lines > 12)
-        return;
-    printf("FAIL %s:%d: %s%s%s\n", file, line, expr, extra ? " " : "", extra ? extra : "");
-}
-
-#define CHECK(cond) \
-    do { if (!(cond)) check_fail(__FILE__, __LINE__, #cond, NULL); } while (0)
-
-#define CHECK_INT(a, b) \
-    do { \
-        long long a_ = (long long)(a), b_ = (long long)(b); \
-        if (a_ != b_) { \
-            char m_[96]; \
-            snprintf(m_, sizeof(m_), "(%lld vs %lld)", a_, b_); \
-            check_fail(__FILE__, __LINE__, #a " == " #b, m_); \
-        } \
-    } while (0)
-
-#define CHECK_ERR(a, b) \
-    do { \
-        int a_ = (a), b_ = (b); \
-        if (a_ != b_) { \
-            char m_[200]; \
-            snprintf(m_, sizeof(m_), "(%d \"%s\" vs %d \"%s\")", a_, acme5g_strerror(a_), b_, \
-                     acme5g_strerror(b_)); \
-            check_fail(__FILE__, __LINE__, #a " == " #b, m_); \
-        } \
-    } while (0)
-
-static const char *case_note; /* what the case ended with, for the ok line */
-
-static void run_test(const char *name, void (*fn)(void))
-{
-    test_failed = 0;
-    test_fail_lines = 0;
-    case_note = NULL;
-    fn();
-    if (test_failed) {
-        printf("FAIL - %s\n", name);
-        tests_failed++;
-    } else {
-        printf("ok - %s%s%s\n", name, case_note ? ": " : "", case_note ? case_note : "");
-        tests_passed++;
-    }
-    fflush(stdout);
-}
-#define RUN(fn) \
-    do { \
-        const char *only_ = getenv("HOSTILE_ONLY"); \
-        if (!only_ || strstr(#fn, only_)) \
-            run_test(#fn, fn); \
-    } while (0)
-
-static size_t vec_read(const char *name, char *buf, size_t cap)
-{
-    char path[512];
-    const char *dir = getenv("ACME5G_VECTORS");
-    FILE *f;
-    size_t n;
-    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/vectors", name);
-    f = fopen(path, "rb");
-    if (!f) {
-        check_fail(__FILE__, __LINE__, "vector file readable", path);
-        buf[0] = 0;
-        return 0;
-    }
-    n = fread(buf, 1, cap - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return n;
-}
+#define HARNESS_LOG_ENV "ACME5G_HOSTILE_LOG" /* prints the log and the server's steps */
+#define HARNESS_ONLY_ENV "HOSTILE_ONLY"      /* HOSTILE_ONLY=nonce: the nonce cases alone */
+#include "harness.h"
 
 /* ==========================================================================
- * The in-process TLS server and the test port
+ * The script: answers for the next requests, in order
  * ======================================================================== */
 
-#define T_NOW 1750000000 /* 2025-06-15: the vector certificates are valid */
-#define T_HANDLE 7
-#define SIZE_ENDLESS ((size_t)-1)
+static void answer(const char *resp) { script_add(resp, strlen(resp), SRV_KEEP); }
 
-enum {
-    SRV_KEEP = 0,   /* answer, keep the connection */
-    SRV_CLOSE_AFTER,/* answer, then close_notify */
-    SRV_STALL       /* never answer (recv times out) */
-};
-
-typedef size_t (*gen_fn)(size_t off, unsigned char *out, size_t cap);
-
-typedef struct srv_step {
-    const char *resp;   /* canned bytes, or NULL with gen */
-    size_t len;         /* SIZE_ENDLESS with gen */
-    gen_fn gen;
-    int mode;
-    uint32_t trickle_ms;/* > 0: one byte per record, the clock advancing so much per recv */
-    int repeat;         /* answer every later request with this step too */
-} srv_step;
-
-static struct tport {
-    int connects, requests, stalled;
-    int open;
-    int64_t now;
-    uint64_t mono;
-    unsigned char entropy_ctr;
-    srv_step steps[16];
-    int nsteps, step;
-    /* server */
-    int responding, pending;
-    const srv_step *cur;
-    size_t resp_off;
-    char req[16384];
-    size_t req_len, req_body_left;
-    int in_body;
-    char last_req_line[256];
-    size_t c2s_len, s2c_off, s2c_len;
-    unsigned char c2s[40000];
-    unsigned char s2c[40000];
-    /* storage: names written, in order */
-    char writes[32][32];
-    int nwrites;
-    char account_key_pem[512];
-    size_t account_key_len;
-    /* log, debug level */
-    char log[65536];
-    size_t log_len;
-} T;
-
-static br_ssl_server_context srv;
-static unsigned char srv_iobuf[BR_SSL_BUFSIZE_BIDI];
-static br_x509_certificate srv_chain[1];
-static unsigned char srv_cert_der[2048];
-static br_ec_private_key srv_sk;
-static unsigned char srv_sk_x[BR_EC_KBUF_PRIV_MAX_SIZE];
-static int srv_loaded;
-
-static int srv_load(void)
+static void answer_always(const char *resp)
 {
-    static char pem[4096];
-    size_t n, off = 0, dl = 0;
-    br_skey_decoder_context dc;
-    const br_ec_private_key *sk;
-    if (srv_loaded)
-        return 0;
-    n = vec_read("localhost.pem", pem, sizeof(pem));
-    if (pem_next(pem, n, &off, "CERTIFICATE", srv_cert_der, sizeof(srv_cert_der), &dl) != 1)
-        return -1;
-    srv_chain[0].data = srv_cert_der;
-    srv_chain[0].data_len = dl;
-    n = vec_read("localhost-key.pem", pem, sizeof(pem));
-    off = 0;
-    if (pem_next(pem, n, &off, "PRIVATE KEY", srv_cert_der + dl, sizeof(srv_cert_der) - dl, &n) != 1)
-        return -1;
-    br_skey_decoder_init(&dc);
-    br_skey_decoder_push(&dc, srv_cert_der + dl, n);
-    sk = br_skey_decoder_get_ec(&dc);
-    if (!sk || sk->xlen > sizeof(srv_sk_x))
-        return -1;
-    memcpy(srv_sk_x, sk->x, sk->xlen);
-    srv_sk.curve = sk->curve;
-    srv_sk.x = srv_sk_x;
-    srv_sk.xlen = sk->xlen;
-    srv_loaded = 1;
-    return 0;
+    srv_step *s = script_add(resp, strlen(resp), SRV_KEEP);
+    if (s)
+        s->repeat = 1;
 }
 
-static void srv_reset(void)
-{
-    static const unsigned char seed[32] = { 9, 8, 7 };
-    br_ssl_server_init_full_ec(&srv, srv_chain, 1, BR_KEYTYPE_EC, &srv_sk);
-    br_ssl_engine_set_buffer(&srv.eng, srv_iobuf, sizeof(srv_iobuf), 1);
-    br_ssl_engine_inject_entropy(&srv.eng, seed, sizeof(seed));
-    CHECK(br_ssl_server_reset(&srv));
-    T.responding = T.pending = 0;
-    T.cur = NULL;
-    T.req_len = T.req_body_left = 0;
-    T.in_body = 0;
-    T.c2s_len = T.s2c_off = T.s2c_len = 0;
-}
-
-static void script_add(const char *resp, size_t len, gen_fn gen, int mode, uint32_t trickle_ms,
-                       int repeat)
-{
-    srv_step *s;
-    if (T.nsteps >= (int)COUNT(T.steps)) {
-        CHECK(!"script fits");
-        return;
-    }
-    s = &T.steps[T.nsteps++];
-    s->resp = resp;
-    s->len = len;
-    s->gen = gen;
-    s->mode = mode;
-    s->trickle_ms = trickle_ms;
-    s->repeat = repeat;
-}
-
-static void answer(const char *resp) { script_add(resp, strlen(resp), NULL, SRV_KEEP, 0, 0); }
-static void answer_always(const char *resp) { script_add(resp, strlen(resp), NULL, SRV_KEEP, 0, 1); }
 static void answer_gen(gen_fn gen, uint32_t trickle_ms)
 {
-    script_add(NULL, SIZE_ENDLESS, gen, SRV_KEEP, trickle_ms, 0);
-}
-
-static void srv_start_step(void)
-{
-    const srv_step *s;
-    T.pending--;
-    if (T.step >= T.nsteps) {
-        if (T.nsteps && T.steps[T.nsteps - 1].repeat) {
-            s = &T.steps[T.nsteps - 1];
-        } else { /* nothing scripted: hang up */
-            br_ssl_engine_close(&srv.eng);
-            return;
-        }
-    } else {
-        s = &T.steps[T.step++];
-    }
-    T.cur = s;
-    T.resp_off = 0;
-    if (getenv("ACME5G_HOSTILE_LOG"))
-        printf("  server: step %d answers \"%s\"\n", T.step, T.last_req_line);
-    if (s->mode == SRV_STALL)
-        T.stalled = 1;
-    else
-        T.responding = 1;
-}
-
-/* The value of Content-Length in the request head, 0 when absent. */
-static size_t req_content_length(const char *head)
-{
-    const char *p = head;
-    while ((p = strchr(p, '\n')) != NULL) {
-        p++;
-        if (!strncmp(p, "Content-Length:", 15))
-            return (size_t)strtoul(p + 15, NULL, 10);
-    }
-    return 0;
-}
-
-static void srv_take_request_bytes(const unsigned char *p, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        if (T.in_body) {
-            if (--T.req_body_left == 0) {
-                T.in_body = 0;
-                T.requests++;
-                T.pending++;
-            }
-            continue;
-        }
-        if (T.req_len < sizeof(T.req) - 1)
-            T.req[T.req_len++] = (char)p[i];
-        T.req[T.req_len] = 0;
-        if (T.req_len >= 4 && !memcmp(T.req + T.req_len - 4, "\r\n\r\n", 4)) {
-            size_t cl = req_content_length(T.req), ll = strcspn(T.req, "\r");
-            if (ll >= sizeof(T.last_req_line))
-                ll = sizeof(T.last_req_line) - 1;
-            memcpy(T.last_req_line, T.req, ll);
-            T.last_req_line[ll] = 0;
-            T.req_len = 0;
-            if (cl) {
-                T.in_body = 1;
-                T.req_body_left = cl;
-            } else {
-                T.requests++;
-                T.pending++;
-            }
-        }
+    srv_step *s = script_add(NULL, SIZE_ENDLESS, SRV_KEEP);
+    if (s) {
+        s->gen = gen;
+        s->trickle_ms = trickle_ms;
     }
 }
-
-/* Run the server engine until it makes no more progress. */
-static void srv_pump(void)
-{
-    br_ssl_engine_context *e = &srv.eng;
-    int progress;
-    do {
-        unsigned char *p;
-        size_t n;
-        progress = 0;
-        p = br_ssl_engine_sendrec_buf(e, &n);
-        if (p && n) {
-            if (n > sizeof(T.s2c) - T.s2c_len)
-                return; /* the client has not read yet */
-            memcpy(T.s2c + T.s2c_len, p, n);
-            T.s2c_len += n;
-            br_ssl_engine_sendrec_ack(e, n);
-            progress = 1;
-        }
-        if (T.c2s_len) {
-            p = br_ssl_engine_recvrec_buf(e, &n);
-            if (p && n) {
-                size_t k = n < T.c2s_len ? n : T.c2s_len;
-                memcpy(p, T.c2s, k);
-                memmove(T.c2s, T.c2s + k, T.c2s_len - k);
-                T.c2s_len -= k;
-                br_ssl_engine_recvrec_ack(e, k);
-                progress = 1;
-            }
-        }
-        p = br_ssl_engine_recvapp_buf(e, &n);
-        if (p && n) {
-            srv_take_request_bytes(p, n);
-            br_ssl_engine_recvapp_ack(e, n);
-            progress = 1;
-        }
-        if (!T.responding && !T.stalled && T.pending > 0 &&
-            br_ssl_engine_current_state(e) != BR_SSL_CLOSED) {
-            srv_start_step();
-            progress = 1;
-        }
-        /* the next piece only once the client has taken the previous one */
-        if (T.responding && T.s2c_off == T.s2c_len) {
-            const srv_step *s = T.cur;
-            if (T.resp_off < s->len) {
-                p = br_ssl_engine_sendapp_buf(e, &n);
-                if (p && n) {
-                    size_t k = s->len - T.resp_off;
-                    if (k > n)
-                        k = n;
-                    if (s->trickle_ms)
-                        k = 1;
-                    if (s->gen)
-                        k = s->gen(T.resp_off, p, k);
-                    else
-                        memcpy(p, s->resp + T.resp_off, k);
-                    br_ssl_engine_sendapp_ack(e, k);
-                    br_ssl_engine_flush(e, 0);
-                    T.resp_off += k;
-                    progress = 1;
-                }
-            } else {
-                T.responding = 0;
-                if (s->mode == SRV_CLOSE_AFTER)
-                    br_ssl_engine_close(e);
-                progress = 1;
-            }
-        }
-    } while (progress);
-}
-
-static int tp_connect(void *user, const char *host, uint16_t port, uint32_t timeout_ms)
-{
-    (void)user; (void)host; (void)port; (void)timeout_ms;
-    T.connects++;
-    CHECK(!T.open);
-    if (srv_load()) {
-        CHECK(!"server certificate and key load");
-        return ACME5G_PORT_ERROR;
-    }
-    srv_reset();
-    T.stalled = 0;
-    T.open = 1;
-    return T_HANDLE;
-}
-
-static int tp_send(void *user, int handle, const uint8_t *buf, size_t len, uint32_t timeout_ms)
-{
-    (void)user; (void)timeout_ms;
-    CHECK_INT(handle, T_HANDLE);
-    CHECK(T.open);
-    if (len > sizeof(T.c2s) - T.c2s_len) {
-        if (br_ssl_engine_current_state(&srv.eng) != BR_SSL_CLOSED)
-            CHECK(!"client output fits the test queue");
-        return (int)len;
-    }
-    memcpy(T.c2s + T.c2s_len, buf, len);
-    T.c2s_len += len;
-    srv_pump();
-    return (int)len;
-}
-
-/* Blocks (on the fake clock) as a real port would: a trickling server
- * costs trickle_ms per record, a stalled one the whole timeout. */
-static int tp_recv(void *user, int handle, uint8_t *buf, size_t len, uint32_t timeout_ms)
-{
-    size_t k;
-    (void)user;
-    CHECK_INT(handle, T_HANDLE);
-    CHECK(T.open);
-    if (T.s2c_off == T.s2c_len) {
-        T.s2c_off = T.s2c_len = 0;
-        srv_pump();
-    }
-    if (T.s2c_off == T.s2c_len) {
-        if (br_ssl_engine_current_state(&srv.eng) == BR_SSL_CLOSED)
-            return ACME5G_PORT_CLOSED;
-        T.mono += timeout_ms; /* nothing comes: the whole timeout passes */
-        return 0;
-    }
-    if (T.responding && T.cur && T.cur->trickle_ms) {
-        if (T.cur->trickle_ms >= timeout_ms) {
-            T.mono += timeout_ms;
-            return 0;
-        }
-        T.mono += T.cur->trickle_ms;
-    }
-    k = T.s2c_len - T.s2c_off;
-    if (k > len)
-        k = len;
-    memcpy(buf, T.s2c + T.s2c_off, k);
-    T.s2c_off += k;
-    return (int)k;
-}
-
-static void tp_close(void *user, int handle)
-{
-    (void)user;
-    CHECK_INT(handle, T_HANDLE);
-    CHECK(T.open);
-    T.open = 0;
-}
-
-static int64_t tp_now(void *user) { (void)user; return T.now; }
-static uint64_t tp_mono(void *user) { (void)user; return ++T.mono; }
-static void tp_sleep(void *user, uint32_t ms) { (void)user; T.mono += ms; }
-
-static int tp_entropy(void *user, uint8_t *buf, size_t len)
-{
-    size_t i;
-    (void)user;
-    for (i = 0; i < len; i++)
-        buf[i] = (uint8_t)(T.entropy_ctr++ * 37 + 11);
-    return 0;
-}
-
-/* The stored chain the ARI tests read; NULL: nothing stored. */
-static const char *stored_cert_pem;
-
-static int tp_store_read(void *user, const char *name, uint8_t *buf, size_t cap, size_t *len)
-{
-    (void)user;
-    if (stored_cert_pem && !strcmp(name, ACME5G_STORE_CERT) && strlen(stored_cert_pem) < cap) {
-        *len = strlen(stored_cert_pem);
-        memcpy(buf, stored_cert_pem, *len);
-        return 0;
-    }
-    return ACME5G_PORT_NOT_FOUND;
-}
-
-static int tp_store_write(void *user, const char *name, const uint8_t *buf, size_t len, int secret)
-{
-    (void)user;
-    if (T.nwrites < (int)COUNT(T.writes))
-        snprintf(T.writes[T.nwrites++], sizeof(T.writes[0]), "%s", name);
-    if (!strcmp(name, ACME5G_STORE_ACCOUNT_KEY)) {
-        CHECK(secret);
-        if (len < sizeof(T.account_key_pem)) {
-            memcpy(T.account_key_pem, buf, len);
-            T.account_key_len = len;
-        }
-    }
-    return 0;
-}
-
-static void tp_log(void *user, int level, const char *msg)
-{
-    size_t n = strlen(msg);
-    (void)user;
-    if (getenv("ACME5G_HOSTILE_LOG"))
-        printf("  log %d: %s\n", level, msg);
-    if (n + 1 < sizeof(T.log) - T.log_len) {
-        memcpy(T.log + T.log_len, msg, n);
-        T.log_len += n;
-        T.log[T.log_len++] = '\n';
-        T.log[T.log_len] = 0;
-    }
-}
-
-static const acme5g_port test_port = {
-    .connect = tp_connect, .send = tp_send, .recv = tp_recv, .close = tp_close,
-    .now_s = tp_now, .monotonic_ms = tp_mono, .sleep_ms = tp_sleep, .entropy = tp_entropy,
-    .store_read = tp_store_read, .store_write = tp_store_write, .log = tp_log,
-};
 
 /* ==========================================================================
  * Responses
@@ -581,10 +121,8 @@ static double wall_s;
 
 static void setup(void)
 {
-    memset(&T, 0, sizeof(T));
+    port_reset();
     pool_used = 0;
-    T.now = T_NOW;
-    T.mono = 1000;
     CHECK_ERR(acme5g_init(&ctx, &test_port), ACME5G_OK);
     if (!ca_len)
         ca_len = vec_read("ca.pem", ca_pem, sizeof(ca_pem));
@@ -856,7 +394,7 @@ static void test_body_shorter_than_announced_then_close_fails(void)
     setup();
     snprintf(r, sizeof(r), "HTTP/1.1 200 OK\r\n" J "Content-Length: %lu\r\n\r\n%s",
              (unsigned long)strlen(DIR_BODY) + 100, DIR_BODY);
-    script_add(r, strlen(r), NULL, SRV_CLOSE_AFTER, 0, 0);
+    script_add(r, strlen(r), SRV_CLOSE_AFTER);
     err = enrol();
     CHECK_ERR(err, ACME5G_ERR_NET_CLOSED);
     check_bounded();
@@ -867,7 +405,7 @@ static void test_body_shorter_than_announced_then_close_fails(void)
 static void test_stalled_server_times_out(void)
 {
     setup();
-    script_add("", 0, NULL, SRV_STALL, 0, 0);
+    script_add("", 0, SRV_STALL);
     dir_case(ACME5G_ERR_TIMEOUT);
     CHECK(elapsed_ms >= (uint64_t)TIMEOUT_S * 1000u - 1000u);
 }
@@ -1427,6 +965,7 @@ static void test_private_key_bytes_never_reach_the_debug_log(void)
 
 int main(void)
 {
+    vec_init();
     printf("# hostile servers: timeout %d s, fake clocks\n", TIMEOUT_S);
     RUN(test_untrusted_certificate_is_refused);
     RUN(test_wrong_host_name_is_refused);
@@ -1473,6 +1012,5 @@ int main(void)
     RUN(test_chain_that_is_not_pem_is_refused);
     RUN(test_order_invalid_is_reported);
     RUN(test_private_key_bytes_never_reach_the_debug_log);
-    printf("%d passed, %d failed\n", tests_passed, tests_failed);
-    return tests_failed ? 1 : 0;
+    return tests_done();
 }

@@ -17,10 +17,10 @@
  *   TLS POST   flow_post(): a fresh connection (handshake), HEAD newNonce,
  *              then a JWS-signed POST and its answer
  *
- * The TLS peer is tests/unit.c's in-process BearSSL server; it runs inside
- * the client's port calls, so here it runs on a stack of its own
- * (srv_pump_hook) and only the client is counted.  Prints
- * "# stack-m4: ..." lines and "N passed, N failed".
+ * The TLS peer is the unit tests' in-process BearSSL server (tests/harness.h,
+ * through tests/unit.c); it runs inside the client's port calls, so here it
+ * runs on a stack of its own (srv_pump_hook) and only the client is
+ * counted.  Prints "# stack-m4: ..." lines and "N passed, N failed".
  */
 #define main unit_main
 #include "unit.c"

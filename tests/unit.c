@@ -8,6 +8,8 @@
  * openssl), X.509 fields, 5 the badNonce loop, 6 the renewal policy, and
  * the public API.  Known answers come from tests/vectors/ (made by openssl
  * and python3, see tests/vectors/gen.sh), never from acme5g itself.
+ * The harness (checks, vectors, the TLS server and its test port) is
+ * tests/harness.h, shared with tests/hostile.c.
  *
  * Tests marked "BUG:" show a defect of acme5g.c; they fail today and are
  * kept under #if 0 (enable one with a RUN line to see it fail).  "BUG,
@@ -22,118 +24,12 @@
  */
 #include "../acme5g.c"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 
-/* ==========================================================================
- * Harness
- * ======================================================================== */
-
-static int test_failed;     /* the current test had a failed check */
-static int test_fail_lines; /* failed checks printed for the current test */
-static int tests_passed, tests_failed;
-
-static void check_fail(const char *file, int line, const char *expr, const char *extra)
-{
-    test_failed = 1;
-    if (++test_fail_lines > 12)
-        return; /* a loop that fails everywhere says so a dozen times */
-    printf("FAIL %s:%d: %s%s%s\n", file, line, expr, extra ? " " : "", extra ? extra : "");
-}
-
-#define CHECK(cond) \
-    do { if (!(cond)) check_fail(__FILE__, __LINE__, #cond, NULL); } while (0)
-
-/* Integers (error codes, lengths): prints both values. */
-#define CHECK_INT(a, b) \
-    do { \
-        long long a_ = (long long)(a), b_ = (long long)(b); \
-        if (a_ != b_) { \
-            char m_[96]; \
-            snprintf(m_, sizeof(m_), "(%lld vs %lld)", a_, b_); \
-            check_fail(__FILE__, __LINE__, #a " == " #b, m_); \
-        } \
-    } while (0)
-
-/* Error codes: prints both names. */
-#define CHECK_ERR(a, b) \
-    do { \
-        int a_ = (a), b_ = (b); \
-        if (a_ != b_) { \
-            char m_[200]; \
-            snprintf(m_, sizeof(m_), "(%d \"%s\" vs %d \"%s\")", a_, acme5g_strerror(a_), b_, \
-                     acme5g_strerror(b_)); \
-            check_fail(__FILE__, __LINE__, #a " == " #b, m_); \
-        } \
-    } while (0)
-
-#define CHECK_STR(a, b) \
-    do { \
-        const char *a_ = (a), *b_ = (b); \
-        if (strcmp(a_, b_)) { \
-            char m_[400]; \
-            snprintf(m_, sizeof(m_), "(\"%.180s\" vs \"%.180s\")", a_, b_); \
-            check_fail(__FILE__, __LINE__, #a " == " #b, m_); \
-        } \
-    } while (0)
-
-static void run_test(const char *name, void (*fn)(void))
-{
-    test_failed = 0;
-    test_fail_lines = 0;
-    fn();
-    if (test_failed) {
-        printf("FAIL - %s\n", name);
-        tests_failed++;
-    } else {
-        printf("ok - %s\n", name);
-        tests_passed++;
-    }
-    fflush(stdout);
-}
-#define RUN(fn) run_test(#fn, fn)
+#define HARNESS_LOG_ENV "ACME5G_UNIT_LOG" /* prints the log and the server's steps */
+#include "harness.h"
 
 /* --- vectors ------------------------------------------------------------ */
-
-static char vec_dir[512];
-
-static void vec_init(void)
-{
-    const char *env = getenv("ACME5G_VECTORS");
-    const char *slash;
-    if (env && *env) {
-        snprintf(vec_dir, sizeof(vec_dir), "%s", env);
-        return;
-    }
-    /* next to this file, as the compiler saw it (tests/unit.c from the root) */
-    slash = strrchr(__FILE__, '/');
-    if (slash)
-        snprintf(vec_dir, sizeof(vec_dir), "%.*s/vectors", (int)(slash - __FILE__), __FILE__);
-    else
-        snprintf(vec_dir, sizeof(vec_dir), "vectors");
-}
-
-/* Read a vector file, NUL-terminated; a missing file fails the test. */
-static size_t vec_read(const char *name, char *buf, size_t cap)
-{
-    char path[700];
-    FILE *f;
-    size_t n;
-    snprintf(path, sizeof(path), "%s/%s", vec_dir, name);
-    f = fopen(path, "rb");
-    if (!f) {
-        check_fail(__FILE__, __LINE__, "vector file readable:", path);
-        buf[0] = 0;
-        return 0;
-    }
-    n = fread(buf, 1, cap - 1, f);
-    if (!feof(f))
-        check_fail(__FILE__, __LINE__, "vector file fits its buffer:", path);
-    fclose(f);
-    buf[n] = 0;
-    return n;
-}
 
 /* The value of "key value..." in a vector text file (rest of the line). */
 static const char *vec_value(const char *text, const char *key, char *out, size_t cap)
@@ -841,116 +737,10 @@ static void test_utc_time_known_answers_and_round_trip(void)
 }
 
 /* ==========================================================================
- * 2. HTTP over TLS, against an in-process BearSSL server.
- *
- * The test port does no I/O: send() feeds the client's records into a
- * BearSSL server engine, recv() runs that engine and returns its records.
- * The server answers each request with the next step of a script: canned
- * response bytes, pushed as application data in pieces (first_piece, then
- * piece bytes), each piece flushed as its own record, and the next piece
- * only when the client has taken everything before it -- so the client's
- * reads split exactly there.  Clocks are fixed (now_s) or advance by 1 ms
- * per call (monotonic_ms); entropy is a counter.
+ * 2. HTTP over TLS, against the in-process BearSSL server of
+ * tests/harness.h (a script of canned responses, split into records as
+ * T.first_piece and T.piece say).
  * ======================================================================== */
-
-#define T_NOW 1750000000      /* 2025-06-15 15:06:40 UTC: vector certs valid */
-#define T_HANDLE 7
-
-enum {
-    SRV_KEEP = 0,        /* answer, keep the connection */
-    SRV_CLOSE_AFTER,     /* answer, then close_notify */
-    SRV_CLOSE_BEFORE,    /* close_notify instead of an answer */
-    SRV_TCP_CLOSE_BEFORE,/* drop the TCP connection instead of an answer */
-    SRV_TCP_CLOSE_AFTER  /* answer, then drop TCP without close_notify */
-};
-
-typedef struct srv_step {
-    const char *resp;
-    size_t len;
-    int mode;
-} srv_step;
-
-static struct tport {
-    /* counters */
-    int connects, closes, sends, recvs, requests, forbidden;
-    int open;                   /* the client holds the handle */
-    char connect_host[128];
-    uint16_t connect_port;
-    int connect_result;         /* 0: T_HANDLE; else returned as is */
-    int64_t now;
-    uint64_t mono;
-    unsigned char entropy_ctr;
-    size_t recv_max;            /* 0: no limit on one recv() */
-    size_t first_piece, piece;  /* response split; 0 = as large as possible */
-    /* script */
-    srv_step steps[16];
-    int nsteps, step;
-    /* server */
-    int responding, pending, tcp_closed;
-    const unsigned char *resp;
-    size_t resp_len, resp_off, pieces_sent;
-    int resp_mode;
-    char req[8192];
-    size_t req_len;
-    char last_req[8192];
-    size_t c2s_len, s2c_off, s2c_len;
-    unsigned char c2s[40000];
-    unsigned char s2c[40000];
-} T;
-
-static br_ssl_server_context srv;
-static unsigned char srv_iobuf[BR_SSL_BUFSIZE_BIDI];
-static br_ssl_session_cache_lru srv_cache;
-static unsigned char srv_cache_buf[4096];
-static br_x509_certificate srv_chain[1];
-static unsigned char srv_cert_der[2048];
-static br_ec_private_key srv_sk;
-static unsigned char srv_sk_x[BR_EC_KBUF_PRIV_MAX_SIZE];
-static int srv_loaded;
-
-static int srv_load(void)
-{
-    static char pem[4096];
-    size_t n, off = 0, dl = 0;
-    br_skey_decoder_context dc;
-    const br_ec_private_key *sk;
-    if (srv_loaded)
-        return 0;
-    n = vec_read("localhost.pem", pem, sizeof(pem));
-    if (pem_next(pem, n, &off, "CERTIFICATE", srv_cert_der, sizeof(srv_cert_der), &dl) != 1)
-        return -1;
-    srv_chain[0].data = srv_cert_der;
-    srv_chain[0].data_len = dl;
-    n = vec_read("localhost-key.pem", pem, sizeof(pem));
-    off = 0;
-    if (pem_next(pem, n, &off, "PRIVATE KEY", srv_cert_der + dl, sizeof(srv_cert_der) - dl,
-                 &n) != 1)
-        return -1;
-    br_skey_decoder_init(&dc);
-    br_skey_decoder_push(&dc, srv_cert_der + dl, n);
-    sk = br_skey_decoder_get_ec(&dc);
-    if (!sk || sk->xlen > sizeof(srv_sk_x))
-        return -1;
-    memcpy(srv_sk_x, sk->x, sk->xlen);
-    srv_sk.curve = sk->curve;
-    srv_sk.x = srv_sk_x;
-    srv_sk.xlen = sk->xlen;
-    br_ssl_session_cache_lru_init(&srv_cache, srv_cache_buf, sizeof(srv_cache_buf));
-    srv_loaded = 1;
-    return 0;
-}
-
-static void srv_reset(void)
-{
-    static const unsigned char seed[32] = { 1, 2, 3, 4 };
-    br_ssl_server_init_full_ec(&srv, srv_chain, 1, BR_KEYTYPE_EC, &srv_sk);
-    br_ssl_engine_set_buffer(&srv.eng, srv_iobuf, sizeof(srv_iobuf), 1);
-    br_ssl_server_set_cache(&srv, &srv_cache.vtable);
-    br_ssl_engine_inject_entropy(&srv.eng, seed, sizeof(seed));
-    CHECK(br_ssl_server_reset(&srv));
-    T.responding = T.pending = T.tcp_closed = 0;
-    T.req_len = T.c2s_len = T.s2c_off = T.s2c_len = 0;
-}
 
 /* Script: responses for the next requests, in order. */
 static void script_clear(void)
@@ -958,266 +748,7 @@ static void script_clear(void)
     T.nsteps = T.step = 0;
 }
 
-static void script_add(const char *resp, size_t len, int mode)
-{
-    if (T.nsteps < (int)COUNT(T.steps)) {
-        T.steps[T.nsteps].resp = resp;
-        T.steps[T.nsteps].len = len;
-        T.steps[T.nsteps].mode = mode;
-        T.nsteps++;
-    }
-}
-
 static void script_add_str(const char *resp, int mode) { script_add(resp, strlen(resp), mode); }
-
-static void srv_start_step(void)
-{
-    srv_step *s;
-    T.pending--;
-    if (T.step >= T.nsteps) { /* nothing scripted: hang up */
-        br_ssl_engine_close(&srv.eng);
-        return;
-    }
-    s = &T.steps[T.step++];
-    T.resp = (const unsigned char *)s->resp;
-    T.resp_len = s->len;
-    T.resp_off = 0;
-    T.pieces_sent = 0;
-    T.resp_mode = s->mode;
-    if (s->mode == SRV_CLOSE_BEFORE)
-        br_ssl_engine_close(&srv.eng);
-    else if (s->mode == SRV_TCP_CLOSE_BEFORE)
-        T.tcp_closed = 1;
-    else
-        T.responding = 1;
-}
-
-/* A whole request (headers, and a body of Content-Length bytes) in T.req? */
-static void srv_request_complete(void)
-{
-    const char *end = strstr(T.req, "\r\n\r\n"), *cl;
-    size_t head, body = 0;
-    if (!end)
-        return;
-    head = (size_t)(end - T.req) + 4;
-    for (cl = T.req; (cl = strchr(cl, '\n')) != NULL && cl < end; cl++)
-        if (mem_ieq(cl + 1, "Content-Length:", 15))
-            body = (size_t)strtoul(cl + 16, NULL, 10);
-    if (T.req_len < head + body)
-        return;
-    memcpy(T.last_req, T.req, T.req_len + 1);
-    T.req_len = 0;
-    T.requests++;
-    T.pending++;
-}
-
-/* Run the server engine until it makes no more progress. */
-static void srv_pump(void)
-{
-    br_ssl_engine_context *e = &srv.eng;
-    int progress;
-    do {
-        unsigned char *p;
-        size_t n;
-        progress = 0;
-        if (T.tcp_closed)
-            return;
-        p = br_ssl_engine_sendrec_buf(e, &n);
-        if (p && n) {
-            if (n > sizeof(T.s2c) - T.s2c_len) {
-                CHECK(!"server output fits the test queue");
-                return;
-            }
-            memcpy(T.s2c + T.s2c_len, p, n);
-            T.s2c_len += n;
-            br_ssl_engine_sendrec_ack(e, n);
-            progress = 1;
-        }
-        if (T.c2s_len) {
-            p = br_ssl_engine_recvrec_buf(e, &n);
-            if (p && n) {
-                size_t k = n < T.c2s_len ? n : T.c2s_len;
-                memcpy(p, T.c2s, k);
-                memmove(T.c2s, T.c2s + k, T.c2s_len - k);
-                T.c2s_len -= k;
-                br_ssl_engine_recvrec_ack(e, k);
-                progress = 1;
-            }
-        }
-        p = br_ssl_engine_recvapp_buf(e, &n);
-        if (p && n) {
-            size_t i;
-            for (i = 0; i < n; i++) {
-                if (T.req_len < sizeof(T.req) - 1)
-                    T.req[T.req_len++] = (char)p[i];
-                T.req[T.req_len] = 0;
-                srv_request_complete();
-            }
-            br_ssl_engine_recvapp_ack(e, n);
-            progress = 1;
-        }
-        if (!T.responding && T.pending > 0 && br_ssl_engine_current_state(e) != BR_SSL_CLOSED) {
-            srv_start_step();
-            progress = 1;
-        }
-        /* the next piece only once the client has taken the previous one */
-        if (T.responding && T.s2c_off == T.s2c_len) {
-            if (T.resp_off < T.resp_len) {
-                p = br_ssl_engine_sendapp_buf(e, &n);
-                if (p && n) {
-                    size_t want = T.pieces_sent == 0 && T.first_piece ? T.first_piece
-                                : T.piece ? T.piece : T.resp_len;
-                    size_t k = T.resp_len - T.resp_off;
-                    if (k > want)
-                        k = want;
-                    if (k > n)
-                        k = n;
-                    memcpy(p, T.resp + T.resp_off, k);
-                    br_ssl_engine_sendapp_ack(e, k);
-                    br_ssl_engine_flush(e, 0);
-                    T.resp_off += k;
-                    T.pieces_sent++;
-                    progress = 1;
-                }
-            } else {
-                T.responding = 0;
-                if (T.resp_mode == SRV_CLOSE_AFTER)
-                    br_ssl_engine_close(e);
-                else if (T.resp_mode == SRV_TCP_CLOSE_AFTER)
-                    T.tcp_closed = 1;
-                progress = 1;
-            }
-        }
-    } while (progress);
-}
-
-/* The server engine runs inside the client's send() and recv().
- * tests/stack-m4.c sets this hook to run it on a stack of its own, so that
- * the client's stack can be measured alone. */
-static void (*srv_pump_hook)(void (*pump)(void));
-
-static void srv_run(void)
-{
-    if (srv_pump_hook)
-        srv_pump_hook(srv_pump);
-    else
-        srv_pump();
-}
-
-static int tp_connect(void *user, const char *host, uint16_t port, uint32_t timeout_ms)
-{
-    (void)user;
-    (void)timeout_ms;
-    T.connects++;
-    snprintf(T.connect_host, sizeof(T.connect_host), "%s", host);
-    T.connect_port = port;
-    CHECK(!T.open);
-    if (T.connect_result)
-        return T.connect_result;
-    if (srv_load()) {
-        CHECK(!"server certificate and key load");
-        return ACME5G_PORT_ERROR;
-    }
-    srv_reset();
-    T.open = 1;
-    return T_HANDLE;
-}
-
-static int tp_send(void *user, int handle, const uint8_t *buf, size_t len, uint32_t timeout_ms)
-{
-    (void)user;
-    (void)timeout_ms;
-    T.sends++;
-    CHECK_INT(handle, T_HANDLE);
-    CHECK(T.open);
-    CHECK(len > 0);
-    if (T.tcp_closed)
-        return ACME5G_PORT_ERROR;
-    if (len > sizeof(T.c2s) - T.c2s_len) {
-        if (br_ssl_engine_current_state(&srv.eng) != BR_SSL_CLOSED)
-            CHECK(!"client output fits the test queue");
-        return (int)len; /* a closed server discards */
-    }
-    memcpy(T.c2s + T.c2s_len, buf, len);
-    T.c2s_len += len;
-    srv_run();
-    return (int)len;
-}
-
-static int tp_recv(void *user, int handle, uint8_t *buf, size_t len, uint32_t timeout_ms)
-{
-    size_t k;
-    (void)user;
-    (void)timeout_ms;
-    T.recvs++;
-    CHECK_INT(handle, T_HANDLE);
-    CHECK(T.open);
-    CHECK(len > 0);
-    if (T.s2c_off == T.s2c_len) {
-        T.s2c_off = T.s2c_len = 0;
-        srv_run();
-    }
-    if (T.s2c_off == T.s2c_len) {
-        if (T.tcp_closed || br_ssl_engine_current_state(&srv.eng) == BR_SSL_CLOSED)
-            return ACME5G_PORT_CLOSED;
-        return 0; /* nothing will come: the client times out instead of hanging */
-    }
-    k = T.s2c_len - T.s2c_off;
-    if (k > len)
-        k = len;
-    if (T.recv_max && k > T.recv_max)
-        k = T.recv_max;
-    memcpy(buf, T.s2c + T.s2c_off, k);
-    T.s2c_off += k;
-    return (int)k;
-}
-
-static void tp_close(void *user, int handle)
-{
-    (void)user;
-    CHECK_INT(handle, T_HANDLE);
-    CHECK(T.open);
-    T.closes++;
-    T.open = 0;
-}
-
-static int64_t tp_now(void *user) { (void)user; return T.now; }
-static uint64_t tp_mono(void *user) { (void)user; return ++T.mono; }
-static void tp_sleep(void *user, uint32_t ms) { (void)user; T.mono += ms; }
-
-static int tp_entropy(void *user, uint8_t *buf, size_t len)
-{
-    size_t i;
-    (void)user;
-    for (i = 0; i < len; i++)
-        buf[i] = T.entropy_ctr++;
-    return 0;
-}
-
-static int tp_store_read(void *user, const char *name, uint8_t *buf, size_t cap, size_t *len)
-{
-    (void)user; (void)name; (void)buf; (void)cap; (void)len;
-    return ACME5G_PORT_NOT_FOUND;
-}
-
-static int tp_store_write(void *user, const char *name, const uint8_t *buf, size_t len, int secret)
-{
-    (void)user; (void)name; (void)buf; (void)len; (void)secret;
-    return 0;
-}
-
-static void tp_log(void *user, int level, const char *msg)
-{
-    (void)user;
-    if (getenv("ACME5G_UNIT_LOG"))
-        printf("  log %d: %s\n", level, msg);
-}
-
-static const acme5g_port test_port = {
-    .connect = tp_connect, .send = tp_send, .recv = tp_recv, .close = tp_close,
-    .now_s = tp_now, .monotonic_ms = tp_mono, .sleep_ms = tp_sleep, .entropy = tp_entropy,
-    .store_read = tp_store_read, .store_write = tp_store_write, .log = tp_log,
-};
 
 static acme5g_ctx hctx;
 
@@ -1226,9 +757,7 @@ static void http_setup(void)
 {
     static char ca[4096];
     size_t n;
-    memset(&T, 0, sizeof(T));
-    T.now = T_NOW;
-    T.mono = 1000;
+    port_reset();
     CHECK_ERR(acme5g_init(&hctx, &test_port), ACME5G_OK);
     n = vec_read("ca.pem", ca, sizeof(ca));
     CHECK_ERR(acme5g_add_trust_anchors_pem(&hctx, ca, n), ACME5G_OK);
@@ -4137,6 +3666,5 @@ int main(void)
     RUN(test_trust_anchors_added_and_refused);
     RUN(test_wipe_clears_the_context);
 
-    printf("%d passed, %d failed\n", tests_passed, tests_failed);
-    return tests_failed ? 1 : 0;
+    return tests_done();
 }
