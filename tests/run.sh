@@ -117,28 +117,34 @@ build_all() {
 
 # The first ```c block of README.md compiles against acme5g.h and the port.
 readme_example() {
-    local src=build/readme-example.c
+    local src n=0 failed=0
     if [ ! -f README.md ]; then
         echo "FAIL - readme example: README.md missing"
         echo "0 passed, 1 failed"
         return 1
     fi
-    awk '/^```c[[:space:]]*$/ { on = 1; next } on && /^```/ { exit } on { print }' \
-        README.md >"$src"
-    if [ ! -s "$src" ]; then
+    rm -f build/readme-example-*.c
+    # every ```c block into build/readme-example-N.c
+    awk '/^```c[[:space:]]*$/ { on = 1; n++; next } on && /^```/ { on = 0; next }
+         on { print > ("build/readme-example-" n ".c") }' README.md
+    for src in build/readme-example-*.c; do
+        [ -s "$src" ] || continue
+        n=$((n + 1))
+        if ${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Werror -Wno-unused-function \
+            -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Iport -c "$src" -o "${src%.c}.o"; then
+            echo "ok - readme example $src compiles"
+        else
+            echo "FAIL - readme example $src does not compile"
+            failed=$((failed + 1))
+        fi
+    done
+    if [ "$n" = 0 ]; then
         echo "FAIL - readme example: no \`\`\`c block in README.md"
         echo "0 passed, 1 failed"
         return 1
     fi
-    if ${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Werror -Wno-unused-function \
-        -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -Iport -c "$src" -o build/readme-example.o; then
-        echo "ok - readme example compiles"
-        echo "1 passed, 0 failed"
-    else
-        echo "FAIL - readme example does not compile ($src)"
-        echo "0 passed, 1 failed"
-        return 1
-    fi
+    echo "$((n - failed)) passed, $failed failed"
+    [ "$failed" = 0 ]
 }
 
 # run_bin [valgrind OPTIONS...] PATH: a test binary, which fails clearly
