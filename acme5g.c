@@ -3604,7 +3604,8 @@ static int json_str_is(acme5g_ctx *ctx, int obj, const char *key, const char *wa
  * identifier and this account key.  The signature is the CA's to verify:
  * we need not know the authority's key.  A token that fails any of this
  * would only be refused by the CA, after the authority spent a jti. */
-static int tkauth_check(acme5g_ctx *ctx, const char *url, const char *ident, const char *fp)
+static int tkauth_check(acme5g_ctx *ctx, const char *url, const char *ident, const char *fp,
+                        int *expired)
 {
     const char *tok = ctx->tkauth_token, *d1, *d2;
     size_t n = strlen(tok);
@@ -3631,8 +3632,11 @@ static int tkauth_check(acme5g_ctx *ctx, const char *url, const char *ident, con
         return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url, "the token has no exp or jti",
                            NULL);
     /* RFC 9447 4: exp keeps tokens fresh; one that has passed is never sent */
-    if ((int64_t)exp <= ctx->port.now_s(ctx->port.user))
+    if ((int64_t)exp <= ctx->port.now_s(ctx->port.user)) {
+        if (expired)
+            *expired = 1;
         return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url, "the token has expired", NULL);
+    }
     atc = json_get(ctx, 0, "atc");
     if (atc < 0 || !json_str_is(ctx, atc, "tktype", "NfInstanceId"))
         return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY_TOKEN, url,
@@ -3647,11 +3651,35 @@ static int tkauth_check(acme5g_ctx *ctx, const char *url, const char *ident, con
 }
 
 /* Get a token for the NfInstanceId `ident` and POST it to the challenge. */
+/* A token from the port's authority_token, or else from the Token Authority
+ * (the configured one, or the challenge's hint); *url names the source. */
+static int tkauth_get(acme5g_ctx *ctx, const acme5g_enrol_params *p, const char *ident,
+                      const char *fp, const char **url)
+{
+    *url = p->token_authority_url;
+    if (!*url && ctx->port.authority_token) {
+        int n = ctx->port.authority_token(ctx->port.user, "NfInstanceId", ident, fp,
+                                          ctx->token_authority, ctx->tkauth_token,
+                                          sizeof(ctx->tkauth_token));
+        *url = "(port)";
+        if (n <= 0 || (size_t)n >= sizeof(ctx->tkauth_token) ||
+            strlen(ctx->tkauth_token) != (size_t)n)
+            return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY, *url, "no token", NULL);
+        return ACME5G_OK;
+    }
+    if (!*url)
+        *url = ctx->token_authority; /* the challenge's hint */
+    if (!(*url)[0])
+        return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY, "(none)",
+                           "no token authority configured or named by the challenge", NULL);
+    return tkauth_fetch(ctx, *url, ident, fp);
+}
+
 static int flow_tkauth_answer(acme5g_ctx *ctx, const char *ident, const acme5g_enrol_params *p)
 {
     char fp[TKAUTH_FP_LEN + 1];
-    const char *url = p->token_authority_url;
-    int err;
+    const char *url = NULL;
+    int err, attempt;
     wbuf w;
     size_t i;
     if (!uuid_valid(ident))
@@ -3666,24 +3694,17 @@ static int flow_tkauth_answer(acme5g_ctx *ctx, const char *ident, const acme5g_e
                            "the CA asks for a token for an NF instance ID we did not order",
                            ident);
     tkauth_fingerprint(&ctx->account_key, fp);
-    if (!url && ctx->port.authority_token) {
-        int n = ctx->port.authority_token(ctx->port.user, "NfInstanceId", ident, fp,
-                                          ctx->token_authority, ctx->tkauth_token,
-                                          sizeof(ctx->tkauth_token));
-        url = "(port)";
-        if (n <= 0 || (size_t)n >= sizeof(ctx->tkauth_token) ||
-            strlen(ctx->tkauth_token) != (size_t)n)
-            return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY, url, "no token", NULL);
-    } else {
-        if (!url)
-            url = ctx->token_authority; /* the challenge's hint */
-        if (!url[0])
-            return tkauth_fail(ctx, ACME5G_ERR_AUTHORITY, "(none)",
-                               "no token authority configured or named by the challenge", NULL);
-        if ((err = tkauth_fetch(ctx, url, ident, fp)))
-            return err;
+    for (attempt = 0;; attempt++) {
+        int expired = 0;
+        if ((err = tkauth_get(ctx, p, ident, fp, &url)) ||
+            !(err = tkauth_check(ctx, url, ident, fp, &expired)))
+            break;
+        /* a token past its exp is never sent: ask once more for a fresh one */
+        if (!expired || attempt > 0)
+            break;
+        LOG_WARN(ctx, "tkauth-01: the token has expired, asking for a fresh one", NULL);
     }
-    if ((err = tkauth_check(ctx, url, ident, fp)))
+    if (err)
         return err;
     /* the authority may have taken longer than the authorization lives */
     if ((err = flow_authz_expired(ctx)))

@@ -2675,7 +2675,7 @@ static int check_token(const char *payload)
     static const char fp[] = "SHA256 AA:BB";
     make_token(hctx.tkauth_token, sizeof(hctx.tkauth_token), payload);
     return tkauth_check(&hctx, "https://ta.example/at", "4ace9d34-2c69-4f99-92d5-a73a3fe8e23b",
-                        fp);
+                        fp, NULL);
 }
 
 /* check_token() of a payload with these claims (exp relative to T_NOW). */
@@ -2701,6 +2701,12 @@ static void test_tkauth_check_refuses_tokens_not_for_us(void)
     CHECK_ERR(check_claims(0, "NfInstanceId", uuid, "SHA256 AA:BB"), ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK(strstr(hctx.problem.detail, "expired") != NULL);
     CHECK(strstr(hctx.problem.detail, "https://ta.example/at") != NULL);
+    {
+        int expired = 0; /* flow_tkauth_answer asks once more for this one only */
+        CHECK_ERR(tkauth_check(&hctx, "u", uuid, "SHA256 AA:BB", &expired),
+                  ACME5G_ERR_AUTHORITY_TOKEN);
+        CHECK(expired);
+    }
     /* another UUID, upper case included (Annex J: lower case) */
     CHECK_ERR(check_claims(300, "NfInstanceId", "4ACE9D34-2c69-4f99-92d5-a73a3fe8e23b",
                            "SHA256 AA:BB"),
@@ -2709,6 +2715,12 @@ static void test_tkauth_check_refuses_tokens_not_for_us(void)
     /* another account key */
     CHECK_ERR(check_claims(300, "NfInstanceId", uuid, "SHA256 AA:BC"), ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK(strstr(hctx.problem.detail, "another account key") != NULL);
+    {
+        int expired = 0; /* only an expired token is asked for again */
+        CHECK_ERR(tkauth_check(&hctx, "u", uuid, "SHA256 AA:BB", &expired),
+                  ACME5G_ERR_AUTHORITY_TOKEN);
+        CHECK(!expired);
+    }
     /* another identifier type, no atc, no jti, exp not a number */
     CHECK_ERR(check_claims(300, "TnAuthList", uuid, "SHA256 AA:BB"), ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK_ERR(check_token("{\"exp\":9999999999,\"jti\":\"j1\"}"), ACME5G_ERR_AUTHORITY_TOKEN);
@@ -2718,11 +2730,11 @@ static void test_tkauth_check_refuses_tokens_not_for_us(void)
     CHECK_ERR(check_token("[1]"), ACME5G_ERR_AUTHORITY_TOKEN);
     /* not a JWS: two parts, an empty part, a character outside base64url */
     strcpy(hctx.tkauth_token, "eyJhIjoxfQ.eyJhIjoxfQ");
-    CHECK_ERR(tkauth_check(&hctx, "u", "x", "y"), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(tkauth_check(&hctx, "u", "x", "y", NULL), ACME5G_ERR_AUTHORITY_TOKEN);
     strcpy(hctx.tkauth_token, "eyJhIjoxfQ..c2ln");
-    CHECK_ERR(tkauth_check(&hctx, "u", "x", "y"), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(tkauth_check(&hctx, "u", "x", "y", NULL), ACME5G_ERR_AUTHORITY_TOKEN);
     strcpy(hctx.tkauth_token, "eyJhIjoxfQ.eyJhIjoxfQ.c2l+");
-    CHECK_ERR(tkauth_check(&hctx, "u", "x", "y"), ACME5G_ERR_AUTHORITY_TOKEN);
+    CHECK_ERR(tkauth_check(&hctx, "u", "x", "y", NULL), ACME5G_ERR_AUTHORITY_TOKEN);
     CHECK(strstr(hctx.problem.detail, "not a JWS") != NULL);
     http_teardown();
 }

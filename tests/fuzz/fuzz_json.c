@@ -142,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(ctx->tkauth_token, data, m);
         ctx->tkauth_token[m] = 0;
         err = tkauth_check(ctx, "https://ta/", "4ace9d34-2c69-4f99-92d5-a73a3fe8e23b",
-                           "SHA256 AA:BB");
+                           "SHA256 AA:BB", NULL);
         FZ_ASSERT(err == ACME5G_OK || err == ACME5G_ERR_AUTHORITY_TOKEN);
         FZ_ASSERT(fz_terminated(ctx->problem.detail, sizeof(ctx->problem.detail)));
     }

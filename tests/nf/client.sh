@@ -208,6 +208,12 @@ for c in "wrong-uuid:the token is for another identifier than: $U_NF1" \
     enrol_nf "bad-$mode" "$W/s-bad-$mode" "$mode" --nf-instance-id "$U_NF1"
     refused "TA $mode: refused by the client, clearly, nothing stored" "bad-$mode" \
         "$W/s-bad-$mode" "authority token is malformed, expired or not for us \(token authority .*(${c#*:})"
+    # an expired token: asked for once more (a fresh one), then refused
+    want=1
+    [ "$mode" = expired ] && want=2
+    if [ "$(ta_requests "$mode")" != "$want" ]; then
+        fail "TA $mode: $want token request(s)" "$(ta_requests "$mode")"
+    fi
     if grep -q "POST .*/chall" "$W/bad-$mode.err" 2>/dev/null &&
         ! grep -q "POST $(ta_url "$mode")" "$W/bad-$mode.err"; then
         fail "TA $mode: token not sent" "the challenge was answered"
