@@ -3511,10 +3511,10 @@ static void tkauth_fingerprint(const acme5g_ec_key *k, char out[TKAUTH_FP_LEN + 
     w_str(&w, "SHA256 ");
     for (i = 0; i < 32; i++) {
         char pair[3];
-        pair[0] = i ? ':' : ' ';
+        pair[0] = ':'; /* before every pair but the first */
         pair[1] = hex[h[i] >> 4];
         pair[2] = hex[h[i] & 15];
-        w_mem(&w, pair + (i ? 0 : 1), i ? 3 : 2);
+        w_mem(&w, i ? pair : pair + 1, i ? 3 : 2);
     }
     w_cstr(&w);
 }
@@ -3650,7 +3650,6 @@ static int tkauth_check(acme5g_ctx *ctx, const char *url, const char *ident, con
     return ACME5G_OK;
 }
 
-/* Get a token for the NfInstanceId `ident` and POST it to the challenge. */
 /* A token from the port's authority_token, or else from the Token Authority
  * (the configured one, or the challenge's hint); *url names the source. */
 static int tkauth_get(acme5g_ctx *ctx, const acme5g_enrol_params *p, const char *ident,
@@ -3675,6 +3674,7 @@ static int tkauth_get(acme5g_ctx *ctx, const acme5g_enrol_params *p, const char 
     return tkauth_fetch(ctx, *url, ident, fp);
 }
 
+/* Get a token for the NfInstanceId `ident` and POST it to the challenge. */
 static int flow_tkauth_answer(acme5g_ctx *ctx, const char *ident, const acme5g_enrol_params *p)
 {
     char fp[TKAUTH_FP_LEN + 1];
