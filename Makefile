@@ -181,7 +181,7 @@ size: build/acme5g.o
 bench: all
 	@rc=0; if [ -f tests/bench.sh ]; then bash tests/bench.sh || rc=1; \
 	else echo "bench: no tests/bench.sh yet"; fi; \
-	bash tests/bench-shared.sh || rc=1; exit $$rc
+	bash tests/bench-shared.sh || rc=1; bash tests/nf/bench.sh || rc=1; exit $$rc
 
 fuzz:
 	@if [ -f tests/fuzz.sh ]; then bash tests/fuzz.sh; \
