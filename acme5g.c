@@ -1727,6 +1727,19 @@ static int http_request(acme5g_ctx *ctx, const char *method, const char *url,
     return http_request_ct(ctx, method, url, body, body_len, "application/jose+json");
 }
 
+/* Forget the last response before a request is sent: a request that fails
+ * before any answer leaves status 0, which the retry below relies on. */
+static void http_response_clear(acme5g_ctx *ctx)
+{
+    ctx->http_status = 0;
+    ctx->http_content_type = CT_OTHER;
+    ctx->location[0] = 0;
+    ctx->link_up[0] = 0;
+    ctx->alt_count = 0;
+    ctx->retry_after_s = -1;
+    ctx->nonce[0] = 0;
+}
+
 static int http_request_ct(acme5g_ctx *ctx, const char *method, const char *url,
                            const unsigned char *body, size_t body_len, const char *content_type)
 {
@@ -1778,13 +1791,7 @@ static int http_request_ct(acme5g_ctx *ctx, const char *method, const char *url,
         }
         log_request(ctx, method, url);
         ctx->io_error = 0;
-        ctx->http_status = 0;
-        ctx->http_content_type = CT_OTHER;
-        ctx->location[0] = 0;
-        ctx->link_up[0] = 0;
-        ctx->alt_count = 0;
-        ctx->retry_after_s = -1;
-        ctx->nonce[0] = 0;
+        http_response_clear(ctx);
         ctx->conn_requests++;
         if (br_sslio_write_all(&ctx->io, head, w.len) < 0 ||
             (body && br_sslio_write_all(&ctx->io, body, body_len) < 0) ||
@@ -2252,6 +2259,21 @@ static int jws_sign(const acme5g_ec_key *k, const unsigned char *hash, unsigned 
 static const char *jws_alg(const acme5g_ec_key *k)
 {
     return key_coord_len(k) == 48 ? "ES384" : "ES256";
+}
+
+/* A nested JWS (EAB, key change) in flattened JSON form, from its signing
+ * input "protected.payload" (input_len bytes, the '.' at prot_len) and its
+ * signature. */
+static void w_flat_jws(wbuf *w, const char *input, size_t prot_len, size_t input_len,
+                       const unsigned char *sig, size_t sig_len)
+{
+    w_str(w, "{\"protected\":\"");
+    w_mem(w, input, prot_len);
+    w_str(w, "\",\"payload\":\"");
+    w_mem(w, input + prot_len + 1, input_len - prot_len - 1);
+    w_str(w, "\",\"signature\":\"");
+    w_b64u(w, sig, sig_len);
+    w_str(w, "\"}");
 }
 
 /* The request buffer holds {"payload":"<b64>","protected":"<b64>","signature":"<b64>"}.
@@ -2731,13 +2753,8 @@ static int jws_write_eab(acme5g_ctx *ctx, wbuf *w, const char *kid, const char *
     wipe(&kc, sizeof(kc));
     wipe(&hc, sizeof(hc));
 
-    w_str(w, ",\"externalAccountBinding\":{\"protected\":\"");
-    w_mem(w, inner, prot_len);
-    w_str(w, "\",\"payload\":\"");
-    w_mem(w, inner + prot_len + 1, t.len - prot_len - 1);
-    w_str(w, "\",\"signature\":\"");
-    w_b64u(w, mac, sizeof(mac));
-    w_str(w, "\"}");
+    w_str(w, ",\"externalAccountBinding\":");
+    w_flat_jws(w, inner, prot_len, t.len, mac, sizeof(mac));
     return ACME5G_OK;
 }
 #else
@@ -4643,13 +4660,7 @@ int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t
     if (!err) {
         char url[ACME5G_URL_MAX];
         jws_payload_begin(ctx, &w);
-        w_str(&w, "{\"protected\":\"");
-        w_mem(&w, ctx->body, prot_len);
-        w_str(&w, "\",\"payload\":\"");
-        w_mem(&w, ctx->body + prot_len + 1, t.len - prot_len - 1);
-        w_str(&w, "\",\"signature\":\"");
-        w_b64u(&w, sig, sig_len);
-        w_str(&w, "\"}");
+        w_flat_jws(&w, (const char *)ctx->body, prot_len, t.len, sig, sig_len);
         w_b64_end(&w);
         memcpy(url, ctx->dir_key_change, sizeof(url));
         if (w.overflow)

@@ -112,13 +112,7 @@ static void run(const unsigned char *stream, size_t len, const unsigned char *pa
     for (i = 0; i < 3; i++) {
         http_framing fr;
         int err;
-        ctx->http_status = 0;
-        ctx->http_content_type = CT_OTHER;
-        ctx->location[0] = 0;
-        ctx->link_up[0] = 0;
-        ctx->alt_count = 0;
-        ctx->retry_after_s = -1;
-        ctx->nonce[0] = 0;
+        http_response_clear(ctx);
         err = http_response(ctx, is_head, &fr);
         /* invariants whatever the input */
         FZ_ASSERT(ctx->body_len <= ACME5G_BODY_MAX);
