@@ -284,15 +284,20 @@ static void test_oversize_header_line_is_refused(void)
     dir_case(ACME5G_ERR_HEADER_TOO_LONG);
 }
 
+/* Bytes off..off+cap of `head` followed by `unit` repeated without end:
+ * the endless answers below. */
+static size_t gen_repeat(const char *head, const char *unit, size_t off, unsigned char *out,
+                         size_t cap)
+{
+    size_t hl = strlen(head), ul = strlen(unit), i;
+    for (i = 0; i < cap; i++, off++)
+        out[i] = (unsigned char)(off < hl ? head[off] : unit[(off - hl) % ul]);
+    return cap;
+}
+
 static size_t gen_endless_headers(size_t off, unsigned char *out, size_t cap)
 {
-    static const char head[] = "HTTP/1.1 200 OK\r\n", line[] = "X-More: yes\r\n";
-    size_t i;
-    for (i = 0; i < cap; i++, off++)
-        out[i] = (unsigned char)(off < sizeof(head) - 1
-                                     ? head[off]
-                                     : line[(off - (sizeof(head) - 1)) % (sizeof(line) - 1)]);
-    return cap;
+    return gen_repeat("HTTP/1.1 200 OK\r\n", "X-More: yes\r\n", off, out, cap);
 }
 
 static void test_endless_headers_are_refused(void)
@@ -304,11 +309,7 @@ static void test_endless_headers_are_refused(void)
 
 static size_t gen_endless_line(size_t off, unsigned char *out, size_t cap)
 {
-    static const char head[] = "HTTP/1.1 200 OK\r\nX-Endless: ";
-    size_t i;
-    for (i = 0; i < cap; i++, off++)
-        out[i] = (unsigned char)(off < sizeof(head) - 1 ? head[off] : 'z');
-    return cap;
+    return gen_repeat("HTTP/1.1 200 OK\r\nX-Endless: ", "z", off, out, cap);
 }
 
 static void test_endless_header_line_is_refused(void)
@@ -320,15 +321,9 @@ static void test_endless_header_line_is_refused(void)
 
 static size_t gen_endless_chunks(size_t off, unsigned char *out, size_t cap)
 {
-    static const char head[] =
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
-    static const char chunk[] = "10\r\n{\"a\":\"bcdefghij\"\r\n"; /* 16 bytes each */
-    size_t i;
-    for (i = 0; i < cap; i++, off++)
-        out[i] = (unsigned char)(off < sizeof(head) - 1
-                                     ? head[off]
-                                     : chunk[(off - (sizeof(head) - 1)) % (sizeof(chunk) - 1)]);
-    return cap;
+    return gen_repeat("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n",
+                      "10\r\n{\"a\":\"bcdefghij\"\r\n" /* 16 bytes each */, off, out, cap);
 }
 
 static void test_endless_chunked_body_is_refused(void)
@@ -340,11 +335,8 @@ static void test_endless_chunked_body_is_refused(void)
 
 static size_t gen_endless_body(size_t off, unsigned char *out, size_t cap)
 {
-    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"a\":\"";
-    size_t i;
-    for (i = 0; i < cap; i++, off++)
-        out[i] = (unsigned char)(off < sizeof(head) - 1 ? head[off] : 'b');
-    return cap;
+    return gen_repeat("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"a\":\"", "b",
+                      off, out, cap);
 }
 
 static void test_endless_body_without_length_is_refused(void)
