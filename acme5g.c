@@ -3788,12 +3788,27 @@ static int flow_authz_wait(acme5g_ctx *ctx, unsigned attempt, const responder *r
     return ACME5G_OK;
 }
 
+/* The key authorization (RFC 8555 8.1): token "." thumbprint of the
+ * account key. */
+static int flow_key_authorization(acme5g_ctx *ctx, char *out, size_t cap)
+{
+    char thumb[44];
+    wbuf w;
+    jwk_thumbprint(&ctx->account_key, thumb);
+    w_init(&w, out, cap);
+    w_str(&w, ctx->token);
+    w_str(&w, ".");
+    w_str(&w, thumb);
+    w_cstr(&w);
+    return w.overflow ? ACME5G_ERR_FIELD_TOO_LONG : ACME5G_OK;
+}
+
 /* Bring one authorization to valid: fetch it, answer its challenge (http-01
  * served by the built-in responder, or dns-01 through the port), poll. */
 static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
                           const acme5g_enrol_params *p)
 {
-    char keyauth[128 + 1 + 44], thumb[44], ident[256];
+    char keyauth[128 + 1 + 44], ident[256];
     char url[ACME5G_URL_MAX];
     unsigned char alpn_der[ACME5G_WITH_TLSALPN01 ? 768 : 1]; /* no stack for it when left out */
     int status = ST_UNKNOWN, chall_status = ST_UNKNOWN, err, published = 0, tkauth = 0;
@@ -3818,35 +3833,24 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
         return ACME5G_ERR_AUTHZ_INVALID;
     LOG_INFO(ctx, "authorizing ", ident);
 
+    /* no listener: nothing to serve while polling (dns-01, tkauth-01) */
     memset(&r, 0, sizeof(r));
     r.listener = -1;
+    r.keyauth = keyauth;
+    keyauth[0] = 0;
     if (ACME5G_WITH_TKAUTH && tkauth) {
         /* the Authority Token is the proof: nothing to serve or publish */
         if (chall_status == ST_PENDING && (err = flow_tkauth_answer(ctx, ident, p)))
             return err == ACME5G_ERR_PROBLEM ? flow_authz_gone(ctx, url, err) : err;
         chall_status = ST_UNKNOWN; /* answered */
-        dns = 1;                   /* poll without a responder */
-        tls = 0;
-        keyauth[0] = 0;
-    } else {
-        jwk_thumbprint(&ctx->account_key, thumb);
-        w_init(&w, keyauth, sizeof(keyauth));
-        w_str(&w, ctx->token);
-        w_str(&w, ".");
-        w_str(&w, thumb);
-        w_cstr(&w);
-        if (w.overflow)
-            return ACME5G_ERR_FIELD_TOO_LONG;
-    }
-    r.tls = tls;
-    r.keyauth = keyauth;
-    if (ACME5G_WITH_TKAUTH && tkauth) {
-        /* nothing to set up */
+    } else if ((err = flow_key_authorization(ctx, keyauth, sizeof(keyauth)))) {
+        return err;
     } else if (dns) {
         if ((err = flow_dns01_publish(ctx, ident, keyauth, 1)))
             return err;
         published = 1;
     } else {
+        r.tls = tls;
         if (ACME5G_WITH_TLSALPN01 && tls) {
             /* the certificate key's slot is free until finalize */
             size_t der_len;
@@ -3879,7 +3883,7 @@ static int flow_authorize(acme5g_ctx *ctx, const char *authz_url, int *listener,
             err = flow_check(ctx, 200, 200);
     }
     /* RFC 8555 7.5.1: poll after the validation request was seen. */
-    if (!err && !dns)
+    if (!err && r.listener >= 0)
         flow_respond(ctx, &r, 10000);
     for (attempt = 0; !err; attempt++) {
         if ((err = flow_post_as_get(ctx, url)) || (err = flow_check(ctx, 200, 200)) ||
