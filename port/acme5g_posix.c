@@ -787,7 +787,7 @@ int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value
                             const char *fingerprint, const char *authority, char *token,
                             size_t cap, uint32_t timeout_ms)
 {
-    struct timespec start;
+    uint64_t deadline_ms = px_deadline(timeout_ms);
     size_t len = 0;
     int fds[2], status, failed = 0;
     pid_t pid;
@@ -817,23 +817,18 @@ int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value
     }
     setpgid(pid, pid); /* as the child does: no race with a kill below */
     close(fds[1]);
-    clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        struct timespec now;
         struct pollfd pfd;
-        long spent_ms;
+        uint64_t now_ms = px_monotonic_ms(NULL);
         ssize_t n;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        spent_ms = (long)(now.tv_sec - start.tv_sec) * 1000 +
-                   (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (spent_ms >= (long)timeout_ms) {
+        if (now_ms >= deadline_ms) {
             failed = 1;
             break;
         }
         pfd.fd = fds[0];
         pfd.events = POLLIN;
         pfd.revents = 0;
-        if (poll(&pfd, 1, (int)((long)timeout_ms - spent_ms)) < 0) {
+        if (poll(&pfd, 1, (int)(deadline_ms - now_ms)) < 0) {
             if (errno == EINTR)
                 continue;
             failed = 1;
@@ -856,7 +851,6 @@ int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value
     /* the output has ended; the command gets what is left of the time to
      * exit, then it and its process group are killed */
     for (;;) {
-        struct timespec now;
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid)
             break;
@@ -864,9 +858,7 @@ int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value
             memset(token, 0, cap);
             return ACME5G_PORT_ERROR;
         }
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (failed || (long)(now.tv_sec - start.tv_sec) * 1000 +
-                              (now.tv_nsec - start.tv_nsec) / 1000000 >= (long)timeout_ms) {
+        if (failed || px_monotonic_ms(NULL) >= deadline_ms) {
             failed = 1;
             kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
@@ -874,10 +866,7 @@ int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value
                 ;
             break;
         }
-        {
-            struct timespec pause = { 0, 10 * 1000000L };
-            nanosleep(&pause, NULL);
-        }
+        px_sleep_ms(NULL, 10);
     }
     while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r' ||
                        token[len - 1] == ' ' || token[len - 1] == '\t'))
