@@ -805,8 +805,10 @@ static int cli_load_cert_key(const char *path, acme5g_signer *signer)
     size_t len, off = 0, pub_len;
     int rc = acme5g_posix_read_file(path, pem, sizeof pem, &len), in_key = 0, done = 0;
 
-    if (rc != 0)
-        return cli_report_read_error("certificate key", path, rc) ? -1 : -1;
+    if (rc != 0) {
+        cli_report_read_error("certificate key", path, rc);
+        return -1;
+    }
     br_pem_decoder_init(&pc);
     cli_ext_key.der_len = 0;
     while (off < len && !done) {
@@ -865,11 +867,15 @@ static int cli_load_client_cert(const char *cert_path, const char *key_path)
     int rc;
 
     rc = acme5g_posix_read_file(cert_path, cli_file_buf, sizeof cli_file_buf, &cert_len);
-    if (rc != 0)
-        return cli_report_read_error("client certificate", cert_path, rc) ? -1 : -1;
+    if (rc != 0) {
+        cli_report_read_error("client certificate", cert_path, rc);
+        return -1;
+    }
     rc = acme5g_posix_read_file(key_path, key_pem, sizeof key_pem, &key_len);
-    if (rc != 0)
-        return cli_report_read_error("client key", key_path, rc) ? -1 : -1;
+    if (rc != 0) {
+        cli_report_read_error("client key", key_path, rc);
+        return -1;
+    }
     rc = acme5g_set_own_cert(&cli_ctx, cli_file_buf, cert_len, key_pem, key_len);
     memset(key_pem, 0, sizeof key_pem);
     if (rc == ACME5G_ERR_KEY)
@@ -887,8 +893,10 @@ static int cli_load_token_authority(const cli_options *opt)
 {
     size_t len;
     int rc = acme5g_posix_read_file(opt->ta_ca, cli_file_buf, sizeof cli_file_buf, &len);
-    if (rc != 0)
-        return cli_report_read_error("token authority CA file", opt->ta_ca, rc) ? -1 : -1;
+    if (rc != 0) {
+        cli_report_read_error("token authority CA file", opt->ta_ca, rc);
+        return -1;
+    }
     rc = acme5g_add_authority_anchors_pem(&cli_ctx, cli_file_buf, len);
     if (rc != ACME5G_OK) {
         fprintf(stderr, "acme5g: token authority CA file %s: %s\n", opt->ta_ca,
