@@ -15,11 +15,6 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
-BIN=$ROOT/build/nf/bin
-ACME5G=${ACME5G_BIN:-build/acme5g}
-case $ACME5G in /*) ;; *) ACME5G=$ROOT/$ACME5G ;; esac
-# shellcheck source=tests/pebble.sh
-. "$ROOT/tests/pebble.sh"
 W=$ROOT/build/nf/client-run
 # shellcheck source=tests/nf/env.sh
 . "$ROOT/tests/nf/env.sh"

@@ -1,10 +1,17 @@
 # shellcheck shell=bash disable=SC2034 # the U_* IDs are for the scripts that source this
 # tests/nf/env.sh -- what the NF profile's tests share (sourced by
-# tests/nf/server.sh and tests/nf/client.sh after they set ROOT, BIN, W and
-# sourced tests/pebble.sh): pass/fail/finish, and nf_setup: a throwaway PKI in $W (the
+# tests/nf/server.sh, client.sh and bench.sh after they set ROOT and W):
+# tests/pebble.sh, BIN (the Go and Pebble binaries), ACME5G (the CLI,
+# ACME5G_BIN or build/acme5g), pass/fail/finish, and nf_setup: a throwaway PKI in $W (the
 # TA's TLS server certificate ta-server and its CA ta-ca, the CA nf-ca of
 # the NF client certificates nf1 and nf2, the TA's token signing key
 # ta-sign), Token Authorities (ta_start) and NF Pebbles (nf_pebble_start).
+
+# shellcheck source=tests/pebble.sh
+. "$ROOT/tests/pebble.sh"
+BIN=$ROOT/build/nf/bin
+ACME5G=${ACME5G_BIN:-build/acme5g}
+case $ACME5G in /*) ;; *) ACME5G=$ROOT/$ACME5G ;; esac
 
 PASS=0
 FAILED=0

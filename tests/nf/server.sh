@@ -19,9 +19,6 @@ set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
-BIN=$ROOT/build/nf/bin
-# shellcheck source=tests/pebble.sh
-. "$ROOT/tests/pebble.sh"
 W=$ROOT/build/nf/run
 # shellcheck source=tests/nf/env.sh
 . "$ROOT/tests/nf/env.sh"
