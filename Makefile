@@ -262,6 +262,69 @@ size-cross: cross
 	    FW_LDFLAGS="$(FW_LDFLAGS)" SMALL_TLS="$(SMALL_TLS)" tests/size-cross.sh
 
 # ---------------------------------------------------------------------------
+# The emulated board (issue 15): QEMU mps2-an386 (Cortex-M4, LAN9118).
+# lwIP 2.1.3 from Debian's source package (tests/cross-deps.sh lwip, into
+# build/cross/src, linked as build/cross/lwip) is built with
+# examples/firmware/lwipopts.h into build/cross/lwip-m4/liblwip.a; the
+# board support (start-up, clock, UART, semihosting stand-ins, NOR flash
+# in a host file) and the LAN9118 driver are BOARD_OBJS; the board's test
+# image build/cross/nettest-m4.elf is run by tests/firmware-board.sh.
+# An image on this board links: its objects + $(BOARD_OBJS) + $(LWIP_LIB)
+# with $(BOARD_LDFLAGS); its sources compile with $(BOARD_INC).
+M4_AR       ?= arm-none-eabi-ar
+LWIP_STAMP   = $(CROSS_DIR)/lwip.stamp
+LWIP_DIR     = $(CROSS_DIR)/lwip/src
+LWIP_LIB     = $(CROSS_DIR)/lwip-m4/liblwip.a
+LWIP_SRCS    = core/def.c core/dns.c core/inet_chksum.c core/init.c core/ip.c \
+               core/mem.c core/memp.c core/netif.c core/pbuf.c core/tcp.c \
+               core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
+               core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c \
+               core/ipv4/ip4.c core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c \
+               netif/ethernet.c
+LWIP_OBJS    = $(patsubst %.c,$(CROSS_DIR)/lwip-m4/obj/%.o,$(LWIP_SRCS))
+LWIP_CFLAGS  = -std=c99 -Os -mcpu=cortex-m4 -mthumb -ffunction-sections -fdata-sections
+LWIP_HDRS    = $(FW_DIR)/lwipopts.h $(FW_DIR)/arch/cc.h
+BOARD_INC    = -I$(FW_DIR) -I. -Iport -isystem $(LWIP_DIR)/include $(CROSS_INC)
+BOARD_HDRS   = $(FW_DIR)/board.h $(FW_DIR)/lan9118.h $(LWIP_HDRS)
+BOARD_OBJS   = $(CROSS_DIR)/board/board_mps2.o $(CROSS_DIR)/board/semihost.o \
+               $(CROSS_DIR)/board/lan9118.o
+BOARD_LD     = $(FW_DIR)/mps2-an386.ld
+BOARD_LDFLAGS = -T $(BOARD_LD) -nostartfiles --specs=nano.specs --specs=nosys.specs \
+               -Wl,--gc-sections
+
+.PHONY: lwip board-cross
+
+board-cross: $(CROSS_DIR)/nettest-m4.elf
+
+lwip: $(LWIP_LIB)
+
+$(LWIP_STAMP): tests/cross-deps.sh | deps-build
+	@mkdir -p $(CROSS_DIR)
+	tests/cross-deps.sh lwip
+	@touch $@
+
+# lwIP's sources come with the stamp (apt-get source).
+$(LWIP_DIR)/%.c $(LWIP_DIR)/include/%.h: | $(LWIP_STAMP)
+	@test -f $@
+
+$(CROSS_DIR)/lwip-m4/obj/%.o: $(LWIP_DIR)/%.c $(LWIP_HDRS) | $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(M4_CC) $(LWIP_CFLAGS) -I$(FW_DIR) -I$(LWIP_DIR)/include -c $< -o $@
+
+$(LWIP_LIB): $(LWIP_OBJS)
+	@rm -f $@
+	$(M4_AR) rcs $@ $(LWIP_OBJS)
+
+$(CROSS_DIR)/board/%.o: $(FW_DIR)/%.c $(BOARD_HDRS) port/acme5g_baremetal.h acme5g.h \
+    $(CROSS_STAMP) | $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(M4_CC) $(M4FLAGS) -Werror $(BOARD_INC) -c $< -o $@
+
+$(CROSS_DIR)/nettest-m4.elf: $(CROSS_DIR)/board/nettest.o $(BOARD_OBJS) $(LWIP_LIB) $(BOARD_LD)
+	$(M4_CC) $(M4FLAGS) $(BOARD_LDFLAGS) -Wl,-Map=$(CROSS_DIR)/nettest-m4.map \
+	    -o $@ $(CROSS_DIR)/board/nettest.o $(BOARD_OBJS) $(LWIP_LIB)
+
+# ---------------------------------------------------------------------------
 # Hostile input (issue 8): fuzz targets as replay programs (gcc, ASan and
 # UBSan) that make test runs over tests/fuzz/corpus/ (tests/fuzz-replay.sh;
 # make fuzz builds them with libFuzzer instead, tests/fuzz.sh), and the

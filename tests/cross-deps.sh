@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/cross-deps.sh [packages|bearssl|all] -- what `make cross` needs.
+# tests/cross-deps.sh [packages|bearssl|lwip|all] -- what `make cross` needs.
 #
 #   packages  the cross tool chains and qemu-user from Debian (bookworm):
 #             gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu
@@ -10,7 +10,11 @@
 #             build/cross/bearssl-m4/libbearssl.a, plus build/cross/inc with
 #             only bearssl.h, bearssl/*.h and jsmn.h (never the host's
 #             /usr/include).  Cached: done once, redone only when missing.
-#   all       both (default).
+#   lwip      lwIP 2.1.3 from Debian's source package (apt-get source lwip)
+#             into build/cross/src, with the link build/cross/lwip pointing
+#             at it; the Makefile builds build/cross/lwip-m4/liblwip.a from
+#             it with examples/firmware/lwipopts.h.  Cached like BearSSL.
+#   all       the three (default).
 #
 # Non-interactive; needs root (or password-less sudo) only when something
 # must be installed.  Exit status 0 when everything is in place.
@@ -64,7 +68,7 @@ do_source() {
         SRC=$dir
         return 0
     fi
-    rm -rf "$OUT/src" && mkdir -p "$OUT/src" || die "cannot create $OUT/src"
+    rm -rf "$OUT"/src/bearssl[-_]* && mkdir -p "$OUT/src" || die "cannot create $OUT/src"
     apt_source bearssl "$OUT/src" || die "apt-get source bearssl failed"
     dir=$(find "$OUT/src" -maxdepth 1 -type d -name 'bearssl-*' | head -n 1)
     [ -n "$dir" ] && [ -f "$dir/inc/bearssl.h" ] || die "no bearssl-*/inc/bearssl.h after apt-get source"
@@ -118,10 +122,27 @@ do_bearssl() {
     build_lib m4 "$M4_CC" "$M4_AR" $M4_BR_FLAGS
 }
 
+# lwIP: the source only (what is built depends on lwipopts.h, so the
+# Makefile does that).  build/cross/lwip is a stable name for the Makefile.
+do_lwip() {
+    local dir
+    dir=$(find "$OUT/src" -maxdepth 1 -type d -name 'lwip-*' 2>/dev/null | head -n 1)
+    if [ -z "$dir" ] || [ ! -f "$dir/src/include/lwip/init.h" ]; then
+        rm -rf "$OUT"/src/lwip[-_]* && mkdir -p "$OUT/src" || die "cannot create $OUT/src"
+        apt_source lwip "$OUT/src" || die "apt-get source lwip failed"
+        dir=$(find "$OUT/src" -maxdepth 1 -type d -name 'lwip-*' | head -n 1)
+        [ -n "$dir" ] && [ -f "$dir/src/include/lwip/init.h" ] ||
+            die "no lwip-*/src/include/lwip/init.h after apt-get source"
+        say "lwIP source in $dir"
+    fi
+    ln -sfn "src/$(basename "$dir")" "$OUT/lwip" || die "cannot link $OUT/lwip"
+}
+
 mkdir -p "$OUT" || die "cannot create $OUT"
 case $mode in
 packages) do_packages ;;
 bearssl) do_bearssl ;;
-all) do_packages && do_bearssl ;;
-*) echo "usage: $0 [packages|bearssl|all]" >&2; exit 2 ;;
+lwip) do_lwip ;;
+all) do_packages && do_bearssl && do_lwip ;;
+*) echo "usage: $0 [packages|bearssl|lwip|all]" >&2; exit 2 ;;
 esac
