@@ -37,6 +37,10 @@
 #                builds BearSSL once), the aarch64 CLI against Pebble under
 #                qemu-aarch64, the Cortex-M4 image's checks, tests/unit.c
 #                built for Cortex-M4 under qemu-arm (tests/unit-m4.sh)
+#   firmware-board  tests/firmware-board.sh: the emulated board under the
+#                firmware image (QEMU mps2-an386): lwIP + LAN9118 driver
+#                (DHCP, TCP out through guestfwd, in through hostfwd), the
+#                NOR flash emulation, semihosting exit status
 #
 # Each component's output is shown as it runs; its last
 # "N passed, N failed" line is added to the total (a component that exits
@@ -209,6 +213,7 @@ component hygiene 120 tests/hygiene.sh
 component valgrind-cli 600 tests/valgrind-cli.sh
 component lint 300 tests/lint.sh
 component cross 900 tests/cross.sh
+component firmware-board 300 tests/firmware-board.sh
 
 echo
 echo "=== summary ($(($(date +%s) - START)) s; logs in build/test-logs/)"

@@ -73,6 +73,10 @@ void board_write(const char *buf, size_t len);
 /* Seconds since 1970 (UTC) from the host's clock (SYS_TIME), or -1. */
 int64_t board_wall_time(void);
 
+/* Milliseconds since QEMU started, from the host's monotonic clock
+ * (SYS_ELAPSED / SYS_TICKFREQ), or -1: to test the board's own clock. */
+int64_t board_host_ms(void);
+
 /* The command line the runner gave QEMU (SYS_GET_CMDLINE): with
  * `-semihosting-config enable=on,arg=A,arg=B` it is "A B"; without arg=,
  * QEMU makes it from `-kernel FILE -append "..."` as "FILE ...".  Copies

@@ -5,7 +5,8 @@
  * -semihosting-config enable=on).  API in board.h:
  *
  *  - wall clock: SYS_TIME (seconds since 1970 from the host's clock), where
- *    a product has an RTC or SNTP;
+ *    a product has an RTC or SNTP; SYS_ELAPSED/SYS_TICKFREQ, the host's
+ *    monotonic clock, only to test the board's own;
  *  - configuration: SYS_GET_CMDLINE, the runner's arguments;
  *  - exit status: SYS_EXIT_EXTENDED, so that QEMU's exit status is the
  *    image's verdict;
@@ -43,6 +44,8 @@
 #define SYS_GET_CMDLINE   0x15
 #define SYS_EXIT          0x18
 #define SYS_EXIT_EXTENDED 0x20
+#define SYS_ELAPSED       0x30
+#define SYS_TICKFREQ      0x31
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026u
 
 #define SH_MODE_RPLUS_B 3 /* fopen mode "r+b": read/write, no truncation */
@@ -61,6 +64,17 @@ int64_t board_wall_time(void)
     int32_t t = sh_call(SYS_TIME, 0);
 
     return t == -1 ? -1 : (int64_t)(uint32_t)t; /* unsigned: good to 2106 */
+}
+
+/* (SYS_CLOCK would be the QEMU process's CPU time: no use here.) */
+int64_t board_host_ms(void)
+{
+    uint32_t blk[2];
+    int32_t hz = sh_call(SYS_TICKFREQ, 0);
+
+    if (hz <= 0 || sh_call(SYS_ELAPSED, blk) != 0)
+        return -1;
+    return (int64_t)((((uint64_t)blk[1] << 32) | blk[0]) / ((uint32_t)hz / 1000u));
 }
 
 int board_cmdline(char *buf, size_t size)
