@@ -246,7 +246,7 @@ $(CROSS_DIR)/fw/acme5g_baremetal.o: port/acme5g_baremetal.c port/acme5g_baremeta
 	$(M4_CC) $(M4FLAGS) -Werror $(FW_CONF) -I. $(CROSS_INC) -c port/acme5g_baremetal.c -o $@
 
 $(CROSS_DIR)/fw/firmware_main.o: $(FW_DIR)/firmware_main.c port/acme5g_baremetal.h acme5g.h \
-    $(FW_DIR)/acme5g_config.h $(CROSS_STAMP)
+    $(FW_DIR)/acme5g_config.h $(FW_DIR)/fw_slots.h $(CROSS_STAMP)
 	@mkdir -p $(CROSS_DIR)/fw
 	$(M4_CC) $(M4FLAGS) -Werror $(FW_CONF) -I. -Iport $(CROSS_INC) -c $(FW_DIR)/firmware_main.c -o $@
 
@@ -348,6 +348,24 @@ build/faults: tests/faults.c $(LIB) $(HDRS) $(PORT) | build deps-build
 # Security hygiene of the POSIX port (tests/hygiene.sh).
 build/hygiene: tests/hygiene.c $(HDRS) $(PORT) | build deps-build
 	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/hygiene.c $(PORT) $(LDLIBS)
+
+# The bare-metal port over a RAM-backed NOR flash (tests/baremetal.c, which
+# includes port/acme5g_baremetal.c), with the example firmware's config and
+# slot table; and the host tool for the firmware's flash store, built with
+# the same config and the same port code (examples/firmware/fw_store.c).
+BM_DEPS = port/acme5g_baremetal.c port/acme5g_baremetal.h acme5g.h \
+          examples/firmware/fw_slots.h examples/firmware/acme5g_config.h
+BM_FLAGS = -I. -Iport -Iexamples/firmware -DACME5G_USER_CONFIG='"acme5g_config.h"'
+
+build/baremetal: tests/baremetal.c $(BM_DEPS) | build deps-build
+	$(CC) $(CFLAGS) $(BM_FLAGS) $(LDFLAGS) -o $@ tests/baremetal.c $(LDLIBS)
+
+build/baremetal-asan: tests/baremetal.c $(BM_DEPS) | build deps-build
+	$(CLANG) $(CFLAGS) $(SANITIZE) $(BM_FLAGS) $(LDFLAGS) -o $@ tests/baremetal.c $(LDLIBS)
+
+build/fw-store: examples/firmware/fw_store.c $(BM_DEPS) | build deps-build
+	$(CC) $(CFLAGS) $(BM_FLAGS) -D_POSIX_C_SOURCE=200809L $(LDFLAGS) -o $@ \
+	    examples/firmware/fw_store.c port/acme5g_baremetal.c $(LDLIBS)
 
 # Static analysis (make test runs it too): cppcheck, clang-tidy.
 .PHONY: lint

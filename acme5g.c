@@ -4632,7 +4632,7 @@ int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t
         pem_len = key_to_pem(new_key, pem, sizeof(pem));
         if (pem_len == 0)
             err = ACME5G_ERR_CRYPTO;
-        else if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_ACCOUNT_KEY ".new",
+        else if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_ACCOUNT_KEY_NEW,
                                        (const uint8_t *)pem, pem_len, 1) != 0)
             err = ACME5G_ERR_STORAGE_WRITE;
     }

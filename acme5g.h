@@ -375,6 +375,7 @@ typedef struct acme5g_port {
 /* Names of the blobs the library reads and writes through the port. */
 #define ACME5G_STORE_ACCOUNT_KEY "account.key" /* PKCS#8 PEM, secret */
 #define ACME5G_STORE_ACCOUNT_URL "account.url" /* the account's URL (kid) */
+#define ACME5G_STORE_ACCOUNT_KEY_NEW "account.key.new" /* the next account key, during a rollover */
 #define ACME5G_STORE_CERT_KEY "cert.key"       /* PKCS#8 PEM, secret */
 #define ACME5G_STORE_CERT_KEY_NEW "cert.key.new" /* the next key, while a pair is replaced */
 #define ACME5G_STORE_CERT "cert.pem"           /* PEM chain, leaf first */

@@ -14,8 +14,12 @@
  *           12   CRC-32 of the blob     4 B (IEEE 802.3, as zlib)
  *           16   blob
  * A write erases the copy that does not hold the newest valid blob,
- * programs the blob, then the header with sequence + 1 (the header last:
- * until it is complete the copy reads as invalid), and reads it back.
+ * programs the blob, then the header with sequence + 1 (the header last,
+ * magic first: until it is complete the copy reads as invalid, since a
+ * partly programmed length is out of range and a partly programmed CRC
+ * does not match), and reads it back.  Sequence numbers compare modulo
+ * 2^32, so they may wrap.  A blob of length 0 is a valid, empty blob (an
+ * empty order.url means "no order in progress"), not a missing one.
  *
  * Internal names start with bm_.
  */
@@ -26,6 +30,19 @@
 #define BM_HDR 16u
 #define BM_MAGIC 0x53473541u /* "A5GS" little-endian */
 #define BM_CHUNK 64u         /* stack buffer for CRC and copies */
+#define BM_SEED_MIN 32u      /* bytes of a stored seed */
+#define BM_SEED_MAX 64u
+#define BM_KEY_PEM 511u      /* the library's key PEM buffer, less its NUL */
+
+/* Secrets are cleared through a volatile pointer: a store to memory that
+ * is not read again is one the compiler may drop; this one it may not. */
+static void bm_wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = (volatile uint8_t *)p;
+
+    while (n--)
+        *v++ = 0;
+}
 
 /* ------------------------------------------------------------------------
  * Clock
@@ -34,11 +51,15 @@
 uint64_t acme5g_baremetal_ms(acme5g_baremetal *bm)
 {
     uint32_t t = bm->ticks(bm->user);
+    uint64_t total;
 
     if (t < bm->last_ticks)
         bm->ticks_high += (uint64_t)1 << 32;
     bm->last_ticks = t;
-    return (bm->ticks_high + t) * 1000u / bm->tick_hz;
+    total = bm->ticks_high + t;
+    /* total * 1000 would overflow 64 bits after 2^64 / 1000 ticks (7 years
+     * of a 100 MHz counter): divide first, then scale the remainder. */
+    return total / bm->tick_hz * 1000u + total % bm->tick_hz * 1000u / bm->tick_hz;
 }
 
 static uint64_t bm_monotonic_ms(void *user)
@@ -97,8 +118,11 @@ static int bm_connect(void *user, const char *host, uint16_t port, uint32_t time
 {
     acme5g_baremetal *bm = (acme5g_baremetal *)user;
     uint64_t end = acme5g_baremetal_ms(bm) + timeout_ms;
-    int conn = bm->net->open(bm->user, host, port);
+    int conn;
 
+    if (bm->net == NULL)
+        return ACME5G_PORT_ERROR;
+    conn = bm->net->open(bm->user, host, port);
     if (conn < 0)
         return ACME5G_PORT_ERROR;
     for (;;) {
@@ -121,7 +145,7 @@ static int bm_send(void *user, int handle, const uint8_t *buf, size_t len, uint3
     for (;;) {
         int n = bm->net->write(bm->user, handle, buf, len);
         if (n != 0)
-            return n > 0 ? n : ACME5G_PORT_ERROR;
+            return n > 0 && (size_t)n <= len ? n : ACME5G_PORT_ERROR;
         if (acme5g_baremetal_ms(bm) >= end)
             return 0;
         bm_wait_once(bm);
@@ -135,7 +159,9 @@ static int bm_recv(void *user, int handle, uint8_t *buf, size_t len, uint32_t ti
 
     for (;;) {
         int n = bm->net->read(bm->user, handle, buf, len);
-        if (n > 0 || n == ACME5G_PORT_CLOSED)
+        if (n > 0)
+            return (size_t)n <= len ? n : ACME5G_PORT_ERROR;
+        if (n == ACME5G_PORT_CLOSED)
             return n;
         if (n < 0)
             return ACME5G_PORT_ERROR;
@@ -213,15 +239,35 @@ static void bm_put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-static const acme5g_baremetal_slot *bm_slot(const acme5g_baremetal *bm, const char *name)
+static int bm_pow2(uint32_t v)
+{
+    return v != 0 && (v & (v - 1u)) == 0;
+}
+
+/* A slot whose copies can be used without arithmetic going wrong. */
+static int bm_slot_sane(const acme5g_baremetal *bm, const acme5g_baremetal_slot *s)
+{
+    uint32_t sec = bm->flash->sector_size;
+
+    return bm_pow2(sec) && s->copy_size > BM_HDR && s->copy_size % sec == 0 &&
+           s->addr % sec == 0 && (uint64_t)s->addr + 2u * (uint64_t)s->copy_size <= 0x100000000u;
+}
+
+/* The slot `name`; NULL when there is none.  *bad is set when there is
+ * one but its geometry is unusable (acme5g_baremetal_check says why). */
+static const acme5g_baremetal_slot *bm_slot(const acme5g_baremetal *bm, const char *name,
+                                            int *bad)
 {
     size_t i;
 
-    if (bm->flash == NULL)
+    *bad = 0;
+    if (bm->flash == NULL || bm->slots == NULL)
         return NULL;
     for (i = 0; i < bm->slot_count; i++)
-        if (strcmp(bm->slots[i].name, name) == 0)
+        if (bm->slots[i].name != NULL && strcmp(bm->slots[i].name, name) == 0) {
+            *bad = !bm_slot_sane(bm, &bm->slots[i]);
             return &bm->slots[i];
+        }
     return NULL;
 }
 
@@ -278,13 +324,16 @@ static int bm_newest(const acme5g_baremetal *bm, const acme5g_baremetal_slot *s,
 static int bm_slot_read(acme5g_baremetal *bm, const char *name, uint8_t *buf, size_t cap,
                         size_t *len)
 {
-    const acme5g_baremetal_slot *s = bm_slot(bm, name);
+    int bad;
+    const acme5g_baremetal_slot *s = bm_slot(bm, name, &bad);
     uint8_t hdr[BM_HDR];
     uint32_t seq, n, addr;
     int copy;
 
     if (s == NULL)
         return ACME5G_PORT_NOT_FOUND;
+    if (bad)
+        return ACME5G_PORT_ERROR;
     copy = bm_newest(bm, s, &seq, &n);
     if (copy == -1)
         return ACME5G_PORT_NOT_FOUND;
@@ -305,14 +354,14 @@ static int bm_slot_read(acme5g_baremetal *bm, const char *name, uint8_t *buf, si
 
 static int bm_slot_write(acme5g_baremetal *bm, const char *name, const uint8_t *buf, size_t len)
 {
-    const acme5g_baremetal_slot *s = bm_slot(bm, name);
+    int bad;
+    const acme5g_baremetal_slot *s = bm_slot(bm, name, &bad);
     const acme5g_baremetal_flash *f = bm->flash;
     uint8_t hdr[BM_HDR];
     uint32_t seq = 0, old_len, addr, off, got_seq, got_len;
     int newest;
 
-    if (s == NULL || f->sector_size == 0 || s->copy_size % f->sector_size != 0 ||
-        len > s->copy_size - BM_HDR)
+    if (s == NULL || bad || len > s->copy_size - BM_HDR)
         return ACME5G_PORT_ERROR;
     newest = bm_newest(bm, s, &seq, &old_len);
     if (newest == -2)
@@ -340,6 +389,48 @@ static int bm_slot_write(acme5g_baremetal *bm, const char *name, const uint8_t *
     return 0;
 }
 
+int acme5g_baremetal_slot_state(const acme5g_baremetal *bm, const char *name,
+                                acme5g_baremetal_copy_state copies[2])
+{
+    int bad, copy, newest = ACME5G_BAREMETAL_NO_VALID_COPY;
+    const acme5g_baremetal_slot *s = bm_slot(bm, name, &bad);
+
+    if (s == NULL)
+        return ACME5G_PORT_NOT_FOUND;
+    if (bad)
+        return ACME5G_PORT_ERROR;
+    for (copy = 0; copy < 2; copy++) {
+        acme5g_baremetal_copy_state *c = &copies[copy];
+        uint8_t hdr[BM_HDR];
+        size_t i;
+        int ok;
+
+        c->seq = 0;
+        c->len = 0;
+        if (bm->flash->read(bm->user, s->addr + (uint32_t)copy * s->copy_size, hdr, BM_HDR) != 0) {
+            c->state = ACME5G_BAREMETAL_COPY_UNREADABLE;
+            continue;
+        }
+        for (i = 0; i < BM_HDR && hdr[i] == 0xFFu; i++)
+            ;
+        ok = bm_copy_check(bm, s, copy, &c->seq, &c->len);
+        c->state = ok > 0 ? ACME5G_BAREMETAL_COPY_VALID
+                 : ok < 0 ? ACME5G_BAREMETAL_COPY_UNREADABLE
+                 : i == BM_HDR ? ACME5G_BAREMETAL_COPY_EMPTY : ACME5G_BAREMETAL_COPY_CORRUPT;
+        if (ok <= 0)
+            c->seq = c->len = 0;
+    }
+    if (copies[0].state == ACME5G_BAREMETAL_COPY_UNREADABLE ||
+        copies[1].state == ACME5G_BAREMETAL_COPY_UNREADABLE)
+        return ACME5G_PORT_ERROR;
+    if (copies[0].state == ACME5G_BAREMETAL_COPY_VALID)
+        newest = 0;
+    if (copies[1].state == ACME5G_BAREMETAL_COPY_VALID &&
+        (newest != 0 || (int32_t)(copies[1].seq - copies[0].seq) > 0))
+        newest = 1;
+    return newest;
+}
+
 static int bm_store_read(void *user, const char *name, uint8_t *buf, size_t cap, size_t *len)
 {
     return bm_slot_read((acme5g_baremetal *)user, name, buf, cap, len);
@@ -358,38 +449,79 @@ static int bm_store_write(void *user, const char *name, const uint8_t *buf, size
  * Entropy: the TRNG hook, or a provisioned seed rolled forward in flash
  * ---------------------------------------------------------------------- */
 
-static void bm_hash(uint8_t out[32], uint8_t label, const uint8_t seed[32], uint32_t counter,
-                    uint32_t ticks)
+/* out = SHA-256(key || label || counter || ticks).  The tick count adds
+ * little and costs nothing. */
+static void bm_hash(uint8_t out[32], uint8_t label, const uint8_t *key, size_t key_len,
+                    uint32_t counter, uint32_t ticks)
 {
     br_sha256_context h;
     uint8_t tail[9];
 
     tail[0] = label;
     bm_put32(tail + 1, counter);
-    bm_put32(tail + 5, ticks); /* adds little, costs nothing */
+    bm_put32(tail + 5, ticks);
     br_sha256_init(&h);
-    br_sha256_update(&h, seed, 32);
+    br_sha256_update(&h, key, key_len);
     br_sha256_update(&h, tail, sizeof tail);
     br_sha256_out(&h, out);
+    bm_wipe(&h, sizeof h);
 }
 
-/* Once per boot: load the seed, store its successor, keep that in RAM.
- * The stored seed is replaced before any output is derived, so a reset
- * never replays the same bytes. */
+/* Erase the copy of slot `name` that does not hold the newest blob (done
+ * with the seed slot: the seed this boot read must not stay in flash). */
+static int bm_slot_retire(acme5g_baremetal *bm, const char *name)
+{
+    int bad;
+    const acme5g_baremetal_slot *s = bm_slot(bm, name, &bad);
+    uint32_t seq, len, addr, off;
+    int newest;
+
+    if (s == NULL || bad)
+        return -1;
+    newest = bm_newest(bm, s, &seq, &len);
+    if (newest < 0)
+        return -1;
+    addr = s->addr + (uint32_t)(newest == 0 ? 1 : 0) * s->copy_size;
+    for (off = 0; off < s->copy_size; off += bm->flash->sector_size)
+        if (bm->flash->erase(bm->user, addr + off) != 0)
+            return -1;
+    return 0;
+}
+
+/* Once per boot: derive this boot's RAM seed and the next boot's stored
+ * seed, both from the stored one (so the RAM seed does not tell the next
+ * boot's), store the next one, and only then let anything be output: a
+ * reset never replays the same bytes.  Then erase the copy holding the
+ * seed just read. */
 static int bm_seed_load(acme5g_baremetal *bm)
 {
-    uint8_t stored[65];
+    uint8_t stored[BM_SEED_MAX + 1], next[32];
     size_t n = 0;
     uint32_t t = bm->ticks(bm->user);
+    int err = 0;
 
-    if (bm_slot_read(bm, ACME5G_BAREMETAL_SEED_SLOT, stored, sizeof stored, &n) != 0 || n < 32)
-        return -1;
-    bm_hash(bm->seed, 0x01, stored, (uint32_t)n, t);
-    bm_hash(stored, 0x02, bm->seed, 0, t); /* the next boot's seed */
-    if (bm_slot_write(bm, ACME5G_BAREMETAL_SEED_SLOT, stored, 32) != 0)
-        return -1;
-    memset(stored, 0, sizeof stored);
-    return 0;
+    if (bm_slot_read(bm, ACME5G_BAREMETAL_SEED_SLOT, stored, sizeof stored, &n) != 0 ||
+        n < BM_SEED_MIN) {
+        bm_log(bm, 0, "no entropy: the seed slot " ACME5G_BAREMETAL_SEED_SLOT
+                      " is missing, empty or unreadable");
+        err = -1;
+    }
+    if (!err) {
+        bm_hash(bm->seed, 0x01, stored, n, 0, t);
+        bm_hash(next, 0x02, stored, n, 0, t);
+        if (bm_slot_write(bm, ACME5G_BAREMETAL_SEED_SLOT, next, sizeof next) != 0) {
+            bm_log(bm, 0, "no entropy: the seed slot " ACME5G_BAREMETAL_SEED_SLOT
+                          " cannot be rolled forward");
+            err = -1;
+        }
+    }
+    if (!err && bm_slot_retire(bm, ACME5G_BAREMETAL_SEED_SLOT) != 0)
+        bm_log(bm, 1, "the old copy of " ACME5G_BAREMETAL_SEED_SLOT " could not be erased");
+    bm_wipe(stored, sizeof stored);
+    bm_wipe(next, sizeof next);
+    if (err)
+        bm_wipe(bm->seed, sizeof bm->seed);
+    return err;
 }
 
 static int bm_entropy(void *user, uint8_t *buf, size_t len)
@@ -407,13 +539,134 @@ static int bm_entropy(void *user, uint8_t *buf, size_t len)
     for (done = 0; done < len; done += part) {
         uint32_t t = bm->ticks(bm->user);
         part = len - done < sizeof block ? len - done : sizeof block;
-        bm_hash(block, 0x03, bm->seed, bm->seed_counter, t);
+        bm_hash(block, 0x03, bm->seed, sizeof bm->seed, bm->seed_counter, t);
         memcpy(buf + done, block, part);
-        bm_hash(bm->seed, 0x04, bm->seed, bm->seed_counter, t); /* forward secrecy */
+        /* forward secrecy: the seed that made these bytes is gone */
+        bm_hash(bm->seed, 0x04, bm->seed, sizeof bm->seed, bm->seed_counter, t);
         bm->seed_counter++;
     }
-    memset(block, 0, sizeof block);
+    bm_wipe(block, sizeof block);
     return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The start-up check
+ * ---------------------------------------------------------------------- */
+
+/* The slots each flow writes, with the largest blob it stores there. */
+static const struct bm_need {
+    const char *name;
+    uint32_t min_blob;
+    unsigned needs;
+} bm_needs[] = {
+    {ACME5G_STORE_ACCOUNT_KEY, BM_KEY_PEM,
+     ACME5G_BAREMETAL_NEEDS_ENROL | ACME5G_BAREMETAL_NEEDS_ROLLOVER},
+    {ACME5G_STORE_ACCOUNT_URL, ACME5G_URL_MAX - 1u,
+     ACME5G_BAREMETAL_NEEDS_ENROL | ACME5G_BAREMETAL_NEEDS_ROLLOVER},
+    {ACME5G_STORE_ACCOUNT_KEY_NEW, BM_KEY_PEM, ACME5G_BAREMETAL_NEEDS_ROLLOVER},
+    {ACME5G_STORE_CERT_KEY, BM_KEY_PEM, ACME5G_BAREMETAL_NEEDS_ENROL},
+    {ACME5G_STORE_CERT_KEY_NEW, BM_KEY_PEM, ACME5G_BAREMETAL_NEEDS_ENROL},
+    {ACME5G_STORE_CERT, ACME5G_BODY_MAX, ACME5G_BAREMETAL_NEEDS_ENROL},
+    {ACME5G_STORE_ORDER_URL, ACME5G_URL_MAX - 1u, ACME5G_BAREMETAL_NEEDS_ENROL},
+};
+
+/* The slot `name` is in the table with room for min_blob bytes. */
+static int bm_check_slot(const acme5g_baremetal *bm, const char *name, uint32_t min_blob,
+                         const char **what)
+{
+    int bad;
+    const acme5g_baremetal_slot *s = bm_slot(bm, name, &bad);
+
+    *what = name;
+    if (s == NULL)
+        return ACME5G_BAREMETAL_CHECK_MISSING;
+    if (s->copy_size - BM_HDR < min_blob)
+        return ACME5G_BAREMETAL_CHECK_SMALL;
+    return 0;
+}
+
+static int bm_check_slots(const acme5g_baremetal *bm, unsigned needs, const char **what)
+{
+    const acme5g_baremetal_flash *f = bm->flash;
+    size_t i, j;
+    int err;
+
+    if (bm->slot_count > 0 && bm->slots == NULL) {
+        *what = "slots";
+        return ACME5G_BAREMETAL_CHECK_FIELD;
+    }
+    for (i = 0; i < bm->slot_count; i++) {
+        const acme5g_baremetal_slot *s = &bm->slots[i];
+        uint64_t end = (uint64_t)s->addr + 2u * (uint64_t)s->copy_size;
+        if (s->name == NULL || s->name[0] == 0) {
+            *what = "a slot without a name";
+            return ACME5G_BAREMETAL_CHECK_LAYOUT;
+        }
+        *what = s->name;
+        if (!bm_slot_sane(bm, s) || (f->size != 0 && end > f->size))
+            return ACME5G_BAREMETAL_CHECK_LAYOUT;
+        for (j = 0; j < i; j++) {
+            const acme5g_baremetal_slot *o = &bm->slots[j];
+            uint64_t o_end = (uint64_t)o->addr + 2u * (uint64_t)o->copy_size;
+            if ((o->name != NULL && strcmp(o->name, s->name) == 0) ||
+                (s->addr < o_end && o->addr < end))
+                return ACME5G_BAREMETAL_CHECK_OVERLAP;
+        }
+    }
+    if (bm->entropy == NULL &&
+        (err = bm_check_slot(bm, ACME5G_BAREMETAL_SEED_SLOT, BM_SEED_MAX, what)) != 0)
+        return err;
+    for (i = 0; i < sizeof bm_needs / sizeof bm_needs[0]; i++)
+        if ((bm_needs[i].needs & needs) != 0 &&
+            (err = bm_check_slot(bm, bm_needs[i].name, bm_needs[i].min_blob, what)) != 0)
+            return err;
+    return 0;
+}
+
+int acme5g_baremetal_check(const acme5g_baremetal *bm, unsigned needs, const char **what)
+{
+    const acme5g_baremetal_net *n = bm->net;
+    const acme5g_baremetal_flash *f = bm->flash;
+    const char *dummy;
+
+    if (what == NULL)
+        what = &dummy;
+    *what = "net";
+    if (n == NULL)
+        return ACME5G_BAREMETAL_CHECK_FIELD;
+    *what = n->open == NULL ? "net->open" : n->is_open == NULL ? "net->is_open"
+          : n->write == NULL ? "net->write" : n->read == NULL ? "net->read"
+          : n->close == NULL ? "net->close" : NULL;
+    if (*what == NULL && (needs & ACME5G_BAREMETAL_NEEDS_HTTP01) != 0)
+        *what = n->listen == NULL ? "net->listen" : n->accept == NULL ? "net->accept" : NULL;
+    if (*what == NULL)
+        *what = bm->ticks == NULL ? "ticks" : bm->tick_hz == 0 ? "tick_hz"
+              : f == NULL ? "flash" : !bm_pow2(f->sector_size) ? "flash->sector_size"
+              : f->read == NULL ? "flash->read" : f->erase == NULL ? "flash->erase"
+              : f->program == NULL ? "flash->program" : NULL;
+    if (*what != NULL)
+        return ACME5G_BAREMETAL_CHECK_FIELD;
+    return bm_check_slots(bm, needs, what);
+}
+
+const char *acme5g_baremetal_check_str(int code)
+{
+    switch (code) {
+    case 0:
+        return "ok";
+    case ACME5G_BAREMETAL_CHECK_FIELD:
+        return "bare-metal port: callback or field not set or invalid";
+    case ACME5G_BAREMETAL_CHECK_MISSING:
+        return "bare-metal port: storage slot missing";
+    case ACME5G_BAREMETAL_CHECK_SMALL:
+        return "bare-metal port: storage slot too small";
+    case ACME5G_BAREMETAL_CHECK_LAYOUT:
+        return "bare-metal port: storage slot misplaced (sector alignment, size, device end)";
+    case ACME5G_BAREMETAL_CHECK_OVERLAP:
+        return "bare-metal port: storage slots overlap or share a name";
+    default:
+        return "bare-metal port: unknown check code";
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -426,7 +679,7 @@ void acme5g_baremetal_port(acme5g_baremetal *bm, acme5g_port *port)
     bm->ticks_high = 0;
     bm->wall_base_s = 0;
     bm->wall_base_ms = 0;
-    memset(bm->seed, 0, sizeof bm->seed);
+    bm_wipe(bm->seed, sizeof bm->seed);
     bm->seed_counter = 0;
     bm->seed_state = 0;
 

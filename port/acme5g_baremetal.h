@@ -23,10 +23,15 @@
  *    a write goes to the older copy, so a power cut at any point leaves
  *    either the old or the new blob readable.
  *
- * Usage (see examples/firmware_main.c):
+ * Usage (examples/firmware/firmware_main.c is a whole image; the network
+ * callbacks over lwIP's raw API are port/acme5g_lwip.c, the slot table of
+ * that image is examples/firmware/fw_slots.h):
  *     static acme5g_baremetal bm;     // fill net, ticks, flash, slots...
  *     acme5g_port port;
+ *     const char *what;
  *     acme5g_baremetal_port(&bm, &port);
+ *     if (acme5g_baremetal_check(&bm, ACME5G_BAREMETAL_NEEDS_ENROL, &what))
+ *         ...print what and stop: a slot or a callback is missing...
  *     acme5g_baremetal_set_time(&bm, unix_seconds_from_sntp);
  *     acme5g_init(&ctx, &port);
  */
@@ -73,20 +78,31 @@ typedef struct acme5g_baremetal_flash {
     int (*read)(void *user, uint32_t addr, uint8_t *buf, size_t len);
     int (*erase)(void *user, uint32_t addr);  /* the sector starting at addr */
     int (*program)(void *user, uint32_t addr, const uint8_t *buf, size_t len);
+    /* The device's size: every slot lies below this address.  0: not
+     * checked (acme5g_baremetal_check). */
+    uint32_t size;
 } acme5g_baremetal_flash;
 
 /* A named slot: two copies of `copy_size` bytes each (a multiple of
- * sector_size), at addr and at addr + copy_size.  A blob may hold
- * copy_size - 16 bytes.  acme5g needs "account.key", "account.url",
- * "cert.key" (~250 B each) and "cert.pem" (the chain: 2-5 KB). */
+ * sector_size), at addr (sector-aligned) and at addr + copy_size.  A blob
+ * may hold copy_size - 16 bytes.  The names acme5g stores are the
+ * ACME5G_STORE_* macros of acme5g.h; the capacity each one needs is listed
+ * at acme5g_baremetal_check() below.  An application may add slots of its
+ * own (e.g. its trust anchors) and read them with port.store_read(). */
 typedef struct acme5g_baremetal_slot {
     const char *name;
     uint32_t addr;
     uint32_t copy_size;
 } acme5g_baremetal_slot;
 
-/* The slot for the entropy seed when there is no TRNG hook: 32 or more
- * secret random bytes, different on every device, written at production. */
+/* The slot for the entropy seed when there is no TRNG hook: 32 to 64
+ * secret random bytes, different on every device, written at production.
+ * At the first entropy request after each boot the port derives its RAM
+ * seed from the stored one, stores a successor (also derived from the
+ * stored seed, never from the RAM seed), and only then outputs anything;
+ * the copy holding the seed it read is erased afterwards.  A device that
+ * boots twice never repeats its random bytes, and neither a RAM dump nor
+ * the flash afterwards tells what an earlier boot drew. */
 #define ACME5G_BAREMETAL_SEED_SLOT "rng.seed"
 
 /* The port's state, pointed to by acme5g_port.user.  The integrator sets
@@ -125,9 +141,78 @@ void acme5g_baremetal_port(acme5g_baremetal *bm, acme5g_port *port);
  * now_s() returns 0 and acme5g refuses to connect (ACME5G_ERR_CLOCK). */
 void acme5g_baremetal_set_time(acme5g_baremetal *bm, int64_t unix_s);
 
-/* Milliseconds since the first call, from the tick counter.  Must be
- * called at least once per wrap of the counter (the library does so
- * whenever it waits; 49 days at 1 kHz). */
+/* Milliseconds from the tick counter: its ticks since it last read 0
+ * before acme5g_baremetal_port(), widened past its 32-bit wraps.  Must be called at least once per wrap of the counter (the
+ * library does so whenever it waits; 49 days at 1 kHz).  Exact for any
+ * tick_hz and never overflows in the lifetime of a device. */
 uint64_t acme5g_baremetal_ms(acme5g_baremetal *bm);
+
+/* Check the set-up, at boot, before any flow: so that a slot the flow
+ * writes after the challenges cannot turn out to be missing only then.
+ * Call it after acme5g_baremetal_port(); it reads nothing from the flash
+ * and calls no callback.
+ *
+ * `needs` is an OR of the flows the firmware runs:
+ *   ACME5G_BAREMETAL_NEEDS_ENROL     acme5g_enrol() and renewals: the slots
+ *       "account.key", "cert.key" and "cert.key.new" (each >= 511 B),
+ *       "account.url" and "order.url" (>= ACME5G_URL_MAX - 1 B), "cert.pem"
+ *       (the chain, >= ACME5G_BODY_MAX B);
+ *   ACME5G_BAREMETAL_NEEDS_ROLLOVER  acme5g_account_rollover(): also
+ *       "account.key.new" (>= 511 B), "account.key" and "account.url";
+ *   ACME5G_BAREMETAL_NEEDS_HTTP01    the built-in http-01 responder: the
+ *       net->listen and net->accept callbacks.
+ * 0 checks only what every use needs: net with open, is_open, write,
+ * read and close; ticks and tick_hz > 0; flash with a power-of-two
+ * sector_size, read, erase and program; every slot named, at a
+ * sector-aligned address, copy_size a multiple of sector_size and more than
+ * the 16 B header, both copies below flash->size (when it is set), no two
+ * slots overlapping or sharing a name; and the slot
+ * ACME5G_BAREMETAL_SEED_SLOT (>= 64 B) when bm->entropy is NULL.
+ * The capacities are those of the ACME5G_* config this file is compiled
+ * with: compile the port with the library's config.
+ *
+ * Returns 0 when all is well, else one of the ACME5G_BAREMETAL_CHECK_*
+ * codes below with *what (may be NULL) set to a constant string naming
+ * the culprit: a slot name (from the table or the one missing) or a field
+ * ("net->listen", "tick_hz", "flash->sector_size", ...).  The first problem
+ * found is reported.  acme5g_baremetal_check_str() describes a code, so a
+ * firmware prints one line: "<description>: <what>". */
+#define ACME5G_BAREMETAL_NEEDS_ENROL 1u
+#define ACME5G_BAREMETAL_NEEDS_ROLLOVER 2u
+#define ACME5G_BAREMETAL_NEEDS_HTTP01 4u
+
+#define ACME5G_BAREMETAL_CHECK_FIELD (-1)     /* a callback or field unset or invalid */
+#define ACME5G_BAREMETAL_CHECK_MISSING (-2)   /* a slot the flow needs is not in the table */
+#define ACME5G_BAREMETAL_CHECK_SMALL (-3)     /* a slot too small for what is stored there */
+#define ACME5G_BAREMETAL_CHECK_LAYOUT (-4)    /* a slot misaligned, off the device, unnamed */
+#define ACME5G_BAREMETAL_CHECK_OVERLAP (-5)   /* a slot overlapping another (or same name) */
+
+int acme5g_baremetal_check(const acme5g_baremetal *bm, unsigned needs, const char **what);
+
+/* The state of one copy of a slot, for diagnostics (a boot log, a
+ * production test, the host tool build/fw-store). */
+#define ACME5G_BAREMETAL_COPY_EMPTY 0      /* no header: erased, or a write cut before it */
+#define ACME5G_BAREMETAL_COPY_VALID 1      /* header and CRC good */
+#define ACME5G_BAREMETAL_COPY_CORRUPT 2    /* a header, but not a valid one, or a bad CRC */
+#define ACME5G_BAREMETAL_COPY_UNREADABLE 3 /* flash->read failed */
+typedef struct acme5g_baremetal_copy_state {
+    int state;     /* ACME5G_BAREMETAL_COPY_* */
+    uint32_t seq;  /* sequence number, when valid */
+    uint32_t len;  /* blob length, when valid */
+} acme5g_baremetal_copy_state;
+
+/* Read the two copies of slot `name` (flash->read only) into copies[0]
+ * and copies[1].  Returns the copy store_read() would return (0 or 1),
+ * ACME5G_BAREMETAL_NO_VALID_COPY when neither is valid (store_read()
+ * answers ACME5G_PORT_NOT_FOUND), ACME5G_PORT_NOT_FOUND when the table has
+ * no such slot, or ACME5G_PORT_ERROR when its geometry is invalid or a
+ * read fails (copies[] then says which). */
+#define ACME5G_BAREMETAL_NO_VALID_COPY 2
+int acme5g_baremetal_slot_state(const acme5g_baremetal *bm, const char *name,
+                                acme5g_baremetal_copy_state copies[2]);
+
+/* A constant description of a code of acme5g_baremetal_check() (e.g.
+ * "storage slot missing"); "ok" for 0. */
+const char *acme5g_baremetal_check_str(int code);
 
 #endif /* ACME5G_BAREMETAL_H */

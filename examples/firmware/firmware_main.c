@@ -16,6 +16,7 @@
 
 #include "acme5g.h"
 #include "acme5g_baremetal.h"
+#include "fw_slots.h"
 
 /* ------------------------------------------------------------------------
  * Clock: SysTick at 1 kHz
@@ -119,13 +120,12 @@ static const acme5g_baremetal_net fw_net = {
 };
 
 /* ------------------------------------------------------------------------
- * Flash: the last 64 KB of a 512 KB part, 2 KB sectors.  Reading is a
- * copy from the memory-mapped flash; erase and program belong to the
- * chip's flash controller driver (stubs here).
+ * Flash: the last 64 KB of a 512 KB part, 2 KB sectors (fw_slots.h).
+ * Reading is a copy from the memory-mapped flash; erase and program belong
+ * to the chip's flash controller driver (stubs here).
  * ---------------------------------------------------------------------- */
 
 #define FW_STORE_BASE 0x08070000u
-#define FW_SECTOR 2048u
 
 static int fw_flash_read(void *user, uint32_t addr, uint8_t *buf, size_t len)
 {
@@ -151,17 +151,12 @@ static int fw_flash_program(void *user, uint32_t addr, const uint8_t *buf, size_
 }
 
 static const acme5g_baremetal_flash fw_flash = {
-    FW_SECTOR, fw_flash_read, fw_flash_erase, fw_flash_program
+    FW_STORE_SECTOR, fw_flash_read, fw_flash_erase, fw_flash_program,
+    0 /* size: the store is not at address 0 here */
 };
 
 /* Two copies per slot; cert.pem holds the whole chain. */
-static const acme5g_baremetal_slot fw_slots[] = {
-    {ACME5G_STORE_ACCOUNT_KEY, FW_STORE_BASE + 0x0000u, FW_SECTOR},
-    {ACME5G_STORE_ACCOUNT_URL, FW_STORE_BASE + 0x1000u, FW_SECTOR},
-    {ACME5G_STORE_CERT_KEY, FW_STORE_BASE + 0x2000u, FW_SECTOR},
-    {ACME5G_BAREMETAL_SEED_SLOT, FW_STORE_BASE + 0x3000u, FW_SECTOR},
-    {ACME5G_STORE_CERT, FW_STORE_BASE + 0x4000u, 4 * FW_SECTOR},
-};
+static const acme5g_baremetal_slot fw_slots[FW_SLOT_COUNT] = FW_SLOT_TABLE(FW_STORE_BASE);
 
 /* ------------------------------------------------------------------------
  * The application
@@ -183,6 +178,7 @@ int main(void)
     static const acme5g_identifier ids[] = {{ACME5G_ID_DNS, "nf1.5gc.example"}};
     acme5g_enrol_params p;
     acme5g_port port;
+    const char *what;
     int err;
 
     SYST_RVR = FW_CPU_HZ / 1000u - 1u;
@@ -198,6 +194,14 @@ int main(void)
     fw_bm.slot_count = sizeof fw_slots / sizeof fw_slots[0];
     fw_bm.idle = fw_idle;
     acme5g_baremetal_port(&fw_bm, &port);
+    /* At boot, not after the challenges: every slot the flow writes. */
+    err = acme5g_baremetal_check(&fw_bm, ACME5G_BAREMETAL_NEEDS_ENROL |
+                                 ACME5G_BAREMETAL_NEEDS_HTTP01, &what);
+    if (err) {
+        (void)acme5g_baremetal_check_str(err); /* and what: print both */
+        for (;;)
+            fw_idle(NULL);
+    }
     /* From SNTP, GNSS or the modem before enrolling; here a fixed date. */
     acme5g_baremetal_set_time(&fw_bm, 1767225600); /* 2026-01-01 */
 
