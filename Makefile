@@ -212,10 +212,8 @@ BR_M4        = $(CROSS_DIR)/bearssl-m4/libbearssl.a
 M4_MINIMAL   = -DACME5G_TLS_MINIMAL=1
 FW_DIR       = examples/firmware
 FW_CONF      = -I$(FW_DIR) -DACME5G_USER_CONFIG='"acme5g_config.h"'
-FW_LDFLAGS   = -T $(FW_DIR)/cortex-m4.ld -nostartfiles --specs=nano.specs \
-               --specs=nosys.specs -Wl,--gc-sections
 FW_OBJS      = $(CROSS_DIR)/fw/acme5g.o $(CROSS_DIR)/fw/acme5g_baremetal.o \
-               $(CROSS_DIR)/fw/firmware_main.o
+               $(CROSS_DIR)/fw/acme5g_lwip.o $(CROSS_DIR)/fw/firmware_main.o
 
 .PHONY: cross cross-deps size-cross
 
@@ -245,21 +243,13 @@ $(CROSS_DIR)/fw/acme5g_baremetal.o: port/acme5g_baremetal.c port/acme5g_baremeta
 	@mkdir -p $(CROSS_DIR)/fw
 	$(M4_CC) $(M4FLAGS) -Werror $(FW_CONF) -I. $(CROSS_INC) -c port/acme5g_baremetal.c -o $@
 
-$(CROSS_DIR)/fw/firmware_main.o: $(FW_DIR)/firmware_main.c port/acme5g_baremetal.h acme5g.h \
-    $(FW_DIR)/acme5g_config.h $(FW_DIR)/fw_slots.h $(CROSS_STAMP)
-	@mkdir -p $(CROSS_DIR)/fw
-	$(M4_CC) $(M4FLAGS) -Werror $(FW_CONF) -I. -Iport $(CROSS_INC) -c $(FW_DIR)/firmware_main.c -o $@
-
-$(CROSS_DIR)/firmware-m4.elf: $(FW_OBJS) $(FW_DIR)/cortex-m4.ld
-	$(M4_CC) $(M4FLAGS) $(FW_LDFLAGS) -Wl,-Map=$(CROSS_DIR)/firmware-m4.map \
-	    -o $@ $(FW_OBJS) $(BR_M4)
-
 # Cortex-M4 figures: acme5g.o, the image by component (linker map),
 # sizeof(acme5g_ctx) per config.  make size runs it when the cross tool
 # chain can be had (NO_DEPS=1 and no arm-none-eabi-gcc: skipped).
 size-cross: cross
 	@M4_CC="$(M4_CC)" M4_SIZE="$(M4_SIZE)" M4FLAGS="$(M4FLAGS)" MINCONF="$(MINCONF)" \
-	    FW_LDFLAGS="$(FW_LDFLAGS)" SMALL_TLS="$(SMALL_TLS)" tests/size-cross.sh
+	    BOARD_LDFLAGS="$(BOARD_LDFLAGS)" BOARD_INC="$(BOARD_INC)" SMALL_TLS="$(SMALL_TLS)" \
+	    tests/size-cross.sh
 
 # ---------------------------------------------------------------------------
 # The emulated board (issue 15): QEMU mps2-an386 (Cortex-M4, LAN9118).
@@ -323,6 +313,28 @@ $(CROSS_DIR)/board/%.o: $(FW_DIR)/%.c $(BOARD_HDRS) port/acme5g_baremetal.h acme
 $(CROSS_DIR)/nettest-m4.elf: $(CROSS_DIR)/board/nettest.o $(BOARD_OBJS) $(LWIP_LIB) $(BOARD_LD)
 	$(M4_CC) $(M4FLAGS) $(BOARD_LDFLAGS) -Wl,-Map=$(CROSS_DIR)/nettest-m4.map \
 	    -o $@ $(CROSS_DIR)/board/nettest.o $(BOARD_OBJS) $(LWIP_LIB)
+
+# The example firmware (examples/firmware/firmware_main.c): acme5g with the
+# example's config, the bare-metal port, its lwIP transport, the board and
+# lwIP.  `make firmware` builds it and the host tool for its flash store;
+# examples/firmware/qemu-run.sh boots it, tests/firmware.sh tests it.
+.PHONY: firmware
+firmware: $(CROSS_DIR)/firmware-m4.elf build/fw-store
+
+$(CROSS_DIR)/fw/acme5g_lwip.o: port/acme5g_lwip.c port/acme5g_lwip.h port/acme5g_baremetal.h \
+    acme5g.h $(FW_DIR)/acme5g_config.h $(LWIP_HDRS) $(CROSS_STAMP) | $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(M4_CC) $(M4FLAGS) -Werror $(FW_CONF) $(BOARD_INC) -c port/acme5g_lwip.c -o $@
+
+$(CROSS_DIR)/fw/firmware_main.o: $(FW_DIR)/firmware_main.c port/acme5g_baremetal.h \
+    port/acme5g_lwip.h acme5g.h $(FW_DIR)/acme5g_config.h $(FW_DIR)/fw_slots.h $(BOARD_HDRS) \
+    $(CROSS_STAMP) | $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	$(M4_CC) $(M4FLAGS) -Werror $(FW_CONF) $(BOARD_INC) -c $(FW_DIR)/firmware_main.c -o $@
+
+$(CROSS_DIR)/firmware-m4.elf: $(FW_OBJS) $(BOARD_OBJS) $(LWIP_LIB) $(BOARD_LD)
+	$(M4_CC) $(M4FLAGS) $(BOARD_LDFLAGS) -Wl,-Map=$(CROSS_DIR)/firmware-m4.map \
+	    -o $@ $(FW_OBJS) $(BOARD_OBJS) $(LWIP_LIB) $(BR_M4)
 
 # ---------------------------------------------------------------------------
 # Hostile input (issue 8): fuzz targets as replay programs (gcc, ASan and

@@ -160,13 +160,15 @@ grep -q "^nettest: ip 10.0.2.15 (dhcp)" "$TMP/boot1.log"
 res $? "boot 1: address 10.0.2.15 from QEMU's DHCP server"
 
 # The file, byte by byte: sector 0 erased again, 300 bytes 0xA5^i at
-# 4096+200, 1000 bytes (7i+3)&255 at 8192+100, everything else 0xFF.
-bad=$(od -An -v -tu1 -w1 "$FLASH" | awk '
+# S+200, 1000 bytes (7i+3)&255 at 2S+100, everything else 0xFF (S: the
+# board's erase unit).
+S=$(sed -n 's/^#define BOARD_FLASH_SECTOR \([0-9]*\)u.*/\1/p' examples/firmware/board.h)
+bad=$(od -An -v -tu1 -w1 "$FLASH" | awk -v S="$S" '
     function xor(a, b,   r, bit) { r = 0; for (bit = 1; bit < 256; bit *= 2) {
         if ((int(a / bit) % 2) != (int(b / bit) % 2)) r += bit } return r }
     { i = NR - 1; want = 255
-      if (i >= 4296 && i < 4596) want = xor(165, (i - 4296) % 256)
-      if (i >= 8292 && i < 9292) want = ((i - 8292) * 7 + 3) % 256
+      if (i >= S + 200 && i < S + 500) want = xor(165, (i - S - 200) % 256)
+      if (i >= 2 * S + 100 && i < 2 * S + 1100) want = ((i - 2 * S - 100) * 7 + 3) % 256
       if ($1 + 0 != want) { print i ": " $1 " != " want; exit } }
     END { if (NR != 65536) print "size " NR }')
 [ -z "$bad" ]

@@ -44,6 +44,9 @@
 #                firmware image (QEMU mps2-an386): lwIP + LAN9118 driver
 #                (DHCP, TCP out through guestfwd, in through hostfwd), the
 #                NOR flash emulation, semihosting exit status
+#   firmware     tests/firmware.sh: the example firmware on QEMU mps2-an386
+#                (lwIP, LAN9118) enrols and renews against Pebble, power
+#                cuts during renewals, failures on the UART
 #
 # Each component's output is shown as it runs; its last
 # "N passed, N failed" line is added to the total (a component that exits
@@ -218,6 +221,7 @@ component valgrind-cli 600 tests/valgrind-cli.sh
 component lint 300 tests/lint.sh
 component cross 900 tests/cross.sh
 component firmware-board 300 tests/firmware-board.sh
+component firmware 600 tests/firmware.sh
 
 echo
 echo "=== summary ($(($(date +%s) - START)) s; logs in build/test-logs/)"

@@ -25,7 +25,8 @@ OUT=build/cross
 INC="-isystem $OUT/inc"
 FW_CONF="-Iexamples/firmware -DACME5G_USER_CONFIG=\"acme5g_config.h\""
 FW_CONF_ARGS=(-Iexamples/firmware '-DACME5G_USER_CONFIG="acme5g_config.h"')
-FW_LDFLAGS=${FW_LDFLAGS:--T examples/firmware/cortex-m4.ld -nostartfiles --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections}
+BOARD_LDFLAGS=${BOARD_LDFLAGS:--T examples/firmware/mps2-an386.ld -nostartfiles --specs=nano.specs --specs=nosys.specs -Wl,--gc-sections}
+BOARD_INC=${BOARD_INC:--Iexamples/firmware -I. -Iport -isystem build/cross/lwip/src/include -isystem build/cross/inc}
 SMALL_TLS=${SMALL_TLS:--DACME5G_TLS_MINIMAL=1 -DACME5G_TLS_ECDSA_ONLY=1 -DACME5G_WITH_SHA384=0}
 ELF=$OUT/firmware-m4.elf
 MAP=$OUT/firmware-m4.map
@@ -81,10 +82,12 @@ mkdir -p "$SMALL"
 if $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" $INC -c acme5g.c -o "$SMALL/acme5g.o" &&
     $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" -I. $INC -c port/acme5g_baremetal.c \
         -o "$SMALL/acme5g_baremetal.o" &&
-    $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" -I. -Iport $INC \
+    $M4_CC $M4FLAGS -Werror $SMALL_TLS "${FW_CONF_ARGS[@]}" $BOARD_INC \
         -c examples/firmware/firmware_main.c -o "$SMALL/firmware_main.o" &&
-    $M4_CC $M4FLAGS $FW_LDFLAGS -Wl,-Map="$SMALL/firmware-m4.map" -o "$SMALL/firmware-m4.elf" \
+    $M4_CC $M4FLAGS $BOARD_LDFLAGS -Wl,-Map="$SMALL/firmware-m4.map" -o "$SMALL/firmware-m4.elf" \
         "$SMALL/acme5g.o" "$SMALL/acme5g_baremetal.o" "$SMALL/firmware_main.o" \
+        "$OUT/fw/acme5g_lwip.o" "$OUT"/board/board_mps2.o "$OUT"/board/semihost.o \
+        "$OUT"/board/lan9118.o "$OUT/lwip-m4/liblwip.a" \
         "$OUT/bearssl-m4/libbearssl.a"; then
     echo "== the same image with $SMALL_TLS"
     echo "   (ECDHE-ECDSA only, SHA-256 only: the ACME server's chain must be ECDSA with SHA-256):"

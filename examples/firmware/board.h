@@ -94,8 +94,8 @@ void board_exit(int status) __attribute__((noreturn));
 
 /* ---- NOR flash emulation over a host file (semihost.c) ---------------- */
 
-#define BOARD_FLASH_SECTOR 4096u           /* erase unit */
-#define BOARD_FLASH_SIZE   (64u * 1024u)   /* 16 sectors */
+#define BOARD_FLASH_SECTOR 2048u           /* erase unit (fw_slots.h: FW_STORE_SECTOR) */
+#define BOARD_FLASH_SIZE   (64u * 1024u)   /* 32 sectors */
 
 /* Open the backing file `path` on the host (read/write, not truncated; it
  * must exist, BOARD_FLASH_SIZE bytes, 0xFF when new: the runner makes
