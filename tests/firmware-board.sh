@@ -204,12 +204,14 @@ pick_port DEAD_PORT || finish
 NIC="user,restrict=on,net=10.0.2.0/24"
 NIC="$NIC,guestfwd=tcp:10.0.2.100:7-cmd:socat - TCP:127.0.0.1:$ECHO_PORT"
 NIC="$NIC,guestfwd=tcp:10.0.2.100:9-cmd:socat - TCP:127.0.0.1:$DEAD_PORT"
-QEMU_EXTRA=(-nic "$NIC")
+QEMU_EXTRA=(-nic "$NIC,mac=02:00:5e:10:00:42")
 qemu_run "$TMP/static.log" net=static echo=7
 rc=$?
 image_lines "$TMP/static.log" "static address"
 [ "$rc" = 0 ] && grep -q "^nettest: ip 10.0.2.15 (static)" "$TMP/static.log"
 res $? "static 10.0.2.15/24: the echo works without DHCP (status $rc)"
+grep -q "^nettest: mac 02:00:5e:10:00:42\$" "$TMP/static.log"
+res $? "the driver reads the MAC address given by -nic ...,mac="
 
 qemu_run "$TMP/dead.log" net=static echo=9
 rc=$?
