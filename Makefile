@@ -288,14 +288,14 @@ board-cross: $(CROSS_DIR)/nettest-m4.elf
 
 lwip: $(LWIP_LIB)
 
-$(LWIP_STAMP): tests/cross-deps.sh | deps-build
+$(LWIP_STAMP): tests/cross-deps.sh | deps-build $(CROSS_STAMP)
 	@mkdir -p $(CROSS_DIR)
 	tests/cross-deps.sh lwip
 	@touch $@
 
 # lwIP's sources come with the stamp (apt-get source).
 $(LWIP_DIR)/%.c $(LWIP_DIR)/include/%.h: | $(LWIP_STAMP)
-	@test -f $@
+	@test -f $@ || { echo "$@ missing: rm $(LWIP_STAMP) and make again" >&2; exit 1; }
 
 $(CROSS_DIR)/lwip-m4/obj/%.o: $(LWIP_DIR)/%.c $(LWIP_HDRS) | $(LWIP_STAMP)
 	@mkdir -p $(@D)

@@ -7,7 +7,7 @@
 #     command line comes from -semihosting-config arg=... and -append;
 #   - first boot: NOR rules of the flash emulation (checked by the image),
 #     a pattern written; DHCP from QEMU's user network (restrict=on), a TCP
-#     line echoed by a host socat on 127.0.0.1 through guestfwd, one HTTP
+#     line and 200 KB echoed by a host socat on 127.0.0.1 through guestfwd, one HTTP
 #     request from curl through hostfwd; the flash file checked byte by
 #     byte on the host;
 #   - a boot killed (SIGKILL) after its flash writes: they are in the file;
@@ -139,7 +139,7 @@ NIC="user,restrict=on,net=10.0.2.0/24"
 NIC="$NIC,guestfwd=tcp:10.0.2.100:7-cmd:socat - TCP:127.0.0.1:$ECHO_PORT"
 NIC="$NIC,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80"
 QEMU_EXTRA=(-nic "$NIC")
-qemu_run "$TMP/boot1.log" "flash=$FLASH" phase=write net=dhcp echo=7 listen=80 &
+qemu_run "$TMP/boot1.log" "flash=$FLASH" phase=write net=dhcp echo=7 bulk=200000 listen=80 &
 QPID=$!
 for _ in $(seq 1 300); do
     grep -q "listening on port 80" "$TMP/boot1.log" 2>/dev/null && break
@@ -206,12 +206,14 @@ pick_port DEAD_PORT || finish
 NIC="user,restrict=on,net=10.0.2.0/24"
 NIC="$NIC,guestfwd=tcp:10.0.2.100:7-cmd:socat - TCP:127.0.0.1:$ECHO_PORT"
 NIC="$NIC,guestfwd=tcp:10.0.2.100:9-cmd:socat - TCP:127.0.0.1:$DEAD_PORT"
-QEMU_EXTRA=(-nic "$NIC")
+QEMU_EXTRA=(-nic "$NIC,mac=02:00:5e:10:00:42")
 qemu_run "$TMP/static.log" net=static echo=7
 rc=$?
 image_lines "$TMP/static.log" "static address"
 [ "$rc" = 0 ] && grep -q "^nettest: ip 10.0.2.15 (static)" "$TMP/static.log"
 res $? "static 10.0.2.15/24: the echo works without DHCP (status $rc)"
+grep -q "^nettest: mac 02:00:5e:10:00:42\$" "$TMP/static.log"
+res $? "the driver reads the MAC address given by -nic ...,mac="
 
 qemu_run "$TMP/dead.log" net=static echo=9
 rc=$?

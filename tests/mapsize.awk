@@ -13,6 +13,10 @@ function component(file) {
     if (file ~ /acme5g_baremetal\.o$/) return "port (acme5g_baremetal.c)"
     if (file ~ /firmware_main\.o$/) return "app + start-up (firmware_main.c)"
     if (file ~ /libbearssl\.a\(/) return "BearSSL"
+    if (file ~ /liblwip\.a\(/) return "lwIP (liblwip.a)"
+    if (file ~ /lan9118\.o$/) return "LAN9118 driver (lan9118.c)"
+    if (file ~ /(board_mps2|semihost)\.o$/) return "board (board_mps2.c semihost.c)"
+    if (file ~ /nettest\.o$/) return "app (nettest.c)"
     if (file ~ /lib(c|c_nano|g|g_nano|nosys|m)\.a\(/) return "libc (newlib-nano)"
     if (file ~ /libgcc\.a\(/) return "libgcc"
     return "other"
@@ -63,7 +67,7 @@ function strtonum_(h,    i, c, v) {
     return v
 }
 END {
-    n = split("acme5g (+ jsmn, inlined)|port (acme5g_baremetal.c)|app + start-up (firmware_main.c)|BearSSL|libc (newlib-nano)|libgcc|other|(alignment)", order, "|")
+    n = split("acme5g (+ jsmn, inlined)|port (acme5g_baremetal.c)|app + start-up (firmware_main.c)|app (nettest.c)|BearSSL|lwIP (liblwip.a)|LAN9118 driver (lan9118.c)|board (board_mps2.c semihost.c)|libc (newlib-nano)|libgcc|other|(alignment)", order, "|")
     printf "%-34s %8s %8s %8s %8s %8s\n", "component", "text", "data", "bss", "flash", "RAM"
     for (i = 1; i <= n; i++) {
         c = order[i]

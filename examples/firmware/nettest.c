@@ -16,6 +16,7 @@
  *   net=dhcp|static  bring the network up: DHCP, or 10.0.2.15/24 via
  *                 10.0.2.2 (DHCP falls back to that after 5 s)
  *   echo=PORT     connect to 10.0.2.100:PORT, send a line, expect it back
+ *   bulk=N        then send N pattern bytes and check the N echoed back
  *   listen=PORT   accept one connection on PORT, answer an HTTP request
  *   hang=1        after the flash phase, wait forever (to be killed)
  * Every check prints "nettest: ok - ..." or "nettest: FAIL - ..."; the
@@ -238,27 +239,51 @@ static int net_up(int use_dhcp)
     return 0;
 }
 
-/* -- echo client -- */
+/* -- echo client: a line, then optionally a bulk transfer -- */
 
 static const char echo_line[] = "hello from acme5g nettest\n";
 static char echo_buf[64];
 static size_t echo_len;
 static volatile int echo_connected, echo_done, echo_err;
+static uint32_t bulk_total, bulk_rx, bulk_bad;
+static volatile int bulk_done;
+
+static uint8_t bulk_byte(uint32_t i)
+{
+    return (uint8_t)(i * 131u + (i >> 9));
+}
 
 static err_t echo_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
+    struct pbuf *q;
+    const uint8_t *b;
+    uint16_t i;
+
     (void)arg;
     (void)err;
     if (p == NULL) { /* peer closed */
         echo_done = 1;
+        bulk_done = 1;
         return ERR_OK;
     }
-    echo_len += pbuf_copy_partial(p, echo_buf + echo_len,
-                                  (u16_t)(sizeof(echo_buf) - 1 - echo_len), 0);
     tcp_recved(pcb, p->tot_len);
+    if (!echo_done) {
+        echo_len += pbuf_copy_partial(p, echo_buf + echo_len,
+                                      (u16_t)(sizeof(echo_buf) - 1 - echo_len), 0);
+        if (echo_len == sizeof(echo_buf) - 1 || memchr(echo_buf, '\n', echo_len))
+            echo_done = 1;
+    } else {
+        /* bulk: every byte checked against the pattern sent */
+        for (q = p; q != NULL; q = q->next) {
+            b = q->payload;
+            for (i = 0; i < q->len; i++, bulk_rx++)
+                if (bulk_rx >= bulk_total || b[i] != bulk_byte(bulk_rx))
+                    bulk_bad++;
+        }
+        if (bulk_rx >= bulk_total)
+            bulk_done = 1;
+    }
     pbuf_free(p);
-    if (echo_len == sizeof(echo_buf) - 1 || memchr(echo_buf, '\n', echo_len))
-        echo_done = 1;
     return ERR_OK;
 }
 
@@ -280,9 +305,46 @@ static void echo_error(void *arg, err_t err)
     (void)err;
     echo_err = 1; /* the pcb is already freed */
     echo_done = 1;
+    bulk_done = 1;
 }
 
-static void echo_test(uint16_t port)
+/* Send bulk_total pattern bytes as the send buffer allows while the echo
+ * comes back: exercises the window, the pool and the driver both ways. */
+static void bulk_test(struct tcp_pcb *pcb)
+{
+    uint8_t chunk[256];
+    uint32_t sent = 0, n, j, start = board_ms(), t;
+
+    while (!bulk_done && !echo_err && board_ms() - start < 20000u) {
+        n = bulk_total - sent;
+        if (n > sizeof(chunk))
+            n = sizeof(chunk);
+        if (n > tcp_sndbuf(pcb))
+            n = tcp_sndbuf(pcb);
+        if (n > 0 && tcp_sndqueuelen(pcb) < TCP_SND_QUEUELEN - 1) {
+            for (j = 0; j < n; j++)
+                chunk[j] = bulk_byte(sent + j);
+            if (tcp_write(pcb, chunk, (u16_t)n, TCP_WRITE_FLAG_COPY) == ERR_OK) {
+                sent += n;
+                tcp_output(pcb);
+                continue;
+            }
+        }
+        net_run();
+    }
+    t = board_ms() - start;
+    say("bulk: ");
+    board_put_u32(sent);
+    board_puts(" bytes sent, ");
+    board_put_u32(bulk_rx);
+    board_puts(" echoed in ");
+    board_put_u32(t);
+    board_puts(" ms\n");
+    check(!echo_err && bulk_rx == bulk_total && bulk_bad == 0,
+          "bulk transfer echoed intact");
+}
+
+static void echo_test(uint16_t port, uint32_t bulk)
 {
     struct tcp_pcb *pcb = tcp_new();
     ip4_addr_t host;
@@ -309,6 +371,10 @@ static void echo_test(uint16_t port)
     check(!echo_err && echo_len == sizeof(echo_line) - 1 &&
               memcmp(echo_buf, echo_line, echo_len) == 0,
           "the line came back from the host's echo server");
+    if (bulk > 0 && !echo_err) {
+        bulk_total = bulk;
+        bulk_test(pcb);
+    }
     if (!echo_err) {
         tcp_recv(pcb, NULL);
         tcp_err(pcb, NULL);
@@ -440,7 +506,7 @@ int main(void)
     if (board_arg(cmdline, "net", v, sizeof(v)) > 0 &&
         net_up(strcmp(v, "static") != 0) == 0) {
         if (arg_u32("echo", 0) != 0)
-            echo_test((uint16_t)arg_u32("echo", 0));
+            echo_test((uint16_t)arg_u32("echo", 0), arg_u32("bulk", 0));
         if (arg_u32("listen", 0) != 0)
             listen_test((uint16_t)arg_u32("listen", 0));
         st = lan9118_get_stats();
