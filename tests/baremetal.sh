@@ -80,17 +80,17 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/acme5g-fwstore.XXXXXX") || finish
 trap 'pebble_stop_all 2>/dev/null; rm -rf "$T"' EXIT
 S=$T/store
 
-# Slot offsets from the shared table: "NAME OFFSET COPY_SIZE".
-slot() { # MACRO -> "offset copy_size" (decimal)
-    local off size
-    read -r off size < <(awk -v m="$1" '$0 ~ "\\{" m "," {
-        gsub(/[{},u]/, " "); print $4, $5 }' examples/firmware/fw_slots.h)
+# Slot offsets from the shared table (fw_slots.h), as the tool sees it.
+slot() { # NAME -> "offset copy_size" (decimal)
+    local name off size
+    read -r name off size < <("$FWS" layout | grep "^$1 ")
     [ -n "${off:-}" ] && [ -n "${size:-}" ] && echo "$((off)) $((size))"
 }
-read -r CERT_OFF CERT_COPY <<<"$(slot ACME5G_STORE_CERT)"
-read -r SEED_OFF _ <<<"$(slot ACME5G_BAREMETAL_SEED_SLOT)"
-[ -n "${CERT_OFF:-}" ] && [ -n "${CERT_COPY:-}" ] && [ -n "${SEED_OFF:-}" ]
-res $? "slot offsets read from examples/firmware/fw_slots.h (cert.pem at $CERT_OFF, copy $CERT_COPY B)"
+read -r CERT_OFF CERT_COPY <<<"$(slot cert.pem)"
+read -r SEED_OFF _ <<<"$(slot rng.seed)"
+[ -n "${CERT_OFF:-}" ] && [ -n "${CERT_COPY:-}" ] && [ -n "${SEED_OFF:-}" ] &&
+    [ "$("$FWS" layout | wc -l)" = 10 ]
+res $? "fw-store layout: 9 slots (cert.pem at $CERT_OFF, copy $CERT_COPY B)"
 
 flip() { # FILE OFFSET: invert one byte in place
     local b
