@@ -618,6 +618,25 @@ static void seed_rolled_before_any_output(void)
     }
 }
 
+/* A power cut while the copy holding the old seed is erased: the
+ * successor is stored already, the next boot uses it. */
+static void seed_cut_while_retiring_the_old_copy(void)
+{
+    uint8_t a[32], b[32];
+    fresh();
+    tk_step = 0;
+    CHECK_INT(put(ACME5G_BAREMETAL_SEED_SLOT, seed0, sizeof seed0), 0);
+    boot();
+    fl_erase_budget = 1; /* the successor's copy erased, then the cut */
+    CHECK_INT(port.entropy(port.user, a, sizeof a), 0);
+    CHECK(fl_off);
+    boot();
+    CHECK_INT(port.entropy(port.user, b, sizeof b), 0);
+    CHECK(memcmp(a, b, sizeof a) != 0);
+    CHECK(!flash_holds(seed0, sizeof seed0)); /* erased by this boot's roll */
+    CHECK_INT(fl_violations, 0);
+}
+
 static void seed_missing_or_short_is_an_error(void)
 {
     static const acme5g_baremetal_slot no_seed[] = {{ACME5G_STORE_CERT, 0x1000u, 0x1000u}};
@@ -990,6 +1009,7 @@ int main(void)
     RUN(slot_cut_between_erase_and_program);
     RUN(seed_two_boots_never_repeat);
     RUN(seed_rolled_before_any_output);
+    RUN(seed_cut_while_retiring_the_old_copy);
     RUN(seed_missing_or_short_is_an_error);
     RUN(entropy_hook_used_when_set);
     RUN(check_accepts_the_firmware_table);
