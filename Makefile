@@ -375,6 +375,13 @@ build/baremetal: tests/baremetal.c $(BM_DEPS) | build deps-build
 build/baremetal-asan: tests/baremetal.c $(BM_DEPS) | build deps-build
 	$(CLANG) $(CFLAGS) $(SANITIZE) $(BM_FLAGS) $(LDFLAGS) -o $@ tests/baremetal.c $(LDLIBS)
 
+# The same port code under acme5g's real flows against Pebble, with the
+# POSIX port's network and clock (tests/baremetal.sh runs it).
+build/baremetal-enrol: tests/baremetal-enrol.c $(BM_DEPS) $(LIB) $(PORT) port/acme5g_posix.h \
+    | build deps-build
+	$(CC) $(CFLAGS) $(BM_FLAGS) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(LDFLAGS) -o $@ \
+	    tests/baremetal-enrol.c $(PORT) $(LDLIBS)
+
 build/fw-store: examples/firmware/fw_store.c $(BM_DEPS) | build deps-build
 	$(CC) $(CFLAGS) $(BM_FLAGS) -D_POSIX_C_SOURCE=200809L $(LDFLAGS) -o $@ \
 	    examples/firmware/fw_store.c port/acme5g_baremetal.c $(LDLIBS)

@@ -141,10 +141,11 @@ void acme5g_baremetal_port(acme5g_baremetal *bm, acme5g_port *port);
  * now_s() returns 0 and acme5g refuses to connect (ACME5G_ERR_CLOCK). */
 void acme5g_baremetal_set_time(acme5g_baremetal *bm, int64_t unix_s);
 
-/* Milliseconds from the tick counter: its ticks since it last read 0
- * before acme5g_baremetal_port(), widened past its 32-bit wraps.  Must be called at least once per wrap of the counter (the
- * library does so whenever it waits; 49 days at 1 kHz).  Exact for any
- * tick_hz and never overflows in the lifetime of a device. */
+/* Milliseconds from the tick counter: its value plus 2^32 for each wrap
+ * seen since acme5g_baremetal_port(), divided by tick_hz.  Must be
+ * called at least once per wrap of the counter (the library does so
+ * whenever it waits; 49 days at 1 kHz).  Exact for any tick_hz, and no
+ * overflow in the lifetime of a device. */
 uint64_t acme5g_baremetal_ms(acme5g_baremetal *bm);
 
 /* Check the set-up, at boot, before any flow: so that a slot the flow
@@ -193,7 +194,8 @@ int acme5g_baremetal_check(const acme5g_baremetal *bm, unsigned needs, const cha
  * production test, the host tool build/fw-store). */
 #define ACME5G_BAREMETAL_COPY_EMPTY 0      /* no header: erased, or a write cut before it */
 #define ACME5G_BAREMETAL_COPY_VALID 1      /* header and CRC good */
-#define ACME5G_BAREMETAL_COPY_CORRUPT 2    /* a header, but not a valid one, or a bad CRC */
+#define ACME5G_BAREMETAL_COPY_CORRUPT 2    /* a bad header (e.g. a write cut while it was
+                                              programmed) or a bad CRC */
 #define ACME5G_BAREMETAL_COPY_UNREADABLE 3 /* flash->read failed */
 typedef struct acme5g_baremetal_copy_state {
     int state;     /* ACME5G_BAREMETAL_COPY_* */

@@ -618,6 +618,25 @@ static void seed_rolled_before_any_output(void)
     }
 }
 
+/* A power cut while the copy holding the old seed is erased: the
+ * successor is stored already, the next boot uses it. */
+static void seed_cut_while_retiring_the_old_copy(void)
+{
+    uint8_t a[32], b[32];
+    fresh();
+    tk_step = 0;
+    CHECK_INT(put(ACME5G_BAREMETAL_SEED_SLOT, seed0, sizeof seed0), 0);
+    boot();
+    fl_erase_budget = 1; /* the successor's copy erased, then the cut */
+    CHECK_INT(port.entropy(port.user, a, sizeof a), 0);
+    CHECK(fl_off);
+    boot();
+    CHECK_INT(port.entropy(port.user, b, sizeof b), 0);
+    CHECK(memcmp(a, b, sizeof a) != 0);
+    CHECK(!flash_holds(seed0, sizeof seed0)); /* erased by this boot's roll */
+    CHECK_INT(fl_violations, 0);
+}
+
 static void seed_missing_or_short_is_an_error(void)
 {
     static const acme5g_baremetal_slot no_seed[] = {{ACME5G_STORE_CERT, 0x1000u, 0x1000u}};
@@ -725,12 +744,12 @@ static void check_layout_overlap_size(void)
     tbl_use(FW_SLOT_COUNT);
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), 0);
     /* overlap: order.url's second copy on ca.pem's first sector */
-    tbl[6].addr = 0x6800u;
+    tbl[6].addr = 13u * FL_SECTOR;
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), ACME5G_BAREMETAL_CHECK_OVERLAP);
     CHECK_STR(what, FW_SLOT_CA);
     memcpy(tbl, fw_table, sizeof fw_table);
     tbl[FW_SLOT_COUNT] = tbl[2]; /* the same name twice, elsewhere */
-    tbl[FW_SLOT_COUNT].addr = 0xD000u;
+    tbl[FW_SLOT_COUNT].addr = FW_STORE_USED; /* the free space */
     tbl_use(FW_SLOT_COUNT + 1);
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), ACME5G_BAREMETAL_CHECK_OVERLAP);
     CHECK_STR(what, ACME5G_STORE_ACCOUNT_URL);
@@ -740,24 +759,24 @@ static void check_layout_overlap_size(void)
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), ACME5G_BAREMETAL_CHECK_LAYOUT);
     CHECK_STR(what, ACME5G_STORE_ACCOUNT_KEY_NEW);
     memcpy(tbl, fw_table, sizeof fw_table);
-    tbl[3].copy_size = 0x900u;
+    tbl[3].copy_size = FL_SECTOR + FL_SECTOR / 2u;
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), ACME5G_BAREMETAL_CHECK_LAYOUT);
     tbl[3].copy_size = 0;
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), ACME5G_BAREMETAL_CHECK_LAYOUT);
     memcpy(tbl, fw_table, sizeof fw_table);
-    tbl[8].addr = 0xE000u; /* cert.pem: 2 x 8 KB from 56 KB */
+    tbl[8].addr = FL_SIZE - FW_COPY_CERT; /* cert.pem: its second copy past the end */
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), ACME5G_BAREMETAL_CHECK_LAYOUT);
     CHECK_STR(what, ACME5G_STORE_CERT);
     fl_dev.size = 0; /* size unknown: not checked */
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), 0);
     fl_dev.size = FL_SIZE;
-    tbl[8].addr = 0xFFFFE000u; /* past 4 GB: refused even so */
+    tbl[8].addr = 0u - FW_COPY_CERT; /* past 4 GB: refused even so */
     fl_dev.size = 0;
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), ACME5G_BAREMETAL_CHECK_LAYOUT);
     fl_dev.size = FL_SIZE;
     /* cert.pem smaller than the chain the library may store */
     memcpy(tbl, fw_table, sizeof fw_table);
-    tbl[8].copy_size = 0x1000u;
+    tbl[8].copy_size = FL_SECTOR * ((ACME5G_BODY_MAX + BM_HDR) / FL_SECTOR); /* < BODY_MAX */
     CHECK_INT(acme5g_baremetal_check(&bm, 0, &what), 0);
     CHECK_INT(acme5g_baremetal_check(&bm, ACME5G_BAREMETAL_NEEDS_ENROL, &what),
               ACME5G_BAREMETAL_CHECK_SMALL);
@@ -990,6 +1009,7 @@ int main(void)
     RUN(slot_cut_between_erase_and_program);
     RUN(seed_two_boots_never_repeat);
     RUN(seed_rolled_before_any_output);
+    RUN(seed_cut_while_retiring_the_old_copy);
     RUN(seed_missing_or_short_is_an_error);
     RUN(entropy_hook_used_when_set);
     RUN(check_accepts_the_firmware_table);

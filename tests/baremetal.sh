@@ -7,7 +7,11 @@
 #     seed roll-forward, the start-up check, clock and deadlines);
 #   - build/fw-store (examples/firmware/fw_store.c) on store files in a
 #     temporary directory: provision, info, put, export round trip, a
-#     corrupt copy falling back to the other one, refusals.
+#     corrupt copy falling back to the other one, refusals;
+#   - build/baremetal-enrol (tests/baremetal-enrol.c) against a Pebble it
+#     starts: acme5g enrols and renews over the port's slots (fw_slots.h)
+#     and seed, then the power is cut at every flash operation of a
+#     renewal (~25 renewals, ~20 s).
 #
 # Prints "ok - ..." / "FAIL - ..." per check, then "N passed, N failed".
 # Environment: MAKE.
@@ -35,8 +39,9 @@ finish() {
     exit
 }
 
-"$MAKE" --no-print-directory build/baremetal build/baremetal-asan build/fw-store
-res $? "build build/baremetal build/baremetal-asan build/fw-store"
+"$MAKE" --no-print-directory build/baremetal build/baremetal-asan build/fw-store \
+    build/baremetal-enrol
+res $? "build build/baremetal build/baremetal-asan build/fw-store build/baremetal-enrol"
 [ "$FAILED" = 0 ] || finish
 
 # --- the unit tests, plain and sanitized ------------------------------------
@@ -57,28 +62,40 @@ for bin in build/baremetal build/baremetal-asan; do
     res $? "$bin finished cleanly (exit $rc, log $log)"
 done
 
+# --- every name the library stores is a macro the port's check knows -------
+macros=$(grep -o '^#define ACME5G_STORE_[A-Z_]*' acme5g.h | awk '{ print $2 }')
+missing=""
+for m in $macros; do
+    grep -q "{$m," port/acme5g_baremetal.c || missing="$missing $m"
+done
+[ -n "$macros" ] && [ -z "$missing" ]
+res $? "each ACME5G_STORE_* name of acme5g.h is in the port's start-up check${missing:+ (not:$missing)}"
+adhoc=$(grep -nE 'ACME5G_STORE_[A-Z_]+ *"|store_(read|write)\([^,]*, *"' acme5g.c)
+[ -z "$adhoc" ]
+res $? "acme5g.c stores no name built from a literal${adhoc:+ ($adhoc)}"
+
 # --- build/fw-store ----------------------------------------------------------
 FWS=$ROOT/build/fw-store
 T=$(mktemp -d "${TMPDIR:-/tmp}/acme5g-fwstore.XXXXXX") || finish
-trap 'rm -rf "$T"' EXIT
+trap 'pebble_stop_all 2>/dev/null; rm -rf "$T"' EXIT
 S=$T/store
 
-# Slot offsets from the shared table: "NAME OFFSET COPY_SIZE".
-slot() { # MACRO -> "offset copy_size" (decimal)
-    local off size
-    read -r off size < <(awk -v m="$1" '$0 ~ "\\{" m "," {
-        gsub(/[{},u]/, " "); print $4, $5 }' examples/firmware/fw_slots.h)
+# Slot offsets from the shared table (fw_slots.h), as the tool sees it.
+slot() { # NAME -> "offset copy_size" (decimal)
+    local name off size
+    read -r name off size < <("$FWS" layout | grep "^$1 ")
     [ -n "${off:-}" ] && [ -n "${size:-}" ] && echo "$((off)) $((size))"
 }
-read -r CERT_OFF CERT_COPY <<<"$(slot ACME5G_STORE_CERT)"
-read -r SEED_OFF _ <<<"$(slot ACME5G_BAREMETAL_SEED_SLOT)"
-[ -n "${CERT_OFF:-}" ] && [ -n "${CERT_COPY:-}" ] && [ -n "${SEED_OFF:-}" ]
-res $? "slot offsets read from examples/firmware/fw_slots.h (cert.pem at $CERT_OFF, copy $CERT_COPY B)"
+read -r CERT_OFF CERT_COPY <<<"$(slot cert.pem)"
+read -r SEED_OFF _ <<<"$(slot rng.seed)"
+[ -n "${CERT_OFF:-}" ] && [ -n "${CERT_COPY:-}" ] && [ -n "${SEED_OFF:-}" ] &&
+    [ "$("$FWS" layout | wc -l)" = 10 ]
+res $? "fw-store layout: 9 slots (cert.pem at $CERT_OFF, copy $CERT_COPY B)"
 
 flip() { # FILE OFFSET: invert one byte in place
     local b
     b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-    printf "\\$(printf '%03o' $((255 - b)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+    printf '%b' "\\$(printf '%03o' $((255 - b)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
@@ -169,5 +186,30 @@ res $? "a file of the wrong size is not a store: exit 1"
 "$FWS" "$S" >/dev/null 2>&1
 [ $? = 2 ]
 res $? "usage: exit 2"
+
+# --- acme5g's flows over the port's slots and seed, against Pebble ---------
+# shellcheck source=tests/pebble.sh
+. tests/pebble.sh
+# deterministic flash operation counts: no refused nonces, renewals reuse
+# the account's valid authorizations
+export PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=100
+if pebble_start "$T/pebble" >"$T/pebble-start.log" 2>&1; then
+    log=build/baremetal-enrol.log
+    build/baremetal-enrol "$PEBBLE_DIR_URL" "$PEBBLE_CA" "$PEBBLE_HTTP_PORT" "$T" >"$log" 2>&1
+    rc=$?
+    pebble_stop_all
+    while IFS= read -r line; do
+        case $line in
+        "ok - "*) res 0 "baremetal-enrol: ${line#ok - }" ;;
+        "FAIL - "*) res 1 "baremetal-enrol: ${line#FAIL - }" ;;
+        "#"*) echo "$line" ;;
+        esac
+    done <"$log"
+    [ "$rc" = 0 ] && grep -Eq '^[0-9]+ passed, 0 failed$' "$log"
+    res $? "build/baremetal-enrol finished cleanly (exit $rc, log $log)"
+else
+    cat "$T/pebble-start.log"
+    res 1 "pebble_start"
+fi
 
 finish

@@ -11,8 +11,10 @@
 #   policy       build/policy: the renewal policy, table-driven, fake clock
 #                (public API only; ASan + UBSan)
 #   baremetal    tests/baremetal.sh: port/acme5g_baremetal.c over a RAM-backed
-#                NOR flash (build/baremetal, and with ASan + UBSan), and the
-#                firmware store tool build/fw-store
+#                NOR flash (build/baremetal, and with ASan + UBSan), the
+#                firmware store tool build/fw-store, and enrolment, renewal
+#                and a power cut at every flash operation of a renewal
+#                against Pebble over the port's slots (build/baremetal-enrol)
 #   valgrind     build/unit under valgrind memcheck
 #   integration  tests/integration.sh with build/acme5g against Pebble
 #   integration-asan  tests/integration.sh --quick with build/acme5g-asan
@@ -198,7 +200,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 component unit-asan 300 run_bin build/unit-asan
 component policy 60 run_bin build/policy
-component baremetal 180 tests/baremetal.sh
+component baremetal 300 tests/baremetal.sh
 component valgrind 900 run_valgrind build/unit
 component integration 600 env ACME5G_BIN=build/acme5g tests/integration.sh
 component integration-asan 600 env ACME5G_BIN=build/acme5g-asan tests/integration.sh --quick

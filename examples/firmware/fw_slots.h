@@ -10,11 +10,12 @@
  * file on the host is the store file, FW_STORE_SIZE bytes.
  *
  * The erase unit is 2 KB (the page of many Cortex-M4 parts' internal
- * flash): each slot holds two copies of whole sectors, so with 4 KB
- * sectors the nine slots below (18 + 4 + 8 sectors' worth) would need
- * 80 KB.  The flash emulation must erase FW_STORE_SECTOR bytes.
+ * flash; the flash emulation must erase FW_STORE_SECTOR bytes).  Each slot
+ * holds two copies of whole sectors, so with 4 KB sectors the nine slots
+ * below need 80 KB: build with -DFW_STORE_SECTOR=0x1000u
+ * -DFW_STORE_SIZE=0x20000u then (the offsets follow the sector size).
  *
- *   offset  slot              copies   blob up to
+ *   offset (2 KB sectors)      copies   blob up to
  *   0x0000  rng.seed          2 x 2 KB   2032 B   (written at production)
  *   0x1000  account.key       2 x 2 KB   2032 B
  *   0x2000  account.url       2 x 2 KB   2032 B
@@ -35,25 +36,41 @@
 
 #include "acme5g_baremetal.h"
 
+#ifndef FW_STORE_SIZE
 #define FW_STORE_SIZE 0x10000u  /* 64 KB */
+#endif
+#ifndef FW_STORE_SECTOR
 #define FW_STORE_SECTOR 0x800u  /* 2 KB erase unit; erased bytes read 0xFF */
+#endif
 
 /* The application's own slot: the PEM trust anchors for the ACME server,
  * written by `fw-store FILE provision --ca PEMFILE`. */
 #define FW_SLOT_CA "ca.pem"
 
+/* Copy sizes: one sector for the small blobs, 4 KB for the trust anchors,
+ * 8 KB for the chain (or a sector, when sectors are larger). */
+#define FW_COPY_SMALL FW_STORE_SECTOR
+#define FW_COPY_CA (FW_STORE_SECTOR > 0x1000u ? FW_STORE_SECTOR : 0x1000u)
+#define FW_COPY_CERT (FW_STORE_SECTOR > 0x2000u ? FW_STORE_SECTOR : 0x2000u)
+#define FW_OFF_CA (14u * FW_STORE_SECTOR)
+#define FW_OFF_CERT (FW_OFF_CA + 2u * FW_COPY_CA)
+#define FW_STORE_USED (FW_OFF_CERT + 2u * FW_COPY_CERT)
+#if FW_STORE_USED > FW_STORE_SIZE
+#error "fw_slots.h: the slots do not fit in FW_STORE_SIZE with this FW_STORE_SECTOR"
+#endif
+
 #define FW_SLOT_COUNT 9
-#define FW_SLOT_TABLE(base)                                              \
-    {                                                                    \
-        {ACME5G_BAREMETAL_SEED_SLOT, (base) + 0x0000u, 0x0800u},         \
-        {ACME5G_STORE_ACCOUNT_KEY, (base) + 0x1000u, 0x0800u},           \
-        {ACME5G_STORE_ACCOUNT_URL, (base) + 0x2000u, 0x0800u},           \
-        {ACME5G_STORE_ACCOUNT_KEY_NEW, (base) + 0x3000u, 0x0800u},       \
-        {ACME5G_STORE_CERT_KEY, (base) + 0x4000u, 0x0800u},              \
-        {ACME5G_STORE_CERT_KEY_NEW, (base) + 0x5000u, 0x0800u},          \
-        {ACME5G_STORE_ORDER_URL, (base) + 0x6000u, 0x0800u},             \
-        {FW_SLOT_CA, (base) + 0x7000u, 0x1000u},                         \
-        {ACME5G_STORE_CERT, (base) + 0x9000u, 0x2000u},                  \
+#define FW_SLOT_TABLE(base)                                                          \
+    {                                                                                \
+        {ACME5G_BAREMETAL_SEED_SLOT, (base) + 0u * FW_STORE_SECTOR, FW_COPY_SMALL},  \
+        {ACME5G_STORE_ACCOUNT_KEY, (base) + 2u * FW_STORE_SECTOR, FW_COPY_SMALL},    \
+        {ACME5G_STORE_ACCOUNT_URL, (base) + 4u * FW_STORE_SECTOR, FW_COPY_SMALL},    \
+        {ACME5G_STORE_ACCOUNT_KEY_NEW, (base) + 6u * FW_STORE_SECTOR, FW_COPY_SMALL}, \
+        {ACME5G_STORE_CERT_KEY, (base) + 8u * FW_STORE_SECTOR, FW_COPY_SMALL},       \
+        {ACME5G_STORE_CERT_KEY_NEW, (base) + 10u * FW_STORE_SECTOR, FW_COPY_SMALL},  \
+        {ACME5G_STORE_ORDER_URL, (base) + 12u * FW_STORE_SECTOR, FW_COPY_SMALL},     \
+        {FW_SLOT_CA, (base) + FW_OFF_CA, FW_COPY_CA},                                \
+        {ACME5G_STORE_CERT, (base) + FW_OFF_CERT, FW_COPY_CERT},                     \
     }
 /* e.g. static const acme5g_baremetal_slot fw_slots[FW_SLOT_COUNT] =
  *          FW_SLOT_TABLE(0); */

@@ -21,6 +21,9 @@
  *       "NAME: empty" or "NAME: corrupt (copy 0 STATE, copy 1 STATE)".
  *   fw-store FILE put NAME BLOBFILE
  *       Store a file's bytes in a slot (tests, restoring a backup).
+ *   fw-store layout
+ *       The table of fw_slots.h: "NAME OFFSET COPY_SIZE" per slot (hex),
+ *       then "store SIZE SECTOR".
  *
  * Exit status: 0 done, 1 failed (one line on stderr says why), 2 usage.
  * The file is rewritten (through FILE.tmp and rename) only by provision
@@ -406,14 +409,28 @@ static int usage(void)
             "usage: fw-store FILE provision --ca PEMFILE [--seed-from PATH]\n"
             "       fw-store FILE export DIR\n"
             "       fw-store FILE info\n"
-            "       fw-store FILE put NAME BLOBFILE\n");
+            "       fw-store FILE put NAME BLOBFILE\n"
+            "       fw-store layout\n");
     return 2;
+}
+
+static int cmd_layout(void)
+{
+    size_t i;
+    for (i = 0; i < FW_SLOT_COUNT; i++)
+        printf("%s 0x%05lx 0x%05lx\n", slots[i].name, (unsigned long)slots[i].addr,
+               (unsigned long)slots[i].copy_size);
+    printf("store 0x%05lx 0x%05lx\n", (unsigned long)FW_STORE_SIZE,
+           (unsigned long)FW_STORE_SECTOR);
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     const char *cmd;
 
+    if (argc == 2 && strcmp(argv[1], "layout") == 0)
+        return cmd_layout();
     if (argc < 3)
         return usage();
     store_path = argv[1];
