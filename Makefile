@@ -1,9 +1,12 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # acme5g -- GNU make.
 #
 #   make            build/acme5g (the CLI: examples/ + acme5g.c + POSIX port)
 #   make test       everything (tests/run.sh); ends with "N passed, N failed"
 #   make demo       enrol a certificate from a throwaway Pebble, show it
-#   make check      strict C99 with gcc and clang, no heap, symbol prefix
+#   make check      strict C99 with gcc and clang, no heap, symbol prefix,
+#                   SPDX lines, C++ (g++, clang++)
 #   make static     build/acme5g-static
 #   make size       code and context sizes (host, Cortex-M4 if available)
 #   make bench | fuzz | clean
@@ -110,9 +113,15 @@ build/stack-enrol: tests/stack-enrol.c $(LIB) $(HDRS) $(PORT) | build deps-build
 build/acme5g.o: $(LIB) acme5g.h | build deps-build
 	$(GCC) $(STRICT) -c $(LIB) -o $@
 
+# acme5g from C++: tests/cxx.cpp with g++ and clang++ (make check runs it).
+.PHONY: cxx
+cxx: | build deps-build
+	@GCC="$(GCC)" tests/cxx.sh
+
 # The library's promises, checked on the object file: strict C99 with gcc
 # and clang without POSIX macros, a self-contained header, no heap function
-# referenced, and no defined external symbol without the acme5g_ prefix.
+# referenced, and no defined external symbol without the acme5g_ prefix;
+# the licence lines (tests/spdx.sh) and the C++ use (tests/cxx.sh).
 check: | build deps-build
 	@pass=0; fail=0; \
 	res() { if [ "$$1" = 0 ]; then echo "ok - $$2"; pass=$$((pass + 1)); \
@@ -145,6 +154,10 @@ check: | build deps-build
 	    n=$$(nm -g --defined-only $$o | grep -c ' acme5g_'); \
 	    [ "$$n" -gt 0 ]; res $$? "$$o defines the public functions ($$n acme5g_* symbols)"; \
 	done; \
+	tests/spdx.sh >build/spdx.log 2>&1; st=$$?; grep -E '^(  |FAIL)' build/spdx.log; \
+	res $$st "LICENSE, and the SPDX pair atop every source file, header and script (tests/spdx.sh)"; \
+	GCC="$(GCC)" tests/cxx.sh >build/cxx.log 2>&1; st=$$?; grep '^FAIL' build/cxx.log; \
+	res $$st "C++: a g++ and a clang++ -std=c++11 program uses the API, linked with the C objects (tests/cxx.sh)"; \
 	echo "$$pass passed, $$fail failed"; [ $$fail = 0 ]
 
 test:

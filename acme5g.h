@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g -- a minimal, portable ACME (RFC 8555) client for 5G network
  * functions and embedded devices.  One translation unit: acme5g.c + this
@@ -31,6 +33,10 @@
 
 #ifdef ACME5G_USER_CONFIG
 #include ACME5G_USER_CONFIG /* optional header with the overrides below */
+#endif
+
+#ifdef __cplusplus
+extern "C" {
 #endif
 
 #define ACME5G_VERSION "0.1.0"
@@ -929,5 +935,9 @@ const acme5g_problem *acme5g_last_problem(const acme5g_ctx *ctx);
 
 /* Wipe the whole context (keys included); acme5g_init() is needed again. */
 void acme5g_wipe(acme5g_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ACME5G_H */

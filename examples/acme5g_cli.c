@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g: the command-line tool.  A thin user of acme5g.h and the POSIX
  * port: it parses options, reads files and prints results, and leaves

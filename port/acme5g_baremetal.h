@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g bare-metal port: the acme5g_port functions for a device without an
  * operating system.  It includes no OS header: everything platform-specific
@@ -36,6 +38,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "acme5g.h" /* build with -I pointing at the library */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Non-blocking TCP.  Every function gets acme5g_baremetal.user.
  * Connection numbers are small integers >= 0 chosen by the integrator. */
@@ -129,5 +135,9 @@ void acme5g_baremetal_set_time(acme5g_baremetal *bm, int64_t unix_s);
  * called at least once per wrap of the counter (the library does so
  * whenever it waits; 49 days at 1 kHz). */
 uint64_t acme5g_baremetal_ms(acme5g_baremetal *bm);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ACME5G_BAREMETAL_H */

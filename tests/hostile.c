@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/hostile.c -- hostile ACME servers (issue 8): every case runs a
  * whole acme5g_enrol() against an in-process BearSSL server that answers

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/policy.c -- table-driven tests of the renewal policy
  * (acme5g_policy_default, acme5g_policy_next) with a fake clock.  Public API

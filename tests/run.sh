@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/run.sh -- everything `make test` runs, in order:
 #
 #   deps         tests/install-deps.sh test

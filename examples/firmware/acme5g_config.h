@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g settings for the example firmware (examples/firmware), named by
  * -DACME5G_USER_CONFIG='"acme5g_config.h"'.  What each costs is written in

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * A minimal firmware for a generic Cortex-M4 that enrols with acme5g
  * through the bare-metal port.  It compiles and links (make cross) and

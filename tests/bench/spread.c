@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/bench/spread.c -- `make bench`: when a fleet renews.  10,000
  * simulated NFs get their certificates in the same second; each draws its
