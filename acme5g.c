@@ -32,8 +32,8 @@ typedef char acme5g_tokens_fit[(sizeof(jsmntok_t) == 4 * sizeof(int)) ? 1 : -1];
 
 static const char *const err_names[] = {
     "success",
-    "bad argument",
-    "timed out",
+    "bad argument or settings",
+    "timed out (total deadline passed)",
     "malformed or non-https URL",
     "URL too long (raise ACME5G_URL_MAX)",
     "too many identifiers (raise ACME5G_MAX_IDENTIFIERS)",
@@ -43,30 +43,31 @@ static const char *const err_names[] = {
     "JSON document too big (raise ACME5G_JSON_TOKENS)",
     "trust anchor storage full (raise ACME5G_MAX_TRUST_ANCHORS or ACME5G_TA_BUF_SIZE)",
     "server string too long for its field",
-    "identifier is not a valid DNS name or IP address",
+    "identifier is not a valid DNS name, IP address or UUID",
+    "own certificate chain too large (at most 3 certificates; raise ACME5G_OWN_CHAIN_MAX)",
 };
 static const char *const err_port_names[] = {
     "connection failed",
     "network send/receive failed",
-    "connection closed by peer",
+    "connection closed by the peer too early",
     "http-01 responder could not listen",
     "entropy source failed",
     "stored data unreadable",
     "could not write stored data",
-    "wall clock not set",
+    "wall clock not set (before 2020)",
     "no stored data",
-    "dns-01 hook failed",
+    "dns-01 hook failed or missing",
 };
 static const char *const err_tls_names[] = {
     "TLS failure",
-    "TLS: server certificate not trusted",
+    "TLS: server certificate not trusted (chain not signed by the trust anchors)",
     "TLS: server certificate does not match the host",
     "TLS: server certificate expired or not yet valid",
-    "unusable trust anchor",
+    "trust anchor PEM unusable",
 };
 static const char *const err_http_names[] = {
     "malformed HTTP response",
-    "unexpected HTTP status",
+    "unexpected HTTP status without a problem document",
     "unexpected Content-Type",
 };
 static const char *const err_json_names[] = {
@@ -76,21 +77,21 @@ static const char *const err_json_names[] = {
 static const char *const err_acme_names[] = {
     "ACME server error",
     "no Replay-Nonce from the server",
-    "too many badNonce answers",
+    "badNonce more than ACME5G_BADNONCE_RETRIES times",
     "order is invalid",
     "authorization failed",
-    "unexpected ACME status",
-    "no supported challenge",
-    "issued certificate does not match the request",
+    "unknown or unexpected ACME status",
+    "no challenge type we can answer",
+    "issued certificate lacks our names or key",
     "the server requires external account binding (EAB)",
-    "the token authority refused or answered badly",
-    "the authority token is malformed, expired or not for us",
+    "the Token Authority refused or answered badly",
+    "the Authority Token is malformed, expired, or not for this identifier and account key",
 };
 static const char *const err_key_names[] = {
-    "stored key unusable",
+    "stored key unreadable or of the wrong type",
     "certificate unparsable",
     "key generation or signing failed",
-    "CSR malformed or unsupported",
+    "CSR malformed or of an unsupported kind",
     "CSR signature does not verify",
     "CSR names differ from the request or are not allowed",
 };
@@ -4931,16 +4932,15 @@ int acme5g_renewal_info(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
 }
 
 /* See acme5g.h. */
-int acme5g_ari_next(const acme5g_renewal_window *window, uint32_t random, int64_t now_s,
-                    int64_t *when_s)
+int acme5g_ari_next(const acme5g_renewal_window *window, uint32_t random, int64_t *when_s)
 {
     uint64_t span;
     if (window->end_s <= window->start_s)
-        return -ACME5G_ERR_ARG;
+        return ACME5G_ERR_ARG;
     span = (uint64_t)(window->end_s - window->start_s);
     /* a uniform time inside the window (RFC 9773 4.2); past means now */
     *when_s = window->start_s + (int64_t)((uint64_t)random % span);
-    return *when_s <= now_s;
+    return ACME5G_OK;
 }
 
 /* ==========================================================================
@@ -4964,7 +4964,7 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
     int64_t lifetime = not_after_s - not_before_s, due, by_share;
     if (lifetime <= 0 || policy->renew_permille == 0 || policy->renew_permille > 1000 ||
         policy->retry_min_s == 0 || policy->retry_max_s < policy->retry_min_s)
-        return -ACME5G_ERR_ARG;
+        return ACME5G_ERR_ARG;
     by_share = not_before_s + lifetime / 1000 * (int64_t)policy->renew_permille +
                lifetime % 1000 * (int64_t)policy->renew_permille / 1000;
     due = by_share;
@@ -4996,7 +4996,7 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
         }
     }
     *when_s = due;
-    return due <= now_s;
+    return ACME5G_OK;
 }
 
 /* ==========================================================================
@@ -5013,14 +5013,16 @@ static void dn_ignore(void *c, const void *buf, size_t len)
 int acme5g_set_own_cert(acme5g_ctx *ctx, const char *chain_pem, size_t chain_len,
                         const char *key_pem, size_t key_len)
 {
-    size_t off = 0, used = 0, der_len;
+    size_t off = 0, start = 0, used = 0, der_len;
     int r;
     ctx->own_chain_count = 0;
     wipe(&ctx->own_key, sizeof(ctx->own_key));
     while ((r = pem_next(chain_pem, chain_len, &off, "CERTIFICATE", ctx->own_chain_buf + used,
                          sizeof(ctx->own_chain_buf) - used, &der_len)) == 1) {
-        if (ctx->own_chain_count == COUNT(ctx->own_chain))
-            return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
+        if (ctx->own_chain_count == COUNT(ctx->own_chain)) {
+            ctx->own_chain_count = 0;
+            return set_error(ctx, ACME5G_ERR_OWN_CHAIN_FULL);
+        }
         if (ctx->own_chain_count == 0) {
             /* the issuer's key type: BearSSL needs it for ECDH suites */
             br_x509_decoder_context dc;
@@ -5034,11 +5036,14 @@ int acme5g_set_own_cert(acme5g_ctx *ctx, const char *chain_pem, size_t chain_len
         ctx->own_chain[ctx->own_chain_count].data_len = der_len;
         ctx->own_chain_count++;
         used += der_len;
+        start = off;
     }
     if (r < 0 || ctx->own_chain_count == 0) {
+        /* a well-formed certificate that did not fit, or a malformed one */
+        int too_big = r < 0 && pem_next(chain_pem, chain_len, &start, "CERTIFICATE", NULL, 0,
+                                         &der_len) == 1;
         ctx->own_chain_count = 0;
-        return set_error(ctx, r < 0 && off < chain_len ? ACME5G_ERR_TRUST_ANCHORS_FULL
-                                                      : ACME5G_ERR_CERT);
+        return set_error(ctx, too_big ? ACME5G_ERR_OWN_CHAIN_FULL : ACME5G_ERR_CERT);
     }
     if (key_from_pem(ctx, &ctx->own_key, key_pem, key_len)) {
         ctx->own_chain_count = 0;

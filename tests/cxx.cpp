@@ -68,14 +68,18 @@ int main(int argc, char **argv)
     int64_t when = 0;
     acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
     const int64_t nb = 1700000000, na = nb + 90 * 86400;
-    int due = acme5g_policy_next(&policy, nb, na, &state, nb + 86400, &when, &reason);
-    check(due == 0 && when > nb && when < na, "acme5g_policy_next: not due one day into 90 days");
-    due = acme5g_policy_next(&policy, nb, na, &state, na + 1, &when, &reason);
-    check(due == 1 && reason == ACME5G_REASON_EXPIRED, "acme5g_policy_next: due after notAfter");
+    int rc = acme5g_policy_next(&policy, nb, na, &state, nb + 86400, &when, &reason);
+    check(rc == ACME5G_OK && when > nb + 86400 && when < na,
+          "acme5g_policy_next: not due one day into 90 days");
+    rc = acme5g_policy_next(&policy, nb, na, &state, na + 1, &when, &reason);
+    check(rc == ACME5G_OK && when <= na + 1 && reason == ACME5G_REASON_EXPIRED,
+          "acme5g_policy_next: due after notAfter");
+    rc = acme5g_policy_next(&policy, na, nb, &state, nb, &when, &reason);
+    check(rc == ACME5G_ERR_ARG, "acme5g_policy_next: refuses notAfter before notBefore");
 
     std::vector<char> der = slurp(argv[1]);
     static acme5g_csr csr;
-    int rc = der.empty() ? -1
+    rc = der.empty() ? -1
         : acme5g_csr_parse(reinterpret_cast<const uint8_t *>(der.data()), der.size(), &csr);
     check(rc == ACME5G_OK && csr.identifier_count > 0,
           "acme5g_csr_parse: " + std::to_string(csr.identifier_count) + " names");
