@@ -121,7 +121,8 @@ cxx: | build deps-build
 # The library's promises, checked on the object file: strict C99 with gcc
 # and clang without POSIX macros, a self-contained header, no heap function
 # referenced, and no defined external symbol without the acme5g_ prefix;
-# the licence lines (tests/spdx.sh) and the C++ use (tests/cxx.sh).
+# the config ranges (tests/config-ranges.sh), the licence lines
+# (tests/spdx.sh) and the C++ use (tests/cxx.sh).
 check: | build deps-build
 	@pass=0; fail=0; \
 	res() { if [ "$$1" = 0 ]; then echo "ok - $$2"; pass=$$((pass + 1)); \
@@ -154,6 +155,9 @@ check: | build deps-build
 	    n=$$(nm -g --defined-only $$o | grep -c ' acme5g_'); \
 	    [ "$$n" -gt 0 ]; res $$? "$$o defines the public functions ($$n acme5g_* symbols)"; \
 	done; \
+	GCC="$(GCC)" tests/config-ranges.sh >build/config-ranges.log 2>&1; st=$$?; \
+	grep -E '^(  |FAIL)' build/config-ranges.log; \
+	res $$st "config macros: values outside the documented ranges stop the build, both ends compile (tests/config-ranges.sh)"; \
 	tests/spdx.sh >build/spdx.log 2>&1; st=$$?; grep -E '^(  |FAIL)' build/spdx.log; \
 	res $$st "LICENSE, and the SPDX pair atop every source file, header and script (tests/spdx.sh)"; \
 	GCC="$(GCC)" tests/cxx.sh >build/cxx.log 2>&1; st=$$?; grep '^FAIL' build/cxx.log; \

@@ -103,7 +103,8 @@ extern "C" {
 
 /* Trust anchors (CA certificates) for the ACME server, and the bytes for
  * their names and keys.  Too small: ACME5G_ERR_TRUST_ANCHORS_FULL.
- * RAM: ~48 B per anchor, 1 B per unit of ACME5G_TA_BUF_SIZE. */
+ * RAM: ~48 B per anchor, 1 B per unit of ACME5G_TA_BUF_SIZE.
+ * Range: 1..64 anchors, 256..65536 bytes. */
 #ifndef ACME5G_MAX_TRUST_ANCHORS
 #define ACME5G_MAX_TRUST_ANCHORS 4
 #endif
@@ -127,13 +128,14 @@ extern "C" {
 #endif
 
 /* Largest CSR the shared client accepts from an NF.  RAM: none in the
- * context (it is in acme5g_shared_request). */
+ * context (it is in acme5g_shared_request).  Range: 256..65536. */
 #ifndef ACME5G_SHARED_CSR_MAX
 #define ACME5G_SHARED_CSR_MAX 2048
 #endif
 
-/* Problem document strings kept for the caller (longer ones are cut).
- * RAM: 1 B per unit. */
+/* Problem document strings kept for the caller (longer ones are cut; a
+ * type must stay whole to be recognised, e.g. badNonce).  RAM: 1 B per
+ * unit.  Range: type 64..1024, detail 32..4096. */
 #ifndef ACME5G_PROBLEM_TYPE_MAX
 #define ACME5G_PROBLEM_TYPE_MAX 80
 #endif
@@ -213,7 +215,7 @@ extern "C" {
 #endif
 
 /* Highest log level compiled in: 0 error, 1 warning, 2 info, 3 debug.
- * Messages above it are compiled away. */
+ * Messages above it are compiled away (-1: all of them).  Range: -1..3. */
 #ifndef ACME5G_LOG_LEVEL
 #define ACME5G_LOG_LEVEL 3
 #endif
@@ -221,17 +223,78 @@ extern "C" {
 #if !ACME5G_WITH_SHA384 && !ACME5G_TLS_MINIMAL
 #error "ACME5G_WITH_SHA384 0 needs ACME5G_TLS_MINIMAL 1 (P-256 keys only)"
 #endif
+/* The documented ranges, enforced (make check tries values outside them). */
 #if ACME5G_TLS_BUF_SIZE < 1024 || ACME5G_TLS_BUF_SIZE > BR_SSL_BUFSIZE_BIDI
-#error "ACME5G_TLS_BUF_SIZE out of range"
+#error "ACME5G_TLS_BUF_SIZE out of range (1024..BR_SSL_BUFSIZE_BIDI)"
 #endif
-#if ACME5G_BODY_MAX < 1024 || ACME5G_REQUEST_MAX < 512 || ACME5G_LINE_MAX < 128
-#error "ACME5G_BODY_MAX, ACME5G_REQUEST_MAX or ACME5G_LINE_MAX too small"
+#if ACME5G_BODY_MAX < 1024 || ACME5G_BODY_MAX > 1048576
+#error "ACME5G_BODY_MAX out of range (1024..1048576)"
 #endif
-#if ACME5G_MAX_ALTERNATES < 1 || ACME5G_MAX_ALTERNATES > 8 || ACME5G_OWN_CHAIN_MAX < 1
-#error "ACME5G_MAX_ALTERNATES must be 1..8 and ACME5G_OWN_CHAIN_MAX at least 1"
+#if ACME5G_REQUEST_MAX < 512 || ACME5G_REQUEST_MAX > 65536
+#error "ACME5G_REQUEST_MAX out of range (512..65536)"
 #endif
-#if ACME5G_URL_MAX < 64 || ACME5G_MAX_IDENTIFIERS < 1 || ACME5G_JSON_TOKENS < 32
-#error "ACME5G_URL_MAX, ACME5G_MAX_IDENTIFIERS or ACME5G_JSON_TOKENS too small"
+#if ACME5G_LINE_MAX < 128 || ACME5G_LINE_MAX > 8192
+#error "ACME5G_LINE_MAX out of range (128..8192)"
+#endif
+#if ACME5G_URL_MAX < 64 || ACME5G_URL_MAX > 2048
+#error "ACME5G_URL_MAX out of range (64..2048)"
+#endif
+#if ACME5G_MAX_IDENTIFIERS < 1 || ACME5G_MAX_IDENTIFIERS > 64
+#error "ACME5G_MAX_IDENTIFIERS out of range (1..64)"
+#endif
+#if ACME5G_JSON_TOKENS < 32 || ACME5G_JSON_TOKENS > 4096
+#error "ACME5G_JSON_TOKENS out of range (32..4096)"
+#endif
+#if ACME5G_MAX_TRUST_ANCHORS < 1 || ACME5G_MAX_TRUST_ANCHORS > 64
+#error "ACME5G_MAX_TRUST_ANCHORS out of range (1..64)"
+#endif
+#if ACME5G_TA_BUF_SIZE < 256 || ACME5G_TA_BUF_SIZE > 65536
+#error "ACME5G_TA_BUF_SIZE out of range (256..65536)"
+#endif
+#if ACME5G_MAX_ALTERNATES < 1 || ACME5G_MAX_ALTERNATES > 8
+#error "ACME5G_MAX_ALTERNATES out of range (1..8)"
+#endif
+#if ACME5G_OWN_CHAIN_MAX < 1 || ACME5G_OWN_CHAIN_MAX > 16384
+#error "ACME5G_OWN_CHAIN_MAX out of range (1..16384)"
+#endif
+#if ACME5G_SHARED_CSR_MAX < 256 || ACME5G_SHARED_CSR_MAX > 65536
+#error "ACME5G_SHARED_CSR_MAX out of range (256..65536)"
+#endif
+#if ACME5G_PROBLEM_TYPE_MAX < 64 || ACME5G_PROBLEM_TYPE_MAX > 1024
+#error "ACME5G_PROBLEM_TYPE_MAX out of range (64..1024)"
+#endif
+#if ACME5G_PROBLEM_DETAIL_MAX < 32 || ACME5G_PROBLEM_DETAIL_MAX > 4096
+#error "ACME5G_PROBLEM_DETAIL_MAX out of range (32..4096)"
+#endif
+#if ACME5G_TKAUTH_TOKEN_MAX < 256 || ACME5G_TKAUTH_TOKEN_MAX > 2048
+#error "ACME5G_TKAUTH_TOKEN_MAX out of range (256..2048)"
+#endif
+#if ACME5G_BADNONCE_RETRIES < 0 || ACME5G_BADNONCE_RETRIES > 100
+#error "ACME5G_BADNONCE_RETRIES out of range (0..100)"
+#endif
+#if ACME5G_LOG_LEVEL < -1 || ACME5G_LOG_LEVEL > 3
+#error "ACME5G_LOG_LEVEL out of range (-1..3)"
+#endif
+#if ACME5G_TLS_MINIMAL != 0 && ACME5G_TLS_MINIMAL != 1
+#error "ACME5G_TLS_MINIMAL must be 0 or 1"
+#endif
+#if ACME5G_TLS_ECDSA_ONLY != 0 && ACME5G_TLS_ECDSA_ONLY != 1
+#error "ACME5G_TLS_ECDSA_ONLY must be 0 or 1"
+#endif
+#if ACME5G_WITH_SHA384 != 0 && ACME5G_WITH_SHA384 != 1
+#error "ACME5G_WITH_SHA384 must be 0 or 1"
+#endif
+#if ACME5G_WITH_TLSALPN01 != 0 && ACME5G_WITH_TLSALPN01 != 1
+#error "ACME5G_WITH_TLSALPN01 must be 0 or 1"
+#endif
+#if ACME5G_WITH_DNS01 != 0 && ACME5G_WITH_DNS01 != 1
+#error "ACME5G_WITH_DNS01 must be 0 or 1"
+#endif
+#if ACME5G_WITH_EAB != 0 && ACME5G_WITH_EAB != 1
+#error "ACME5G_WITH_EAB must be 0 or 1"
+#endif
+#if ACME5G_WITH_TKAUTH != 0 && ACME5G_WITH_TKAUTH != 1
+#error "ACME5G_WITH_TKAUTH must be 0 or 1"
 #endif
 
 /* ------------------------------------------------------------------------
