@@ -1279,10 +1279,12 @@ static void tls_profile(acme5g_ctx *ctx)
     br_ssl_engine_set_buffer(&cc->eng, ctx->tls_buf, sizeof(ctx->tls_buf), 0);
     /* mutual TLS, only with the shared client and the Token Authority: our
      * certificate (OAM's credential) is not offered to the ACME server */
+#if ACME5G_WITH_MTLS
     if (ctx->own_chain_count && (ctx->conn_authority || ctx->conn_client_cert))
         br_ssl_client_set_single_ec(cc, ctx->own_chain, ctx->own_chain_count, &ctx->own_key.sk,
                                     BR_KEYTYPE_SIGN, ctx->own_issuer_key_type, CRYPTO_EC(),
                                     CRYPTO_ECDSA_SIGN_ASN1);
+#endif
 }
 
 static int tls_error_code(int br_err)
@@ -5003,6 +5005,7 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
  * 7. Shared client
  * ======================================================================== */
 
+#if ACME5G_WITH_MTLS
 /* DN callback for br_x509_decoder when we only need the key. */
 static void dn_ignore(void *c, const void *buf, size_t len)
 {
@@ -5084,7 +5087,23 @@ int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     }
     return flow_end(ctx, err, "enrolment through the shared client failed: ");
 }
+#else
+/* Built without mutual TLS (ACME5G_WITH_MTLS 0): refused. */
+int acme5g_set_own_cert(acme5g_ctx *ctx, const char *chain_pem, size_t chain_len,
+                        const char *key_pem, size_t key_len)
+{
+    (void)chain_pem; (void)chain_len; (void)key_pem; (void)key_len;
+    return set_error(ctx, ACME5G_ERR_ARG);
+}
 
+int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *p)
+{
+    (void)p;
+    return set_error(ctx, ACME5G_ERR_ARG);
+}
+#endif
+
+#if ACME5G_WITH_SHARED
 /* See acme5g.h. */
 int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
                          acme5g_shared_request *req)
@@ -5230,6 +5249,23 @@ int acme5g_shared_respond(acme5g_ctx *ctx, int http_status, const char *chain_pe
     ctx->sock = -1;
     return set_error(ctx, err);
 }
+#else
+/* Built without the shared client (ACME5G_WITH_SHARED 0): refused. */
+int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
+                         acme5g_shared_request *req)
+{
+    (void)handle; (void)timeout_s;
+    memset(req, 0, sizeof(*req));
+    return set_error(ctx, ACME5G_ERR_ARG);
+}
+
+int acme5g_shared_respond(acme5g_ctx *ctx, int http_status, const char *chain_pem,
+                          size_t chain_len, const char *problem_type, const char *detail)
+{
+    (void)http_status; (void)chain_pem; (void)chain_len; (void)problem_type; (void)detail;
+    return set_error(ctx, ACME5G_ERR_ARG);
+}
+#endif
 
 /* Issuer DN as "CN=..., O=..." for the attributes people read. */
 static void w_dn(wbuf *w, const der_r *dn)

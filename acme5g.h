@@ -202,6 +202,25 @@ extern "C" {
 #define ACME5G_WITH_TKAUTH 1
 #endif
 
+/* 1 (default): mutual TLS with our own certificate: acme5g_set_own_cert(),
+ * acme5g_enrol_via() (an NF enrolling through a shared client) and the
+ * client certificate offered to the Token Authority.  0 leaves it out
+ * (those two functions then return ACME5G_ERR_ARG; a Token Authority is
+ * reached without a client certificate, or through the port's
+ * authority_token).  RAM: ACME5G_OWN_CHAIN_MAX + ~340 B (64-bit host). */
+#ifndef ACME5G_WITH_MTLS
+#define ACME5G_WITH_MTLS 1
+#endif
+
+/* 1 (default when ACME5G_WITH_MTLS is 1): the shared client's server side,
+ * acme5g_shared_accept() and acme5g_shared_respond() (and BearSSL's server
+ * engine, unless ACME5G_WITH_TLSALPN01 links it anyway).  0 leaves it out
+ * (both then return ACME5G_ERR_ARG).  Needs ACME5G_WITH_MTLS 1.
+ * RAM: ~860 B (the NF's names from its certificate, 64-bit host). */
+#ifndef ACME5G_WITH_SHARED
+#define ACME5G_WITH_SHARED ACME5G_WITH_MTLS
+#endif
+
 /* Longest Authority Token (a compact JWT) accepted from the Token
  * Authority.  Longer: ACME5G_ERR_AUTHORITY_TOKEN.  RAM: 1 B per unit.
  * Range: 256..2048 (the JWS carrying it must fit ACME5G_REQUEST_MAX). */
@@ -222,6 +241,9 @@ extern "C" {
 
 #if !ACME5G_WITH_SHA384 && !ACME5G_TLS_MINIMAL
 #error "ACME5G_WITH_SHA384 0 needs ACME5G_TLS_MINIMAL 1 (P-256 keys only)"
+#endif
+#if ACME5G_WITH_SHARED && !ACME5G_WITH_MTLS
+#error "ACME5G_WITH_SHARED 1 needs ACME5G_WITH_MTLS 1"
 #endif
 /* The documented ranges, enforced (make check tries values outside them). */
 #if ACME5G_TLS_BUF_SIZE < 1024 || ACME5G_TLS_BUF_SIZE > BR_SSL_BUFSIZE_BIDI
@@ -295,6 +317,12 @@ extern "C" {
 #endif
 #if ACME5G_WITH_TKAUTH != 0 && ACME5G_WITH_TKAUTH != 1
 #error "ACME5G_WITH_TKAUTH must be 0 or 1"
+#endif
+#if ACME5G_WITH_MTLS != 0 && ACME5G_WITH_MTLS != 1
+#error "ACME5G_WITH_MTLS must be 0 or 1"
+#endif
+#if ACME5G_WITH_SHARED != 0 && ACME5G_WITH_SHARED != 1
+#error "ACME5G_WITH_SHARED must be 0 or 1"
 #endif
 
 /* ------------------------------------------------------------------------
@@ -683,13 +711,17 @@ typedef struct acme5g_ctx {
     acme5g_ec_key cert_key;
 
     /* section 7: our own certificate for mutual TLS */
+#if ACME5G_WITH_MTLS
     unsigned char own_chain_buf[ACME5G_OWN_CHAIN_MAX];
     br_x509_certificate own_chain[3];
     size_t own_chain_count;
     unsigned own_issuer_key_type;
     acme5g_ec_key own_key;
+#endif
+#if ACME5G_WITH_SHARED
     br_name_element peer_names[3];       /* shared client: the NF's URI, DNS, CN */
     char peer_name_buf[3][256];
+#endif
 } acme5g_ctx;
 
 /* ------------------------------------------------------------------------

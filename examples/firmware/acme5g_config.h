@@ -32,6 +32,7 @@
 #define ACME5G_LOG_LEVEL 1
 /* no mutual TLS, no alternate chains, no EAB in this example */
 #define ACME5G_OWN_CHAIN_MAX 1
+#define ACME5G_WITH_MTLS 0 /* and so no shared client: ~1.2 KB less context */
 #define ACME5G_MAX_ALTERNATES 1
 #define ACME5G_WITH_EAB 0
 /* NfInstanceId and tkauth-01 need a client certificate for the Token
