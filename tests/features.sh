@@ -10,8 +10,9 @@
 #    without mutual TLS (the default build has both, so the check can fail);
 #  - sizeof(acme5g_ctx) shrinks by the peer-name buffers, and by the own
 #    chain as well;
-#  - tests/features.c: the functions left out return ACME5G_ERR_ARG
-#    without a port call.
+#  - tests/unit.c, built with each switch off, passes; its
+#    test_left_out_features_refuse sees the functions left out return
+#    ACME5G_ERR_ARG without a port call.
 # GCC and CLANG override the compilers.
 set -u
 
@@ -70,12 +71,15 @@ else
 fi
 
 for sw in "-DACME5G_WITH_SHARED=0" "-DACME5G_WITH_MTLS=0"; do
-    if "$CC_C" "${STRICT[@]}" -I. "$sw" -o "$B/features" tests/features.c acme5g.c -lbearssl &&
-        out=$("$B/features") && [[ "$(tail -n 1 <<<"$out")" =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
-        ok "$sw: the functions left out refuse with ACME5G_ERR_ARG, no port call ($(tail -n 1 <<<"$out"))"
+    out=""
+    if "$CC_C" "${STRICT[@]}" -O1 -I. -Iport -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE "$sw" \
+        -o "$B/unit" tests/unit.c -lbearssl && out=$("$B/unit" 2>&1) &&
+        [[ "$(tail -n 1 <<<"$out")" =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]] &&
+        grep -qx 'ok - test_left_out_features_refuse' <<<"$out"; then
+        ok "$sw: tests/unit.c passes ($(tail -n 1 <<<"$out")); what is left out refuses with ACME5G_ERR_ARG, no port call"
     else
-        grep '^FAIL' <<<"${out:-}" | sed 's/^/    /'
-        bad "$sw: tests/features.c failed"
+        grep '^FAIL' <<<"$out" | sed 's/^/    /'
+        bad "$sw: tests/unit.c fails"
     fi
 done
 

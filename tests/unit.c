@@ -3609,6 +3609,7 @@ static void test_trust_anchors_added_and_refused(void)
     CHECK_INT(T.forbidden, 0);
 }
 
+#if ACME5G_WITH_MTLS
 /* Our own chain: more than 3 certificates, or more DER than
  * ACME5G_OWN_CHAIN_MAX, is ACME5G_ERR_OWN_CHAIN_FULL (whose message names
  * that macro); a malformed one ACME5G_ERR_CERT; nothing is kept after a
@@ -3649,6 +3650,39 @@ static void test_own_chain_too_large_names_its_macro(void)
     CHECK_ERR(acme5g_set_own_cert(&ctx, chain, n1 + n1 / 2, key, nk), ACME5G_ERR_CERT);
     CHECK_ERR(acme5g_set_own_cert(&ctx, "junk", 4, key, nk), ACME5G_ERR_CERT);
     CHECK_INT(ctx.own_chain_count, 0);
+    CHECK_INT(T.forbidden, 0);
+}
+#endif
+
+/* Built without the shared client or without mutual TLS (tests/features.sh
+ * builds and runs this file so): what is left out refuses with
+ * ACME5G_ERR_ARG and calls no port function; with both in, their refusal
+ * of a context without our certificate. */
+static void test_left_out_features_refuse(void)
+{
+    static acme5g_ctx ctx;
+    static acme5g_shared_request req;
+    acme5g_identifier id = { ACME5G_ID_DNS, "nf.example" };
+    acme5g_enrol_params p;
+    memset(&T, 0, sizeof(T));
+    T.now = T_NOW;
+    CHECK_ERR(acme5g_init(&ctx, &forbidden_port), ACME5G_OK);
+    memset(&req, 0x5a, sizeof(req));
+    CHECK_ERR(acme5g_shared_accept(&ctx, 3, 5, &req), ACME5G_ERR_ARG);
+    CHECK_INT(req.csr_len, 0);
+    CHECK_ERR(acme5g_last_error(&ctx), ACME5G_ERR_ARG);
+    CHECK_ERR(acme5g_shared_respond(&ctx, 200, "x", 1, NULL, NULL), ACME5G_ERR_ARG);
+    memset(&p, 0, sizeof(p));
+    p.directory_url = "https://shared.example/enrol";
+    p.identifiers = &id;
+    p.identifier_count = 1;
+    p.timeout_s = 5;
+#if !ACME5G_WITH_MTLS
+    CHECK_ERR(acme5g_set_own_cert(&ctx, "x", 1, "y", 1), ACME5G_ERR_ARG);
+    CHECK_ERR(acme5g_enrol_via(&ctx, &p), ACME5G_ERR_ARG);
+#else
+    CHECK_ERR(acme5g_set_own_cert(&ctx, "x", 1, "y", 1), ACME5G_ERR_CERT);
+#endif
     CHECK_INT(T.forbidden, 0);
 }
 
@@ -3783,7 +3817,10 @@ int main(void)
     RUN(test_init_refuses_port_without_a_required_function);
     RUN(test_enrol_refuses_bad_params_without_port_calls);
     RUN(test_trust_anchors_added_and_refused);
+#if ACME5G_WITH_MTLS
     RUN(test_own_chain_too_large_names_its_macro);
+#endif
+    RUN(test_left_out_features_refuse);
     RUN(test_wipe_clears_the_context);
 
     return tests_done();
