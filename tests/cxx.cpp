@@ -3,10 +3,11 @@
 /*
  * tests/cxx.cpp -- acme5g from C++ (tests/cxx.sh builds it with g++ and
  * clang++, -std=c++11, and links it with acme5g.c and the POSIX port
- * compiled as C).  It proves that acme5g.h and port/acme5g_posix.h can be
- * included by C++ and that their functions link with C names: init with
- * the POSIX port, strerror, the renewal policy, a CSR parse, a certificate
- * summary and the accessors.
+ * and port/acme5g_baremetal.c compiled as C).  It proves that acme5g.h and
+ * both port headers can be included by C++ and that their functions link
+ * with C names: init with the POSIX port and with the bare-metal one,
+ * strerror, the renewal policy, a CSR parse, a certificate summary and the
+ * accessors.
  *
  *   build/cxx-g++ CSR.der CERT.pem STATE_DIR
  */
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "acme5g.h"
+#include "acme5g_baremetal.h"
 #include "acme5g_posix.h"
 
 namespace {
@@ -39,6 +41,8 @@ std::vector<char> slurp(const char *path)
 
 acme5g_ctx ctx; /* large: static storage, as a firmware would */
 
+uint32_t ticks(void *) { return 1234; }
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -58,6 +62,16 @@ int main(int argc, char **argv)
     acme5g_port none;
     std::memset(&none, 0, sizeof(none));
     check(acme5g_init(&ctx, &none) == ACME5G_ERR_ARG, "acme5g_init refuses a port without functions");
+
+    static acme5g_baremetal bm;
+    acme5g_port bm_port;
+    bm.ticks = ticks;
+    bm.tick_hz = 1000;
+    acme5g_baremetal_port(&bm, &bm_port);
+    acme5g_baremetal_set_time(&bm, 1800000000);
+    check(bm_port.user == &bm && acme5g_init(&ctx, &bm_port) == ACME5G_OK &&
+              bm_port.now_s(bm_port.user) == 1800000000,
+          "acme5g_init with the bare-metal port, its wall clock set");
 
     std::string msg = acme5g_strerror(ACME5G_ERR_ARG);
     check(!msg.empty(), "acme5g_strerror(ACME5G_ERR_ARG): \"" + msg + "\"");

@@ -3,8 +3,7 @@
 # Copyright (c) 2026 the acme5g authors
 # tests/cxx.sh -- acme5g from C++ (make check): tests/cxx.cpp compiled with
 # g++ and with clang++ (-std=c++11 -Wall -Wextra -Wpedantic -Werror),
-# linked with acme5g.c and port/acme5g_posix.c compiled as C99 by gcc, and
-# run.  CXX_LIST overrides the compilers ("g++ clang++").
+# linked with acme5g.c and both ports compiled as C99 by gcc, and run.  CXX_LIST overrides the compilers ("g++ clang++").
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,10 +20,11 @@ bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
 
 if "$CC_C" "${CFLAGS_C[@]}" -c acme5g.c -o "$B/acme5g.o" &&
     "$CC_C" "${CFLAGS_C[@]}" -I. -Iport -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-        -c port/acme5g_posix.c -o "$B/acme5g_posix.o"; then
-    ok "acme5g.c and port/acme5g_posix.c compiled as C99 ($CC_C)"
+        -c port/acme5g_posix.c -o "$B/acme5g_posix.o" &&
+    "$CC_C" "${CFLAGS_C[@]}" -I. -c port/acme5g_baremetal.c -o "$B/acme5g_baremetal.o"; then
+    ok "acme5g.c and the ports compiled as C99 ($CC_C)"
 else
-    bad "acme5g.c or port/acme5g_posix.c does not compile as C99 ($CC_C)"
+    bad "acme5g.c or a port does not compile as C99 ($CC_C)"
 fi
 
 state=$(mktemp -d) || exit 1
@@ -36,8 +36,9 @@ for cxx in ${CXX_LIST:-g++ clang++}; do
     fi
     exe="$B/cxx-$cxx"
     if "$cxx" "${CXXFLAGS[@]}" -I. -Iport -c tests/cxx.cpp -o "$B/cxx-$cxx.o" &&
-        "$cxx" -o "$exe" "$B/cxx-$cxx.o" "$B/acme5g.o" "$B/acme5g_posix.o" -lbearssl; then
-        ok "$cxx: a C++11 program includes acme5g.h and acme5g_posix.h and links with the C objects"
+        "$cxx" -o "$exe" "$B/cxx-$cxx.o" "$B/acme5g.o" "$B/acme5g_posix.o" \
+            "$B/acme5g_baremetal.o" -lbearssl; then
+        ok "$cxx: a C++11 program includes acme5g.h and the port headers and links with the C objects"
     else
         bad "$cxx: the C++ program does not compile or link"
         continue

@@ -5,7 +5,8 @@
 #
 #   deps         tests/install-deps.sh test
 #   build        every binary the tests need (one line per target)
-#   check        make check: strict C99 with gcc and clang, no heap, prefixes
+#   check        make check: strict C99 with gcc and clang, no heap, prefixes,
+#                config ranges, feature switches, SPDX lines, C++ (g++, clang++)
 #   readme       the C example in README.md compiles
 #   unit         build/unit
 #   unit-min     build/unit-min (minimal config values)
