@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the acme5g authors
 # tests/spdx.sh [FILE...] -- licence hygiene (make check): LICENSE is there,
-# and every source file, header and script (*.c *.h *.sh *.go *.awk,
+# and every source file, header and script (*.c *.h *.cpp *.sh *.go *.awk *.ld,
 # Makefile, anything starting with #!) carries, within its first 4 lines,
 #
 #   SPDX-License-Identifier: MIT
@@ -33,7 +33,7 @@ has_spdx() {
 # wanted FILE: 0 when FILE is a source file, header or script.
 wanted() {
     case "$1" in
-        *.c | *.h | *.sh | *.go | *.awk | Makefile | */Makefile) return 0 ;;
+        *.c | *.h | *.cpp | *.sh | *.go | *.awk | *.ld | Makefile | */Makefile) return 0 ;;
         tests/fuzz/corpus/* | tests/vectors/*.pem | tests/vectors/*.txt) return 1 ;;
     esac
     [ -f "$1" ] && [ "$(head -c 2 -- "$1" 2>/dev/null)" = '#!' ]
