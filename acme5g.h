@@ -39,10 +39,6 @@
 extern "C" {
 #endif
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
 #define ACME5G_VERSION "0.1.0"
 
 /* ------------------------------------------------------------------------
@@ -1040,10 +1036,6 @@ const acme5g_problem *acme5g_last_problem(const acme5g_ctx *ctx);
 
 /* Wipe the whole context (keys included); acme5g_init() is needed again. */
 void acme5g_wipe(acme5g_ctx *ctx);
-
-#ifdef __cplusplus
-}
-#endif
 
 #ifdef __cplusplus
 }
