@@ -1,9 +1,12 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # acme5g -- GNU make.
 #
 #   make            build/acme5g (the CLI: examples/ + acme5g.c + POSIX port)
 #   make test       everything (tests/run.sh); ends with "N passed, N failed"
 #   make demo       enrol a certificate from a throwaway Pebble, show it
-#   make check      strict C99 with gcc and clang, no heap, symbol prefix
+#   make check      strict C99 with gcc and clang, no heap, symbol prefix,
+#                   SPDX lines, C++ (g++, clang++)
 #   make static     build/acme5g-static
 #   make size       code and context sizes (host, Cortex-M4 if available)
 #   make bench | fuzz | clean
@@ -110,9 +113,17 @@ build/stack-enrol: tests/stack-enrol.c $(LIB) $(HDRS) $(PORT) | build deps-build
 build/acme5g.o: $(LIB) acme5g.h | build deps-build
 	$(GCC) $(STRICT) -c $(LIB) -o $@
 
+# acme5g from C++: tests/cxx.cpp with g++ and clang++ (make check runs it).
+.PHONY: cxx
+cxx: | build deps-build
+	@GCC="$(GCC)" tests/cxx.sh
+
 # The library's promises, checked on the object file: strict C99 with gcc
 # and clang without POSIX macros, a self-contained header, no heap function
-# referenced, and no defined external symbol without the acme5g_ prefix.
+# referenced, and no defined external symbol without the acme5g_ prefix;
+# the config ranges (tests/config-ranges.sh), the feature switches of
+# mutual TLS and the shared client (tests/features.sh), the licence lines
+# (tests/spdx.sh) and the C++ use (tests/cxx.sh).
 check: | build deps-build
 	@pass=0; fail=0; \
 	res() { if [ "$$1" = 0 ]; then echo "ok - $$2"; pass=$$((pass + 1)); \
@@ -145,6 +156,16 @@ check: | build deps-build
 	    n=$$(nm -g --defined-only $$o | grep -c ' acme5g_'); \
 	    [ "$$n" -gt 0 ]; res $$? "$$o defines the public functions ($$n acme5g_* symbols)"; \
 	done; \
+	GCC="$(GCC)" tests/config-ranges.sh >build/config-ranges.log 2>&1; st=$$?; \
+	grep -E '^(  |FAIL)' build/config-ranges.log; \
+	res $$st "config macros: values outside the documented ranges stop the build, both ends compile (tests/config-ranges.sh)"; \
+	GCC="$(GCC)" CLANG="$(CLANG)" tests/features.sh >build/features.log 2>&1; st=$$?; \
+	grep -E '^(  |FAIL)' build/features.log; \
+	res $$st "ACME5G_WITH_SHARED 0 / ACME5G_WITH_MTLS 0: compile, drop their code and RAM, refuse with ACME5G_ERR_ARG (tests/features.sh)"; \
+	tests/spdx.sh >build/spdx.log 2>&1; st=$$?; grep -E '^(  |FAIL)' build/spdx.log; \
+	res $$st "LICENSE, and the SPDX pair atop every source file, header and script (tests/spdx.sh)"; \
+	GCC="$(GCC)" tests/cxx.sh >build/cxx.log 2>&1; st=$$?; grep '^FAIL' build/cxx.log; \
+	res $$st "C++: a g++ and a clang++ -std=c++11 program uses the API, linked with the C objects (tests/cxx.sh)"; \
 	echo "$$pass passed, $$fail failed"; [ $$fail = 0 ]
 
 test:
@@ -166,6 +187,10 @@ size: build/acme5g.o
 	    echo "== sizeof(acme5g_ctx), default config: $$(build/ctxsize) B"
 	@$(CC) $(CFLAGS) $(MINCONF) $(APPFLAGS) -o build/ctxsize-min build/ctxsize.c && \
 	    echo "== sizeof(acme5g_ctx), minimal config (build/unit-min): $$(build/ctxsize-min) B"
+	@$(CC) $(CFLAGS) -DACME5G_WITH_SHARED=0 $(APPFLAGS) -o build/ctxsize-noshared build/ctxsize.c && \
+	    echo "== sizeof(acme5g_ctx), ACME5G_WITH_SHARED 0 (no shared client): $$(build/ctxsize-noshared) B"
+	@$(CC) $(CFLAGS) -DACME5G_WITH_MTLS=0 $(APPFLAGS) -o build/ctxsize-nomtls build/ctxsize.c && \
+	    echo "== sizeof(acme5g_ctx), ACME5G_WITH_MTLS 0 (no mutual TLS, no shared client): $$(build/ctxsize-nomtls) B"
 	@if command -v $(M4_CC) >/dev/null 2>&1; then \
 	    rm -rf build/bearssl-inc && mkdir -p build/bearssl-inc/bearssl && \
 	    cp /usr/include/bearssl.h /usr/include/jsmn.h build/bearssl-inc/ && \

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g.c -- see acme5g.h for the API and its conventions.
  *
@@ -30,8 +32,8 @@ typedef char acme5g_tokens_fit[(sizeof(jsmntok_t) == 4 * sizeof(int)) ? 1 : -1];
 
 static const char *const err_names[] = {
     "success",
-    "bad argument",
-    "timed out",
+    "bad argument or settings",
+    "timed out (total deadline passed)",
     "malformed or non-https URL",
     "URL too long (raise ACME5G_URL_MAX)",
     "too many identifiers (raise ACME5G_MAX_IDENTIFIERS)",
@@ -41,30 +43,31 @@ static const char *const err_names[] = {
     "JSON document too big (raise ACME5G_JSON_TOKENS)",
     "trust anchor storage full (raise ACME5G_MAX_TRUST_ANCHORS or ACME5G_TA_BUF_SIZE)",
     "server string too long for its field",
-    "identifier is not a valid DNS name or IP address",
+    "identifier is not a valid DNS name, IP address or UUID",
+    "own certificate chain too large (at most 3 certificates; raise ACME5G_OWN_CHAIN_MAX)",
 };
 static const char *const err_port_names[] = {
     "connection failed",
     "network send/receive failed",
-    "connection closed by peer",
+    "connection closed by the peer too early",
     "http-01 responder could not listen",
     "entropy source failed",
     "stored data unreadable",
     "could not write stored data",
-    "wall clock not set",
+    "wall clock not set (before 2020)",
     "no stored data",
-    "dns-01 hook failed",
+    "dns-01 hook failed or missing",
 };
 static const char *const err_tls_names[] = {
     "TLS failure",
-    "TLS: server certificate not trusted",
+    "TLS: server certificate not trusted (chain not signed by the trust anchors)",
     "TLS: server certificate does not match the host",
     "TLS: server certificate expired or not yet valid",
-    "unusable trust anchor",
+    "trust anchor PEM unusable",
 };
 static const char *const err_http_names[] = {
     "malformed HTTP response",
-    "unexpected HTTP status",
+    "unexpected HTTP status without a problem document",
     "unexpected Content-Type",
 };
 static const char *const err_json_names[] = {
@@ -74,21 +77,21 @@ static const char *const err_json_names[] = {
 static const char *const err_acme_names[] = {
     "ACME server error",
     "no Replay-Nonce from the server",
-    "too many badNonce answers",
+    "badNonce more than ACME5G_BADNONCE_RETRIES times",
     "order is invalid",
     "authorization failed",
-    "unexpected ACME status",
-    "no supported challenge",
-    "issued certificate does not match the request",
+    "unknown or unexpected ACME status",
+    "no challenge type we can answer",
+    "issued certificate lacks our names or key",
     "the server requires external account binding (EAB)",
-    "the token authority refused or answered badly",
-    "the authority token is malformed, expired or not for us",
+    "the Token Authority refused or answered badly",
+    "the Authority Token is malformed, expired, or not for this identifier and account key",
 };
 static const char *const err_key_names[] = {
-    "stored key unusable",
+    "stored key unreadable or of the wrong type",
     "certificate unparsable",
     "key generation or signing failed",
-    "CSR malformed or unsupported",
+    "CSR malformed or of an unsupported kind",
     "CSR signature does not verify",
     "CSR names differ from the request or are not allowed",
 };
@@ -1155,16 +1158,10 @@ static const br_x509_class x509_wrapper_class = {
 
 /* --- Port glue for br_sslio: every call gets the time left. --- */
 
-static int io_port_read(void *c, unsigned char *buf, size_t len)
+/* What br_sslio gets from one port call: the bytes (> 0), or -1 with
+ * io_error saying why (0 from the port: the time left ran out). */
+static int io_port_result(acme5g_ctx *ctx, int r)
 {
-    acme5g_ctx *ctx = (acme5g_ctx *)c;
-    uint32_t left = time_left_ms(ctx);
-    int r;
-    if (left == 0) {
-        ctx->io_error = ACME5G_ERR_TIMEOUT;
-        return -1;
-    }
-    r = ctx->port.recv(ctx->port.user, ctx->sock, buf, len, left);
     if (r > 0)
         return r;
     ctx->io_error = r == 0 ? ACME5G_ERR_TIMEOUT
@@ -1172,20 +1169,20 @@ static int io_port_read(void *c, unsigned char *buf, size_t len)
     return -1;
 }
 
+static int io_port_read(void *c, unsigned char *buf, size_t len)
+{
+    acme5g_ctx *ctx = (acme5g_ctx *)c;
+    uint32_t left = time_left_ms(ctx);
+    return io_port_result(ctx, left ? ctx->port.recv(ctx->port.user, ctx->sock, buf, len, left)
+                                    : 0);
+}
+
 static int io_port_write(void *c, const unsigned char *buf, size_t len)
 {
     acme5g_ctx *ctx = (acme5g_ctx *)c;
     uint32_t left = time_left_ms(ctx);
-    int r;
-    if (left == 0) {
-        ctx->io_error = ACME5G_ERR_TIMEOUT;
-        return -1;
-    }
-    r = ctx->port.send(ctx->port.user, ctx->sock, buf, len, left);
-    if (r > 0)
-        return r;
-    ctx->io_error = r == 0 ? ACME5G_ERR_TIMEOUT : ACME5G_ERR_NET;
-    return -1;
+    return io_port_result(ctx, left ? ctx->port.send(ctx->port.user, ctx->sock, buf, len, left)
+                                    : 0);
 }
 
 /* Crypto implementations.  The full profile takes BearSSL's defaults (the
@@ -1276,10 +1273,12 @@ static void tls_profile(acme5g_ctx *ctx)
     br_ssl_engine_set_buffer(&cc->eng, ctx->tls_buf, sizeof(ctx->tls_buf), 0);
     /* mutual TLS, only with the shared client and the Token Authority: our
      * certificate (OAM's credential) is not offered to the ACME server */
+#if ACME5G_WITH_MTLS
     if (ctx->own_chain_count && (ctx->conn_authority || ctx->conn_client_cert))
         br_ssl_client_set_single_ec(cc, ctx->own_chain, ctx->own_chain_count, &ctx->own_key.sk,
                                     BR_KEYTYPE_SIGN, ctx->own_issuer_key_type, CRYPTO_EC(),
                                     CRYPTO_ECDSA_SIGN_ASN1);
+#endif
 }
 
 static int tls_error_code(int br_err)
@@ -2710,6 +2709,35 @@ static int flow_directory(acme5g_ctx *ctx, const char *url)
     return obj_directory(ctx);
 }
 
+/* The start of an inner JWS's signing input (external account binding,
+ * RFC 8555 7.3.4; key change, 7.3.5): base64url of the protected header
+ * {"alg","kid" (when kid is given) or "jwk","url"}, then "." and the
+ * base64url payload opened, which the caller writes and ends with
+ * w_b64_end().  Returns the length of the protected part. */
+static size_t w_inner_jws_begin(wbuf *t, const char *alg, const char *kid,
+                                const acme5g_ec_key *jwk, const char *url)
+{
+    size_t prot_len;
+    w_b64_begin(t);
+    w_str(t, "{\"alg\":\"");
+    w_str(t, alg);
+    if (kid) {
+        w_str(t, "\",\"kid\":");
+        w_json_str(t, kid);
+    } else {
+        w_str(t, "\",\"jwk\":");
+        w_jwk(t, jwk);
+    }
+    w_str(t, ",\"url\":");
+    w_json_str(t, url);
+    w_str(t, "}");
+    w_b64_end(t);
+    prot_len = t->len;
+    w_str(t, ".");
+    w_b64_begin(t);
+    return prot_len;
+}
+
 #if ACME5G_WITH_EAB
 /* External account binding (RFC 8555 7.3.4): a JWS over the account's
  * JWK, MACed (HS256) with the key the CA provisioned, whose base64url text
@@ -2729,16 +2757,7 @@ static int jws_write_eab(acme5g_ctx *ctx, wbuf *w, const char *kid, const char *
         return ACME5G_ERR_ARG;
     }
     w_init(&t, inner, sizeof(inner));
-    w_b64_begin(&t);
-    w_str(&t, "{\"alg\":\"HS256\",\"kid\":");
-    w_json_str(&t, kid);
-    w_str(&t, ",\"url\":");
-    w_json_str(&t, ctx->dir_new_account);
-    w_str(&t, "}");
-    w_b64_end(&t);
-    prot_len = t.len;
-    w_str(&t, ".");
-    w_b64_begin(&t);
+    prot_len = w_inner_jws_begin(&t, "HS256", kid, NULL, ctx->dir_new_account);
     w_jwk(&t, &ctx->account_key);
     w_b64_end(&t);
     if (t.overflow) {
@@ -2992,6 +3011,15 @@ static const unsigned char oid_ecdsa_sha384[] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 
 static const unsigned char oid_ext_request[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e };
 static const unsigned char oid_common_name[] = { 0x55, 0x04, 0x03 };
 
+/* A BIT STRING of whole bytes (no unused bits). */
+static void der_bit_string(der_w *d, const void *data, size_t len)
+{
+    der_open(d, 0x03);
+    der_bytes(d, "\x00", 1);
+    der_bytes(d, data, len);
+    der_close(d);
+}
+
 /* Close a signed structure (CSR or certificate) whose "to be signed" part
  * is written: signatureAlgorithm ecdsa-with-SHA256/384, the BIT STRING
  * with the DER signature, and the outer SEQUENCE. */
@@ -3004,10 +3032,7 @@ static int der_finish_signed(der_w *d, const unsigned char *sig, size_t sig_len,
     else
         der_tlv(d, 0x06, oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256));
     der_close(d);
-    der_open(d, 0x03);
-    der_bytes(d, "\x00", 1);
-    der_bytes(d, sig, sig_len);
-    der_close(d);
+    der_bit_string(d, sig, sig_len);
     der_close(d);
     if (d->overflow)
         return ACME5G_ERR_REQUEST_TOO_LARGE;
@@ -3015,8 +3040,24 @@ static int der_finish_signed(der_w *d, const unsigned char *sig, size_t sig_len,
     return ACME5G_OK;
 }
 
+/* SubjectPublicKeyInfo of an EC public key (P-256 or P-384). */
+static void der_spki(der_w *d, const acme5g_ec_key *key)
+{
+    der_open(d, 0x30);
+    der_open(d, 0x30);
+    der_tlv(d, 0x06, oid_ec_public_key, sizeof(oid_ec_public_key));
+    if (key_coord_len(key) == 48)
+        der_tlv(d, 0x06, oid_secp384r1, sizeof(oid_secp384r1));
+    else
+        der_tlv(d, 0x06, oid_prime256v1, sizeof(oid_prime256v1));
+    der_close(d);
+    der_bit_string(d, key->pk.q, key->pk.qlen);
+    der_close(d);
+}
+
 /* DER CSR for the identifiers, signed with `key`.  Subject CN = the first
  * DNS name (when it fits 64 chars), SAN = every identifier. */
+
 static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
                      const acme5g_identifier *ids, size_t n, unsigned char *out, size_t cap,
                      size_t *out_len)
@@ -3047,19 +3088,7 @@ static int csr_build(const acme5g_ec_key *key, const acme5g_signer *signer,
         der_close(&d);
     }
     der_close(&d);
-    der_open(&d, 0x30);                         /* SubjectPublicKeyInfo */
-    der_open(&d, 0x30);
-    der_tlv(&d, 0x06, oid_ec_public_key, sizeof(oid_ec_public_key));
-    if (p384)
-        der_tlv(&d, 0x06, oid_secp384r1, sizeof(oid_secp384r1));
-    else
-        der_tlv(&d, 0x06, oid_prime256v1, sizeof(oid_prime256v1));
-    der_close(&d);
-    der_open(&d, 0x03);
-    der_bytes(&d, "\x00", 1);
-    der_bytes(&d, key->pk.q, key->pk.qlen);
-    der_close(&d);
-    der_close(&d);
+    der_spki(&d, key);
     der_open(&d, 0xa0);                         /* attributes */
     der_open(&d, 0x30);
     der_tlv(&d, 0x06, oid_ext_request, sizeof(oid_ext_request));
@@ -3341,16 +3370,7 @@ static int alpn_cert_build(acme5g_ctx *ctx, const acme5g_ec_key *key, const char
     der_close(&d);
     der_open(&d, 0x30);                          /* subject: empty */
     der_close(&d);
-    der_open(&d, 0x30);                          /* SubjectPublicKeyInfo */
-    der_open(&d, 0x30);
-    der_tlv(&d, 0x06, oid_ec_public_key, sizeof(oid_ec_public_key));
-    der_tlv(&d, 0x06, oid_prime256v1, sizeof(oid_prime256v1));
-    der_close(&d);
-    der_open(&d, 0x03);
-    der_bytes(&d, "\x00", 1);
-    der_bytes(&d, key->pk.q, key->pk.qlen);
-    der_close(&d);
-    der_close(&d);
+    der_spki(&d, key);                           /* a P-256 key */
     der_open(&d, 0xa3);
     der_open(&d, 0x30);                          /* Extensions */
     der_open(&d, 0x30);                          /* subjectAltName: the identifier */
@@ -4640,18 +4660,7 @@ int acme5g_account_rollover(acme5g_ctx *ctx, const char *directory_url, uint32_t
         /* inner JWS, signed by the new key, built in the body buffer (free
          * now): {"alg","jwk":new,"url"} . {"account","oldKey"} */
         w_init(&t, ctx->body, ACME5G_BODY_MAX);
-        w_b64_begin(&t);
-        w_str(&t, "{\"alg\":\"");
-        w_str(&t, jws_alg(new_key));
-        w_str(&t, "\",\"jwk\":");
-        w_jwk(&t, new_key);
-        w_str(&t, ",\"url\":");
-        w_json_str(&t, ctx->dir_key_change);
-        w_str(&t, "}");
-        w_b64_end(&t);
-        prot_len = t.len;
-        w_str(&t, ".");
-        w_b64_begin(&t);
+        prot_len = w_inner_jws_begin(&t, jws_alg(new_key), NULL, new_key, ctx->dir_key_change);
         w_str(&t, "{\"account\":");
         w_json_str(&t, ctx->account_url);
         w_str(&t, ",\"oldKey\":");
@@ -4757,6 +4766,43 @@ static void ta_dn_append(void *c, const void *buf, size_t len)
     ctx->ta_used += len;
 }
 
+/* Copy an anchor's public key (EC or RSA) into ta_buf for *dst.
+ * Returns ACME5G_OK, ACME5G_ERR_TRUST_ANCHORS_FULL or
+ * ACME5G_ERR_TRUST_ANCHOR (another key type); the caller rolls ta_used
+ * back on failure. */
+static int ta_key_copy(acme5g_ctx *ctx, br_x509_pkey *dst, const br_x509_pkey *pk)
+{
+    size_t room = sizeof(ctx->ta_buf) - ctx->ta_used;
+    if (pk->key_type == BR_KEYTYPE_EC) {
+        size_t ql = pk->key.ec.qlen;
+        if (ql > room)
+            return ACME5G_ERR_TRUST_ANCHORS_FULL;
+        memcpy(ctx->ta_buf + ctx->ta_used, pk->key.ec.q, ql);
+        dst->key_type = BR_KEYTYPE_EC;
+        dst->key.ec.curve = pk->key.ec.curve;
+        dst->key.ec.q = ctx->ta_buf + ctx->ta_used;
+        dst->key.ec.qlen = ql;
+        ctx->ta_used += ql;
+        return ACME5G_OK;
+    }
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        size_t nl = pk->key.rsa.nlen, el = pk->key.rsa.elen;
+        if (nl + el > room)
+            return ACME5G_ERR_TRUST_ANCHORS_FULL;
+        dst->key_type = BR_KEYTYPE_RSA;
+        memcpy(ctx->ta_buf + ctx->ta_used, pk->key.rsa.n, nl);
+        dst->key.rsa.n = ctx->ta_buf + ctx->ta_used;
+        dst->key.rsa.nlen = nl;
+        ctx->ta_used += nl;
+        memcpy(ctx->ta_buf + ctx->ta_used, pk->key.rsa.e, el);
+        dst->key.rsa.e = ctx->ta_buf + ctx->ta_used;
+        dst->key.rsa.elen = el;
+        ctx->ta_used += el;
+        return ACME5G_OK;
+    }
+    return ACME5G_ERR_TRUST_ANCHOR;
+}
+
 /* Anchors for the ACME server fill tas[] from the front; those for the
  * Token Authority (tkauth-01) from the back, so each set is one array for
  * BearSSL and both share ACME5G_MAX_TRUST_ANCHORS. */
@@ -4773,55 +4819,28 @@ static int add_anchors(acme5g_ctx *ctx, const char *pem, size_t len, int authori
         unsigned char *dn;
         if (ctx->ta_count + ctx->authority_ta_count >= ACME5G_MAX_TRUST_ANCHORS)
             return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
+        int err;
         dn = ctx->ta_buf + ctx->ta_used;
         br_x509_decoder_init(&dc, ta_dn_append, ctx);
         br_x509_decoder_push(&dc, ctx->body, der_len);
         pk = br_x509_decoder_get_pkey(&dc);
         if (ctx->ta_used > sizeof(ctx->ta_buf)) {
-            ctx->ta_used = used0;
-            return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
-        }
-        if (!pk || br_x509_decoder_last_error(&dc)) {
-            ctx->ta_used = used0;
-            return set_error(ctx, ACME5G_ERR_TRUST_ANCHOR);
-        }
-        ta = &ctx->tas[authority ? ACME5G_MAX_TRUST_ANCHORS - 1 - ctx->authority_ta_count
-                                 : ctx->ta_count];
-        memset(ta, 0, sizeof(*ta));
-        ta->dn.data = dn;
-        ta->dn.len = ctx->ta_used - used0;
-        /* a CA signs the server's chain; a non-CA anchor is trusted directly */
-        ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
-        if (pk->key_type == BR_KEYTYPE_EC) {
-            size_t ql = pk->key.ec.qlen;
-            if (ql > sizeof(ctx->ta_buf) - ctx->ta_used) {
-                ctx->ta_used = used0;
-                return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
-            }
-            memcpy(ctx->ta_buf + ctx->ta_used, pk->key.ec.q, ql);
-            ta->pkey.key_type = BR_KEYTYPE_EC;
-            ta->pkey.key.ec.curve = pk->key.ec.curve;
-            ta->pkey.key.ec.q = ctx->ta_buf + ctx->ta_used;
-            ta->pkey.key.ec.qlen = ql;
-            ctx->ta_used += ql;
-        } else if (pk->key_type == BR_KEYTYPE_RSA) {
-            size_t nl = pk->key.rsa.nlen, el = pk->key.rsa.elen;
-            if (nl + el > sizeof(ctx->ta_buf) - ctx->ta_used) {
-                ctx->ta_used = used0;
-                return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
-            }
-            ta->pkey.key_type = BR_KEYTYPE_RSA;
-            memcpy(ctx->ta_buf + ctx->ta_used, pk->key.rsa.n, nl);
-            ta->pkey.key.rsa.n = ctx->ta_buf + ctx->ta_used;
-            ta->pkey.key.rsa.nlen = nl;
-            ctx->ta_used += nl;
-            memcpy(ctx->ta_buf + ctx->ta_used, pk->key.rsa.e, el);
-            ta->pkey.key.rsa.e = ctx->ta_buf + ctx->ta_used;
-            ta->pkey.key.rsa.elen = el;
-            ctx->ta_used += el;
+            err = ACME5G_ERR_TRUST_ANCHORS_FULL;
+        } else if (!pk || br_x509_decoder_last_error(&dc)) {
+            err = ACME5G_ERR_TRUST_ANCHOR;
         } else {
-            ctx->ta_used = used0;
-            return set_error(ctx, ACME5G_ERR_TRUST_ANCHOR);
+            ta = &ctx->tas[authority ? ACME5G_MAX_TRUST_ANCHORS - 1 - ctx->authority_ta_count
+                                     : ctx->ta_count];
+            memset(ta, 0, sizeof(*ta));
+            ta->dn.data = dn;
+            ta->dn.len = ctx->ta_used - used0;
+            /* a CA signs the server's chain; a non-CA anchor is trusted directly */
+            ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+            err = ta_key_copy(ctx, &ta->pkey, pk);
+        }
+        if (err) {
+            ctx->ta_used = used0; /* nothing of this certificate is kept */
+            return set_error(ctx, err);
         }
         if (authority)
             ctx->authority_ta_count++;
@@ -4929,16 +4948,15 @@ int acme5g_renewal_info(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
 }
 
 /* See acme5g.h. */
-int acme5g_ari_next(const acme5g_renewal_window *window, uint32_t random, int64_t now_s,
-                    int64_t *when_s)
+int acme5g_ari_next(const acme5g_renewal_window *window, uint32_t random, int64_t *when_s)
 {
     uint64_t span;
     if (window->end_s <= window->start_s)
-        return -ACME5G_ERR_ARG;
+        return ACME5G_ERR_ARG;
     span = (uint64_t)(window->end_s - window->start_s);
     /* a uniform time inside the window (RFC 9773 4.2); past means now */
     *when_s = window->start_s + (int64_t)((uint64_t)random % span);
-    return *when_s <= now_s;
+    return ACME5G_OK;
 }
 
 /* ==========================================================================
@@ -4962,7 +4980,7 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
     int64_t lifetime = not_after_s - not_before_s, due, by_share;
     if (lifetime <= 0 || policy->renew_permille == 0 || policy->renew_permille > 1000 ||
         policy->retry_min_s == 0 || policy->retry_max_s < policy->retry_min_s)
-        return -ACME5G_ERR_ARG;
+        return ACME5G_ERR_ARG;
     by_share = not_before_s + lifetime / 1000 * (int64_t)policy->renew_permille +
                lifetime % 1000 * (int64_t)policy->renew_permille / 1000;
     due = by_share;
@@ -4994,13 +5012,14 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
         }
     }
     *when_s = due;
-    return due <= now_s;
+    return ACME5G_OK;
 }
 
 /* ==========================================================================
  * 7. Shared client
  * ======================================================================== */
 
+#if ACME5G_WITH_MTLS
 /* DN callback for br_x509_decoder when we only need the key. */
 static void dn_ignore(void *c, const void *buf, size_t len)
 {
@@ -5011,14 +5030,16 @@ static void dn_ignore(void *c, const void *buf, size_t len)
 int acme5g_set_own_cert(acme5g_ctx *ctx, const char *chain_pem, size_t chain_len,
                         const char *key_pem, size_t key_len)
 {
-    size_t off = 0, used = 0, der_len;
+    size_t off = 0, start = 0, used = 0, der_len;
     int r;
     ctx->own_chain_count = 0;
     wipe(&ctx->own_key, sizeof(ctx->own_key));
     while ((r = pem_next(chain_pem, chain_len, &off, "CERTIFICATE", ctx->own_chain_buf + used,
                          sizeof(ctx->own_chain_buf) - used, &der_len)) == 1) {
-        if (ctx->own_chain_count == COUNT(ctx->own_chain))
-            return set_error(ctx, ACME5G_ERR_TRUST_ANCHORS_FULL);
+        if (ctx->own_chain_count == COUNT(ctx->own_chain)) {
+            ctx->own_chain_count = 0;
+            return set_error(ctx, ACME5G_ERR_OWN_CHAIN_FULL);
+        }
         if (ctx->own_chain_count == 0) {
             /* the issuer's key type: BearSSL needs it for ECDH suites */
             br_x509_decoder_context dc;
@@ -5032,11 +5053,14 @@ int acme5g_set_own_cert(acme5g_ctx *ctx, const char *chain_pem, size_t chain_len
         ctx->own_chain[ctx->own_chain_count].data_len = der_len;
         ctx->own_chain_count++;
         used += der_len;
+        start = off;
     }
     if (r < 0 || ctx->own_chain_count == 0) {
+        /* a well-formed certificate that did not fit, or a malformed one */
+        int too_big = r < 0 && pem_next(chain_pem, chain_len, &start, "CERTIFICATE", NULL, 0,
+                                         &der_len) == 1;
         ctx->own_chain_count = 0;
-        return set_error(ctx, r < 0 && off < chain_len ? ACME5G_ERR_TRUST_ANCHORS_FULL
-                                                      : ACME5G_ERR_CERT);
+        return set_error(ctx, too_big ? ACME5G_ERR_OWN_CHAIN_FULL : ACME5G_ERR_CERT);
     }
     if (key_from_pem(ctx, &ctx->own_key, key_pem, key_len)) {
         ctx->own_chain_count = 0;
@@ -5077,7 +5101,23 @@ int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     }
     return flow_end(ctx, err, "enrolment through the shared client failed: ");
 }
+#else
+/* Built without mutual TLS (ACME5G_WITH_MTLS 0): refused. */
+int acme5g_set_own_cert(acme5g_ctx *ctx, const char *chain_pem, size_t chain_len,
+                        const char *key_pem, size_t key_len)
+{
+    (void)chain_pem; (void)chain_len; (void)key_pem; (void)key_len;
+    return set_error(ctx, ACME5G_ERR_ARG);
+}
 
+int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *p)
+{
+    (void)p;
+    return set_error(ctx, ACME5G_ERR_ARG);
+}
+#endif
+
+#if ACME5G_WITH_SHARED
 /* See acme5g.h. */
 int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
                          acme5g_shared_request *req)
@@ -5223,6 +5263,23 @@ int acme5g_shared_respond(acme5g_ctx *ctx, int http_status, const char *chain_pe
     ctx->sock = -1;
     return set_error(ctx, err);
 }
+#else
+/* Built without the shared client (ACME5G_WITH_SHARED 0): refused. */
+int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
+                         acme5g_shared_request *req)
+{
+    (void)handle; (void)timeout_s;
+    memset(req, 0, sizeof(*req));
+    return set_error(ctx, ACME5G_ERR_ARG);
+}
+
+int acme5g_shared_respond(acme5g_ctx *ctx, int http_status, const char *chain_pem,
+                          size_t chain_len, const char *problem_type, const char *detail)
+{
+    (void)http_status; (void)chain_pem; (void)chain_len; (void)problem_type; (void)detail;
+    return set_error(ctx, ACME5G_ERR_ARG);
+}
+#endif
 
 /* Issuer DN as "CN=..., O=..." for the attributes people read. */
 static void w_dn(wbuf *w, const der_r *dn)

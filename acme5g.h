@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g -- a minimal, portable ACME (RFC 8555) client for 5G network
  * functions and embedded devices.  One translation unit: acme5g.c + this
@@ -31,6 +33,10 @@
 
 #ifdef ACME5G_USER_CONFIG
 #include ACME5G_USER_CONFIG /* optional header with the overrides below */
+#endif
+
+#ifdef __cplusplus
+extern "C" {
 #endif
 
 #define ACME5G_VERSION "0.1.0"
@@ -93,7 +99,8 @@
 
 /* Trust anchors (CA certificates) for the ACME server, and the bytes for
  * their names and keys.  Too small: ACME5G_ERR_TRUST_ANCHORS_FULL.
- * RAM: ~48 B per anchor, 1 B per unit of ACME5G_TA_BUF_SIZE. */
+ * RAM: ~48 B per anchor, 1 B per unit of ACME5G_TA_BUF_SIZE.
+ * Range: 1..64 anchors, 256..65536 bytes. */
 #ifndef ACME5G_MAX_TRUST_ANCHORS
 #define ACME5G_MAX_TRUST_ANCHORS 4
 #endif
@@ -111,19 +118,20 @@
 /* Our own certificate chain (DER bytes, up to 3 certificates): the client
  * certificate for mutual TLS (an NF talking to the shared client), or the
  * shared client's server certificate.  Too small:
- * ACME5G_ERR_TRUST_ANCHORS_FULL.  RAM: 1 B per unit.  Range: 1..16384. */
+ * ACME5G_ERR_OWN_CHAIN_FULL.  RAM: 1 B per unit.  Range: 1..16384. */
 #ifndef ACME5G_OWN_CHAIN_MAX
 #define ACME5G_OWN_CHAIN_MAX 2048
 #endif
 
 /* Largest CSR the shared client accepts from an NF.  RAM: none in the
- * context (it is in acme5g_shared_request). */
+ * context (it is in acme5g_shared_request).  Range: 256..65536. */
 #ifndef ACME5G_SHARED_CSR_MAX
 #define ACME5G_SHARED_CSR_MAX 2048
 #endif
 
-/* Problem document strings kept for the caller (longer ones are cut).
- * RAM: 1 B per unit. */
+/* Problem document strings kept for the caller (longer ones are cut; a
+ * type must stay whole to be recognised, e.g. badNonce).  RAM: 1 B per
+ * unit.  Range: type 64..1024, detail 32..4096. */
 #ifndef ACME5G_PROBLEM_TYPE_MAX
 #define ACME5G_PROBLEM_TYPE_MAX 80
 #endif
@@ -190,6 +198,25 @@
 #define ACME5G_WITH_TKAUTH 1
 #endif
 
+/* 1 (default): mutual TLS with our own certificate: acme5g_set_own_cert(),
+ * acme5g_enrol_via() (an NF enrolling through a shared client) and the
+ * client certificate offered to the Token Authority.  0 leaves it out
+ * (those two functions then return ACME5G_ERR_ARG; a Token Authority is
+ * reached without a client certificate, or through the port's
+ * authority_token).  RAM: ACME5G_OWN_CHAIN_MAX + ~340 B (64-bit host). */
+#ifndef ACME5G_WITH_MTLS
+#define ACME5G_WITH_MTLS 1
+#endif
+
+/* 1 (default when ACME5G_WITH_MTLS is 1): the shared client's server side,
+ * acme5g_shared_accept() and acme5g_shared_respond() (and BearSSL's server
+ * engine, unless ACME5G_WITH_TLSALPN01 links it anyway).  0 leaves it out
+ * (both then return ACME5G_ERR_ARG).  Needs ACME5G_WITH_MTLS 1.
+ * RAM: ~860 B (the NF's names from its certificate, 64-bit host). */
+#ifndef ACME5G_WITH_SHARED
+#define ACME5G_WITH_SHARED ACME5G_WITH_MTLS
+#endif
+
 /* Longest Authority Token (a compact JWT) accepted from the Token
  * Authority.  Longer: ACME5G_ERR_AUTHORITY_TOKEN.  RAM: 1 B per unit.
  * Range: 256..2048 (the JWS carrying it must fit ACME5G_REQUEST_MAX). */
@@ -203,7 +230,7 @@
 #endif
 
 /* Highest log level compiled in: 0 error, 1 warning, 2 info, 3 debug.
- * Messages above it are compiled away. */
+ * Messages above it are compiled away (-1: all of them).  Range: -1..3. */
 #ifndef ACME5G_LOG_LEVEL
 #define ACME5G_LOG_LEVEL 3
 #endif
@@ -211,53 +238,130 @@
 #if !ACME5G_WITH_SHA384 && !ACME5G_TLS_MINIMAL
 #error "ACME5G_WITH_SHA384 0 needs ACME5G_TLS_MINIMAL 1 (P-256 keys only)"
 #endif
+#if ACME5G_WITH_SHARED && !ACME5G_WITH_MTLS
+#error "ACME5G_WITH_SHARED 1 needs ACME5G_WITH_MTLS 1"
+#endif
+/* The documented ranges, enforced (make check tries values outside them). */
 #if ACME5G_TLS_BUF_SIZE < 1024 || ACME5G_TLS_BUF_SIZE > BR_SSL_BUFSIZE_BIDI
-#error "ACME5G_TLS_BUF_SIZE out of range"
+#error "ACME5G_TLS_BUF_SIZE out of range (1024..BR_SSL_BUFSIZE_BIDI)"
 #endif
-#if ACME5G_BODY_MAX < 1024 || ACME5G_REQUEST_MAX < 512 || ACME5G_LINE_MAX < 128
-#error "ACME5G_BODY_MAX, ACME5G_REQUEST_MAX or ACME5G_LINE_MAX too small"
+#if ACME5G_BODY_MAX < 1024 || ACME5G_BODY_MAX > 1048576
+#error "ACME5G_BODY_MAX out of range (1024..1048576)"
 #endif
-#if ACME5G_MAX_ALTERNATES < 1 || ACME5G_MAX_ALTERNATES > 8 || ACME5G_OWN_CHAIN_MAX < 1
-#error "ACME5G_MAX_ALTERNATES must be 1..8 and ACME5G_OWN_CHAIN_MAX at least 1"
+#if ACME5G_REQUEST_MAX < 512 || ACME5G_REQUEST_MAX > 65536
+#error "ACME5G_REQUEST_MAX out of range (512..65536)"
 #endif
-#if ACME5G_URL_MAX < 64 || ACME5G_MAX_IDENTIFIERS < 1 || ACME5G_JSON_TOKENS < 32
-#error "ACME5G_URL_MAX, ACME5G_MAX_IDENTIFIERS or ACME5G_JSON_TOKENS too small"
+#if ACME5G_LINE_MAX < 128 || ACME5G_LINE_MAX > 8192
+#error "ACME5G_LINE_MAX out of range (128..8192)"
+#endif
+#if ACME5G_URL_MAX < 64 || ACME5G_URL_MAX > 2048
+#error "ACME5G_URL_MAX out of range (64..2048)"
+#endif
+#if ACME5G_MAX_IDENTIFIERS < 1 || ACME5G_MAX_IDENTIFIERS > 64
+#error "ACME5G_MAX_IDENTIFIERS out of range (1..64)"
+#endif
+#if ACME5G_JSON_TOKENS < 32 || ACME5G_JSON_TOKENS > 4096
+#error "ACME5G_JSON_TOKENS out of range (32..4096)"
+#endif
+#if ACME5G_MAX_TRUST_ANCHORS < 1 || ACME5G_MAX_TRUST_ANCHORS > 64
+#error "ACME5G_MAX_TRUST_ANCHORS out of range (1..64)"
+#endif
+#if ACME5G_TA_BUF_SIZE < 256 || ACME5G_TA_BUF_SIZE > 65536
+#error "ACME5G_TA_BUF_SIZE out of range (256..65536)"
+#endif
+#if ACME5G_MAX_ALTERNATES < 1 || ACME5G_MAX_ALTERNATES > 8
+#error "ACME5G_MAX_ALTERNATES out of range (1..8)"
+#endif
+#if ACME5G_OWN_CHAIN_MAX < 1 || ACME5G_OWN_CHAIN_MAX > 16384
+#error "ACME5G_OWN_CHAIN_MAX out of range (1..16384)"
+#endif
+#if ACME5G_SHARED_CSR_MAX < 256 || ACME5G_SHARED_CSR_MAX > 65536
+#error "ACME5G_SHARED_CSR_MAX out of range (256..65536)"
+#endif
+#if ACME5G_PROBLEM_TYPE_MAX < 64 || ACME5G_PROBLEM_TYPE_MAX > 1024
+#error "ACME5G_PROBLEM_TYPE_MAX out of range (64..1024)"
+#endif
+#if ACME5G_PROBLEM_DETAIL_MAX < 32 || ACME5G_PROBLEM_DETAIL_MAX > 4096
+#error "ACME5G_PROBLEM_DETAIL_MAX out of range (32..4096)"
+#endif
+#if ACME5G_TKAUTH_TOKEN_MAX < 256 || ACME5G_TKAUTH_TOKEN_MAX > 2048
+#error "ACME5G_TKAUTH_TOKEN_MAX out of range (256..2048)"
+#endif
+#if ACME5G_BADNONCE_RETRIES < 0 || ACME5G_BADNONCE_RETRIES > 100
+#error "ACME5G_BADNONCE_RETRIES out of range (0..100)"
+#endif
+#if ACME5G_LOG_LEVEL < -1 || ACME5G_LOG_LEVEL > 3
+#error "ACME5G_LOG_LEVEL out of range (-1..3)"
+#endif
+#if ACME5G_TLS_MINIMAL != 0 && ACME5G_TLS_MINIMAL != 1
+#error "ACME5G_TLS_MINIMAL must be 0 or 1"
+#endif
+#if ACME5G_TLS_ECDSA_ONLY != 0 && ACME5G_TLS_ECDSA_ONLY != 1
+#error "ACME5G_TLS_ECDSA_ONLY must be 0 or 1"
+#endif
+#if ACME5G_WITH_SHA384 != 0 && ACME5G_WITH_SHA384 != 1
+#error "ACME5G_WITH_SHA384 must be 0 or 1"
+#endif
+#if ACME5G_WITH_TLSALPN01 != 0 && ACME5G_WITH_TLSALPN01 != 1
+#error "ACME5G_WITH_TLSALPN01 must be 0 or 1"
+#endif
+#if ACME5G_WITH_DNS01 != 0 && ACME5G_WITH_DNS01 != 1
+#error "ACME5G_WITH_DNS01 must be 0 or 1"
+#endif
+#if ACME5G_WITH_EAB != 0 && ACME5G_WITH_EAB != 1
+#error "ACME5G_WITH_EAB must be 0 or 1"
+#endif
+#if ACME5G_WITH_TKAUTH != 0 && ACME5G_WITH_TKAUTH != 1
+#error "ACME5G_WITH_TKAUTH must be 0 or 1"
+#endif
+#if ACME5G_WITH_MTLS != 0 && ACME5G_WITH_MTLS != 1
+#error "ACME5G_WITH_MTLS must be 0 or 1"
+#endif
+#if ACME5G_WITH_SHARED != 0 && ACME5G_WITH_SHARED != 1
+#error "ACME5G_WITH_SHARED must be 0 or 1"
 #endif
 
 /* ------------------------------------------------------------------------
- * Errors.  0 is success; codes are grouped by layer.
+ * Errors.  0 is success; codes are grouped by layer.  Every function
+ * returns one of these (never a negative number).  The comment next to a
+ * code is its acme5g_strerror() message, word for word (tests/unit.c
+ * checks both agree); "raise X" names the config macro to raise.
  * ---------------------------------------------------------------------- */
 typedef enum acme5g_err {
-    ACME5G_OK = 0,
+    ACME5G_OK = 0,                 /* success */
     /* caller and limits (1..29) */
     ACME5G_ERR_ARG = 1,            /* bad argument or settings */
-    ACME5G_ERR_TIMEOUT,            /* total deadline passed */
+    ACME5G_ERR_TIMEOUT,            /* timed out (total deadline passed) */
     ACME5G_ERR_URL,                /* malformed or non-https URL */
-    ACME5G_ERR_URL_TOO_LONG,       /* raise ACME5G_URL_MAX */
-    ACME5G_ERR_TOO_MANY_NAMES,     /* raise ACME5G_MAX_IDENTIFIERS */
-    ACME5G_ERR_REQUEST_TOO_LARGE,  /* raise ACME5G_REQUEST_MAX */
-    ACME5G_ERR_BODY_TOO_LARGE,     /* raise ACME5G_BODY_MAX */
-    ACME5G_ERR_HEADER_TOO_LONG,    /* raise ACME5G_LINE_MAX */
-    ACME5G_ERR_JSON_TOO_BIG,       /* raise ACME5G_JSON_TOKENS */
-    ACME5G_ERR_TRUST_ANCHORS_FULL, /* raise ACME5G_MAX_TRUST_ANCHORS / _TA_BUF_SIZE */
-    ACME5G_ERR_FIELD_TOO_LONG,     /* a server string larger than its slot */
-    ACME5G_ERR_NAME,               /* identifier is not a valid DNS name, IP or UUID */
+    ACME5G_ERR_URL_TOO_LONG,       /* URL too long (raise ACME5G_URL_MAX) */
+    ACME5G_ERR_TOO_MANY_NAMES,     /* too many identifiers (raise ACME5G_MAX_IDENTIFIERS) */
+    ACME5G_ERR_REQUEST_TOO_LARGE,  /* request too large (raise ACME5G_REQUEST_MAX) */
+    ACME5G_ERR_BODY_TOO_LARGE,     /* response body too large (raise ACME5G_BODY_MAX) */
+    ACME5G_ERR_HEADER_TOO_LONG,    /* response header line too long (raise ACME5G_LINE_MAX) */
+    ACME5G_ERR_JSON_TOO_BIG,       /* JSON document too big (raise ACME5G_JSON_TOKENS) */
+    ACME5G_ERR_TRUST_ANCHORS_FULL, /* trust anchor storage full (raise ACME5G_MAX_TRUST_ANCHORS or
+                                      ACME5G_TA_BUF_SIZE) */
+    ACME5G_ERR_FIELD_TOO_LONG,     /* server string too long for its field */
+    ACME5G_ERR_NAME,               /* identifier is not a valid DNS name, IP address or UUID */
+    ACME5G_ERR_OWN_CHAIN_FULL,     /* own certificate chain too large (at most 3 certificates;
+                                      raise ACME5G_OWN_CHAIN_MAX) */
     /* port (30..49) */
-    ACME5G_ERR_CONNECT = 30,       /* port connect failed */
-    ACME5G_ERR_NET,                /* port send/receive failed */
-    ACME5G_ERR_NET_CLOSED,         /* peer closed the connection too early */
+    ACME5G_ERR_CONNECT = 30,       /* connection failed */
+    ACME5G_ERR_NET,                /* network send/receive failed */
+    ACME5G_ERR_NET_CLOSED,         /* connection closed by the peer too early */
     ACME5G_ERR_LISTEN,             /* http-01 responder could not listen */
-    ACME5G_ERR_ENTROPY,            /* port entropy failed */
-    ACME5G_ERR_STORAGE_READ,       /* stored blob unreadable */
-    ACME5G_ERR_STORAGE_WRITE,      /* stored blob could not be written */
+    ACME5G_ERR_ENTROPY,            /* entropy source failed */
+    ACME5G_ERR_STORAGE_READ,       /* stored data unreadable */
+    ACME5G_ERR_STORAGE_WRITE,      /* could not write stored data */
     ACME5G_ERR_CLOCK,              /* wall clock not set (before 2020) */
-    ACME5G_ERR_NOT_FOUND,          /* stored blob does not exist */
-    ACME5G_ERR_DNS_HOOK,           /* port dns_txt failed or is missing */
+    ACME5G_ERR_NOT_FOUND,          /* no stored data */
+    ACME5G_ERR_DNS_HOOK,           /* dns-01 hook failed or missing */
     /* TLS (50..69); acme5g_last_tls_error() gives BearSSL's code */
     ACME5G_ERR_TLS = 50,           /* TLS failure */
-    ACME5G_ERR_TLS_UNTRUSTED,      /* server chain not signed by the trust anchors */
-    ACME5G_ERR_TLS_NAME,           /* server certificate does not match the host */
-    ACME5G_ERR_TLS_TIME,           /* server certificate expired or not yet valid */
+    ACME5G_ERR_TLS_UNTRUSTED,      /* TLS: server certificate not trusted (chain not signed by the
+                                      trust anchors) */
+    ACME5G_ERR_TLS_NAME,           /* TLS: server certificate does not match the host */
+    ACME5G_ERR_TLS_TIME,           /* TLS: server certificate expired or not yet valid */
     ACME5G_ERR_TRUST_ANCHOR,       /* trust anchor PEM unusable */
     /* HTTP (70..89) */
     ACME5G_ERR_HTTP = 70,          /* malformed HTTP response */
@@ -265,24 +369,23 @@ typedef enum acme5g_err {
     ACME5G_ERR_CONTENT_TYPE,       /* unexpected Content-Type */
     /* JSON (90..109) */
     ACME5G_ERR_JSON = 90,          /* malformed JSON */
-    ACME5G_ERR_JSON_FIELD,         /* a required field is missing or has the wrong type */
+    ACME5G_ERR_JSON_FIELD,         /* JSON field missing or of the wrong type */
     /* ACME (110..149) */
-    ACME5G_ERR_PROBLEM = 110,      /* the server answered with a problem document */
-    ACME5G_ERR_NO_NONCE,           /* the server gave no Replay-Nonce */
+    ACME5G_ERR_PROBLEM = 110,      /* ACME server error */
+    ACME5G_ERR_NO_NONCE,           /* no Replay-Nonce from the server */
     ACME5G_ERR_BAD_NONCE_LIMIT,    /* badNonce more than ACME5G_BADNONCE_RETRIES times */
-    ACME5G_ERR_ORDER_INVALID,      /* the order became invalid */
-    ACME5G_ERR_AUTHZ_INVALID,      /* an authorization failed (challenge not validated) */
-    ACME5G_ERR_STATUS,             /* an unknown or unexpected status */
+    ACME5G_ERR_ORDER_INVALID,      /* order is invalid */
+    ACME5G_ERR_AUTHZ_INVALID,      /* authorization failed */
+    ACME5G_ERR_STATUS,             /* unknown or unexpected ACME status */
     ACME5G_ERR_NO_CHALLENGE,       /* no challenge type we can answer */
     ACME5G_ERR_CERT_MISMATCH,      /* issued certificate lacks our names or key */
-    ACME5G_ERR_EAB_REQUIRED,       /* directory meta.externalAccountRequired, no EAB given */
-    ACME5G_ERR_AUTHORITY,          /* the Token Authority refused or answered badly (detail
-                                      in acme5g_last_problem()) */
-    ACME5G_ERR_AUTHORITY_TOKEN,    /* the Authority Token is malformed, expired, or not
-                                      for this identifier and account key */
+    ACME5G_ERR_EAB_REQUIRED,       /* the server requires external account binding (EAB) */
+    ACME5G_ERR_AUTHORITY,          /* the Token Authority refused or answered badly */
+    ACME5G_ERR_AUTHORITY_TOKEN,    /* the Authority Token is malformed, expired, or not for this
+                                      identifier and account key */
     /* keys and certificates (150..169) */
-    ACME5G_ERR_KEY = 150,          /* stored key unreadable or wrong type */
-    ACME5G_ERR_CERT,               /* certificate (PEM/DER) unparsable */
+    ACME5G_ERR_KEY = 150,          /* stored key unreadable or of the wrong type */
+    ACME5G_ERR_CERT,               /* certificate unparsable */
     ACME5G_ERR_CRYPTO,             /* key generation or signing failed */
     ACME5G_ERR_CSR,                /* CSR malformed or of an unsupported kind */
     ACME5G_ERR_CSR_SIGNATURE,      /* CSR signature does not verify */
@@ -605,13 +708,17 @@ typedef struct acme5g_ctx {
     acme5g_ec_key cert_key;
 
     /* section 7: our own certificate for mutual TLS */
+#if ACME5G_WITH_MTLS
     unsigned char own_chain_buf[ACME5G_OWN_CHAIN_MAX];
     br_x509_certificate own_chain[3];
     size_t own_chain_count;
     unsigned own_issuer_key_type;
     acme5g_ec_key own_key;
+#endif
+#if ACME5G_WITH_SHARED
     br_name_element peer_names[3];       /* shared client: the NF's URI, DNS, CN */
     char peer_name_buf[3][256];
+#endif
 } acme5g_ctx;
 
 /* ------------------------------------------------------------------------
@@ -788,7 +895,8 @@ int acme5g_csr_parse(const uint8_t *der, size_t len, acme5g_csr *out);
  * (at most 3 certificates, ACME5G_OWN_CHAIN_MAX bytes of DER); `key_pem`
  * an EC P-256/P-384 private key (PKCS#8 or SEC1).  Both are copied.
  * Returns ACME5G_OK, ACME5G_ERR_CERT, ACME5G_ERR_KEY or
- * ACME5G_ERR_TRUST_ANCHORS_FULL. */
+ * ACME5G_ERR_OWN_CHAIN_FULL (more than 3 certificates, or more DER bytes
+ * than ACME5G_OWN_CHAIN_MAX). */
 int acme5g_set_own_cert(acme5g_ctx *ctx, const char *chain_pem, size_t chain_len,
                         const char *key_pem, size_t key_len);
 
@@ -875,8 +983,8 @@ void acme5g_policy_default(acme5g_policy *policy);
  * before notBefore.  After failures, attempts are spaced by retry_min_s
  * doubling per failure up to retry_max_s, but never pushed past notAfter.
  *
- * Returns 1 when the renewal is due now, 0 when it is later, or
- * -ACME5G_ERR_ARG when the dates or the policy make no sense. */
+ * Returns ACME5G_OK (the renewal is due when *when_s <= now_s), or
+ * ACME5G_ERR_ARG when the dates or the policy make no sense (nothing set). */
 int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_t not_after_s,
                        const acme5g_policy_state *state, int64_t now_s,
                        int64_t *when_s, acme5g_renew_reason *reason);
@@ -909,10 +1017,9 @@ int acme5g_renewal_info(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
 
 /* When to renew inside an ARI window: start + (random mod (end - start)),
  * a uniform time for a uniform `random` (draw it once per window).  Sets
- * *when_s; returns 1 when that is now or past, 0 when later,
- * -ACME5G_ERR_ARG for an empty window. */
-int acme5g_ari_next(const acme5g_renewal_window *window, uint32_t random, int64_t now_s,
-                    int64_t *when_s);
+ * *when_s (due when it is now or past) and returns ACME5G_OK, or
+ * ACME5G_ERR_ARG for an empty window. */
+int acme5g_ari_next(const acme5g_renewal_window *window, uint32_t random, int64_t *when_s);
 
 /* Parse a PEM certificate chain (leaf first) and describe its leaf.
  * Pure: no port call, no context.  Returns ACME5G_OK or ACME5G_ERR_CERT. */
@@ -930,5 +1037,9 @@ const acme5g_problem *acme5g_last_problem(const acme5g_ctx *ctx);
 
 /* Wipe the whole context (keys included); acme5g_init() is needed again. */
 void acme5g_wipe(acme5g_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ACME5G_H */

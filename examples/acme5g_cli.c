@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g: the command-line tool.  A thin user of acme5g.h and the POSIX
  * port: it parses options, reads files and prints results, and leaves
@@ -644,7 +646,9 @@ static int cli_ari_due(const cli_options *opt, const cli_renew_state *rs, int64_
     if (!opt->directory_url || opt->via ||
         acme5g_renewal_info(&cli_ctx, opt->directory_url, 30, &w) != ACME5G_OK)
         return -1;
-    r = acme5g_ari_next(&w, rs->policy.jitter_seed, now, when);
+    if (acme5g_ari_next(&w, rs->policy.jitter_seed, when) != ACME5G_OK)
+        return -1;
+    r = *when <= now;
     if (r == 0 && *when > now + w.retry_after_s)
         *when = now + w.retry_after_s; /* the window may move: ask again first */
     return r;
@@ -685,7 +689,7 @@ static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, in
     }
     cli_policy(opt, &policy);
     return acme5g_policy_next(&policy, info.not_before_s, info.not_after_s, &rs->policy, now,
-                              when, reason_out) > 0;
+                              when, reason_out) == ACME5G_OK && *when <= now;
 }
 
 /* In a forked child before exec: the default signal mask and actions

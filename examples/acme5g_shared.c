@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g-shared: the shared ACME client of TR 33.776 ("ACME for client-side
  * NF certificates"), a daemon for NFs that cannot answer an ACME challenge.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g bare-metal port (see acme5g_baremetal.h and the port contract in
  * acme5g.h).  No OS header: only the C library's <string.h> and the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g bare-metal port: the acme5g_port functions for a device without an
  * operating system.  It includes no OS header: everything platform-specific
@@ -41,6 +43,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "acme5g.h" /* build with -I pointing at the library */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Non-blocking TCP.  Every function gets acme5g_baremetal.user.
  * Connection numbers are small integers >= 0 chosen by the integrator. */
@@ -216,5 +222,9 @@ int acme5g_baremetal_slot_state(const acme5g_baremetal *bm, const char *name,
 /* A constant description of a code of acme5g_baremetal_check() (e.g.
  * "storage slot missing"); "ok" for 0. */
 const char *acme5g_baremetal_check_str(int code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ACME5G_BAREMETAL_H */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g POSIX port (see acme5g_posix.h and the port contract in acme5g.h).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g POSIX port: the acme5g_port functions for Linux and other POSIX
  * systems (BSD sockets with poll(), files in a state directory, getrandom()
@@ -14,6 +16,10 @@
 
 #include <stddef.h>
 #include "acme5g.h" /* build with -I pointing at the library */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* The port's state, pointed to by acme5g_port.user.  Owned by the caller;
  * must stay valid (and unmoved) while a context uses the port. */
@@ -58,5 +64,9 @@ int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, 
 int acme5g_posix_token_hook(const char *cmd, const char *type, const char *value,
                             const char *fingerprint, const char *authority, char *token,
                             size_t cap, uint32_t timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ACME5G_POSIX_H */

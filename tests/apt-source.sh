@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/apt-source.sh -- Debian helpers shared by the scripts that build
 # something from a Debian source package (tests/cross-deps.sh,
 # tests/nf/build-pebble.sh).  Source it from bash; it defines functions only:

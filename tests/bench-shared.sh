@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/bench-shared.sh -- figures of the shared ACME client (issue 6), run
 # by `make bench` after tests/bench.sh:
 #

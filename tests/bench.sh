@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/bench.sh -- `make bench`: acme5g next to uacme 1.7.4 (Debian), each
 # enrolling one DNS name with a new account and a real http-01 validation
 # against the same throwaway Pebble, measured the same way, in one run:

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/cross-deps.sh [packages|bearssl|lwip|all] -- what `make cross` needs.
 #
 #   packages  the cross tool chains and qemu-user from Debian (bookworm):

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/cross.sh -- the cross builds, checked and run under emulation:
 #
 #   - make cross (tool chains and BearSSL via tests/cross-deps.sh, cached);

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/demo.sh -- `make demo`: get a certificate from a throwaway ACME
 # server (Pebble) on this machine with build/acme5g, then look at it.
 # Nothing leaves loopback.  Files stay in build/demo/ for a look afterwards.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/dns-hook-flaky.sh STATEFILE MGMT add|del NAME VALUE -- a dns-01 hook
 # that fails the first validation on purpose: its first `add` (STATEFILE
 # does not exist yet; it is created then) publishes a wrong TXT value

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/dns-hook.sh MGMT add|del NAME VALUE -- the acme5g --dns-hook used by
 # the tests: sets or clears the TXT record NAME in pebble-challtestsrv's DNS
 # through its management API at MGMT (host:port).  Appends "op name value"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/faults.c -- fault injection through the port (issue 8), against a
  * real Pebble (tests/faults.sh starts it and runs this program).

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/faults.sh [KINDS...] -- fault injection through the port against a
 # throwaway Pebble: builds build/faults (tests/faults.c) and runs it.
 # KINDS: write cut recv send connect entropy (default: all).

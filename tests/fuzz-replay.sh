@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/fuzz-replay.sh -- make test's replay of the fuzz corpora: every
 # tests/fuzz/fuzz_*.c built with gcc + ASan/UBSan as a plain program
 # (build/fuzz/replay-<t>, -DACME5G_FUZZ_REPLAY) runs every input of

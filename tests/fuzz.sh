@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/fuzz.sh -- make fuzz: build every tests/fuzz/fuzz_*.c with clang
 # libFuzzer + ASan + UBSan and run each for a bounded time.
 #

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/harness.h -- the test harness tests/unit.c and tests/hostile.c
  * share: checks, one line per test, the vector files, and the in-process

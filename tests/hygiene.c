@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/hygiene.c -- security hygiene of the POSIX port (issue 8), run by
  * tests/hygiene.sh (which also traces it with strace):

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/hygiene.sh -- security hygiene (issue 8) of the POSIX port:
 #  - a secret blob (key) is created 0600 from its first instant: strace
 #    shows the temporary file opened O_CREAT|O_EXCL with mode 0600 (public

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/install-deps.sh [build|test|demo] -- install the Debian (bookworm)
 # packages this project needs, only those that are missing.
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/integration.sh -- the acme5g CLI against a throwaway Pebble on
 # loopback.  Every result is checked with openssl.
 #

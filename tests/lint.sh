@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/lint.sh -- static analysis of acme5g.c and port/ (issue 8):
 #   cppcheck --enable=warning,portability,performance (C99), clean;
 #   clang-tidy with the clang static analyzer and a few bugprone checks,

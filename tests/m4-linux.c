@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/m4-linux.c -- run Cortex-M4 (Thumb-2) test programs under qemu-arm
  * user mode: the start-up and newlib system calls over raw Linux ARM EABI

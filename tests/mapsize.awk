@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/mapsize.awk -- flash and RAM of a firmware image by component, from
 # a GNU ld map file (-Wl,-Map).  Used by make size-cross:
 #

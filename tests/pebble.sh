@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/pebble.sh -- start and stop a throwaway Pebble (ACME test server) on
 # loopback.  Source it from bash; it defines functions only.
 #

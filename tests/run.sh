@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/run.sh -- everything `make test` runs, in order:
 #
 #   deps         tests/install-deps.sh test
 #   build        every binary the tests need (one line per target)
-#   check        make check: strict C99 with gcc and clang, no heap, prefixes
+#   check        make check: strict C99 with gcc and clang, no heap, prefixes,
+#                config ranges, feature switches, SPDX lines, C++ (g++, clang++)
 #   readme       the C example in README.md compiles
 #   unit         build/unit
 #   unit-min     build/unit-min (minimal config values)

@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/shared-env.sh -- a throwaway shared ACME client (build/acme5g-shared)
 # with its certificates, for tests/shared.sh and tests/bench-shared.sh.
 # Source it from bash after tests/pebble.sh and pebble_start (it uses

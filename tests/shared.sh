@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/shared.sh -- the shared ACME client (build/acme5g-shared, TR 33.776)
 # and `acme5g enrol --via` against a throwaway Pebble on loopback, dns-01
 # through tests/dns-hook.sh and pebble-challtestsrv.  Throwaway CAs made by

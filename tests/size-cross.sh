@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/size-cross.sh -- the Cortex-M4 figures of `make size` (run by
 # `make size-cross` after `make cross`):
 #

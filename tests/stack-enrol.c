@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/stack-enrol.c -- the peak stack of ONE enrolment on the host,
  * measured by painting (make bench runs it against its Pebble).

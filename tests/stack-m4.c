@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/stack-m4.c -- peak stack of the crypto paths of an enrolment on
  * Cortex-M4 code (Thumb-2, -Os, ACME5G_TLS_MINIMAL=1), measured by painting

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/stack-m4.sh -- the peak stack of an enrolment's crypto paths on
 # Cortex-M4 code: tests/stack-m4.c built as tests/unit-m4.sh builds the
 # unit tests (-mcpu=cortex-m4 -mthumb -Os, ACME5G_TLS_MINIMAL=1, BearSSL

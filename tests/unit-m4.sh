@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/unit-m4.sh -- tests/unit.c built for Cortex-M4 (-mcpu=cortex-m4
 # -mthumb -Os, ACME5G_TLS_MINIMAL=1, BearSSL from build/cross/bearssl-m4)
 # and run under qemu-arm user mode with tests/m4-linux.c as start-up and

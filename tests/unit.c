@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/unit.c -- unit tests for acme5g.c.
  *
@@ -3172,6 +3174,16 @@ static void test_flow_post_retries_bad_nonce_with_the_fresh_nonce(void)
  * 6. Renewal policy: pure functions, times computed by hand
  * ======================================================================== */
 
+/* acme5g_policy_next as a question: 1 due (the time is now or past), 0
+ * later, -1 refused. */
+static int policy_due(const acme5g_policy *p, int64_t nb, int64_t na,
+                      const acme5g_policy_state *st, int64_t now, int64_t *when,
+                      acme5g_renew_reason *why)
+{
+    int rc = acme5g_policy_next(p, nb, na, st, now, when, why);
+    return rc != ACME5G_OK ? -1 : *when <= now;
+}
+
 static void test_policy_next_due_times(void)
 {
     acme5g_policy pol;
@@ -3182,46 +3194,48 @@ static void test_policy_next_due_times(void)
     memset(&st, 0, sizeof(st));
     CHECK_INT(pol.renew_permille, 667);
     /* 2/3 of 90 days: 7776000 * 667 / 1000 = 5186592 s */
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb + 1000, &when, &why), 0);
+    CHECK_INT(policy_due(&pol, nb, na, &st, nb + 1000, &when, &why), 0);
     CHECK_INT(when, nb + 5186592);
     CHECK_INT(why, ACME5G_REASON_LIFETIME);
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb + 5186592, &when, &why), 1);
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, NULL, nb + 5186591, &when, &why), 0);
+    CHECK_INT(policy_due(&pol, nb, na, &st, nb + 5186592, &when, &why), 1);
+    CHECK_INT(policy_due(&pol, nb, na, NULL, nb + 5186591, &when, &why), 0);
     /* 30 days before expiry comes first */
     pol.renew_before_s = 30 * 86400;
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), 0);
+    CHECK_INT(policy_due(&pol, nb, na, &st, nb, &when, &why), 0);
     CHECK_INT(when, na - 30 * 86400);
     CHECK_INT(why, ACME5G_REASON_BEFORE_EXPIRY);
     /* jitter moves it earlier by seed mod jitter */
     pol.jitter_s = 3600;
     st.jitter_seed = 7200 + 1000;
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), 0);
+    CHECK_INT(policy_due(&pol, nb, na, &st, nb, &when, &why), 0);
     CHECK_INT(when, na - 30 * 86400 - 1000);
     /* expired */
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, na, &when, &why), 1);
+    CHECK_INT(policy_due(&pol, nb, na, &st, na, &when, &why), 1);
     CHECK_INT(why, ACME5G_REASON_EXPIRED);
     /* back-off after failures: 60, 120, 240 s ... capped */
     acme5g_policy_default(&pol);
     st.jitter_seed = 0;
     st.failures = 3;
     st.last_failure_s = nb + 6000000;
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb + 6000010, &when, &why), 0);
+    CHECK_INT(policy_due(&pol, nb, na, &st, nb + 6000010, &when, &why), 0);
     CHECK_INT(when, nb + 6000000 + 240);
     CHECK_INT(why, ACME5G_REASON_BACKOFF);
     st.failures = 40;
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb + 6000010, &when, &why), 0);
+    CHECK_INT(policy_due(&pol, nb, na, &st, nb + 6000010, &when, &why), 0);
     CHECK_INT(when, nb + 6000000 + 21600);
     /* never pushed past notAfter while the certificate is still valid */
     st.last_failure_s = na - 100;
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, na - 50, &when, &why), 0);
+    CHECK_INT(policy_due(&pol, nb, na, &st, na - 50, &when, &why), 0);
     CHECK_INT(when, na);
-    /* nonsense */
-    CHECK_INT(acme5g_policy_next(&pol, na, nb, &st, nb, &when, &why), -ACME5G_ERR_ARG);
+    /* nonsense: refused with a positive code, nothing set */
+    when = 42;
+    CHECK_INT(acme5g_policy_next(&pol, na, nb, &st, nb, &when, &why), ACME5G_ERR_ARG);
     pol.renew_permille = 1001;
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), -ACME5G_ERR_ARG);
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), ACME5G_ERR_ARG);
     acme5g_policy_default(&pol);
     pol.retry_max_s = 10;
-    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), -ACME5G_ERR_ARG);
+    CHECK_INT(acme5g_policy_next(&pol, nb, na, &st, nb, &when, &why), ACME5G_ERR_ARG);
+    CHECK_INT(when, 42);
 }
 
 /* ==========================================================================
@@ -3232,7 +3246,7 @@ static const int all_codes[] = {
     ACME5G_OK, ACME5G_ERR_ARG, ACME5G_ERR_TIMEOUT, ACME5G_ERR_URL, ACME5G_ERR_URL_TOO_LONG,
     ACME5G_ERR_TOO_MANY_NAMES, ACME5G_ERR_REQUEST_TOO_LARGE, ACME5G_ERR_BODY_TOO_LARGE,
     ACME5G_ERR_HEADER_TOO_LONG, ACME5G_ERR_JSON_TOO_BIG, ACME5G_ERR_TRUST_ANCHORS_FULL,
-    ACME5G_ERR_FIELD_TOO_LONG, ACME5G_ERR_NAME,
+    ACME5G_ERR_FIELD_TOO_LONG, ACME5G_ERR_NAME, ACME5G_ERR_OWN_CHAIN_FULL,
     ACME5G_ERR_CONNECT, ACME5G_ERR_NET, ACME5G_ERR_NET_CLOSED, ACME5G_ERR_LISTEN,
     ACME5G_ERR_ENTROPY, ACME5G_ERR_STORAGE_READ, ACME5G_ERR_STORAGE_WRITE, ACME5G_ERR_CLOCK,
     ACME5G_ERR_NOT_FOUND, ACME5G_ERR_DNS_HOOK,
@@ -3245,29 +3259,43 @@ static const int all_codes[] = {
     ACME5G_ERR_EAB_REQUIRED,
     ACME5G_ERR_AUTHORITY,
     ACME5G_ERR_AUTHORITY_TOKEN,
-    ACME5G_ERR_KEY, ACME5G_ERR_CERT, ACME5G_ERR_CRYPTO,
+    ACME5G_ERR_KEY, ACME5G_ERR_CERT, ACME5G_ERR_CRYPTO, ACME5G_ERR_CSR, ACME5G_ERR_CSR_SIGNATURE,
+    ACME5G_ERR_CSR_NAMES,
 };
 
-/* The codes of enum acme5g_err, read from acme5g.h itself (so a code added
- * without a name is caught): values in codes[], count returned. */
-static int header_error_codes(int *codes, int cap)
+/* The text of acme5g.h (read once; "" when unreadable). */
+static const char *h_text(void)
 {
-    static char h[65536];
+    static char h[131072];
+    static int loaded;
     char path[700];
-    const char *p, *end;
     FILE *f;
     size_t n;
-    int count = 0, next = 0;
+    if (loaded)
+        return h;
+    loaded = 1;
     snprintf(path, sizeof(path), "%s/../../acme5g.h", vec_dir);
     f = fopen(path, "rb");
     if (!f) {
         check_fail(__FILE__, __LINE__, "acme5g.h readable:", path);
-        return 0;
+        return h;
     }
     n = fread(h, 1, sizeof(h) - 1, f);
     fclose(f);
     h[n] = 0;
-    p = strstr(h, "typedef enum acme5g_err {");
+    CHECK(n < sizeof(h) - 1);
+    return h;
+}
+
+/* The codes of enum acme5g_err, read from acme5g.h itself (so a code added
+ * without a name is caught): values in codes[], and in docs[] the comment
+ * that starts on the code's line (its documentation, "" when none), with
+ * its lines joined by single spaces; count returned. */
+static int header_error_codes(int *codes, char (*docs)[200], int cap)
+{
+    const char *p, *end;
+    int count = 0, next = 0;
+    p = strstr(h_text(), "typedef enum acme5g_err {");
     end = p ? strstr(p, "} acme5g_err;") : NULL;
     if (!p || !end)
         return 0;
@@ -3279,8 +3307,24 @@ static int header_error_codes(int *codes, int cap)
             q++;
         if (*q == '=')
             next = (int)strtol(q + 1, NULL, 10);
-        if (!(nl == 17 && !memcmp(p + 5, "ACME5G_ERR__COUNT", 17)))
+        if (!(nl == 17 && !memcmp(p + 5, "ACME5G_ERR__COUNT", 17))) {
+            const char *c = strstr(q, "/*"), *eol = strchr(q, '\n'), *ce;
+            size_t dl = 0;
+            docs[count][0] = 0;
+            if (c && eol && c < eol && (ce = strstr(c, "*/")) != NULL && ce < end) {
+                for (c += 2; c < ce && dl + 1 < sizeof(docs[0]); c++) {
+                    int space = *c == ' ' || *c == '\n';
+                    if (!space)
+                        docs[count][dl++] = *c;
+                    else if (dl && docs[count][dl - 1] != ' ')
+                        docs[count][dl++] = ' ';
+                }
+                while (dl && docs[count][dl - 1] == ' ')
+                    dl--;
+                docs[count][dl] = 0;
+            }
             codes[count++] = next;
+        }
         next++;
         p = q;
     }
@@ -3290,7 +3334,8 @@ static int header_error_codes(int *codes, int cap)
 static void test_strerror_names_every_code_distinctly(void)
 {
     static int codes[256];
-    int n = header_error_codes(codes, 256), i, j, c, named = 0;
+    static char docs[256][200];
+    int n = header_error_codes(codes, docs, 256), i, j, c, named = 0;
     /* the parse agrees with the compiler */
     CHECK(n >= (int)COUNT(all_codes));
     for (i = 0; i < (int)COUNT(all_codes); i++) {
@@ -3306,8 +3351,27 @@ static void test_strerror_names_every_code_distinctly(void)
         CHECK(strcmp(s, "unknown error") != 0);
         for (j = 0; j < i; j++)
             CHECK(strcmp(s, acme5g_strerror(codes[j])) != 0);
-        CHECK(codes[i] < ACME5G_ERR__COUNT);
+        CHECK(codes[i] >= 0 && codes[i] < ACME5G_ERR__COUNT);
+        /* the message is the code's documentation in acme5g.h, word for word */
+        if (strcmp(s, docs[i]))
+            printf("  code %d: acme5g.h says \"%s\", acme5g_strerror \"%s\"\n", codes[i],
+                   docs[i], s);
+        CHECK_STR(s, docs[i]);
+        /* a message that says "raise ACME5G_X" names a config macro of acme5g.h */
+        {
+            const char *m = s;
+            while ((m = strstr(m, "ACME5G_")) != NULL) {
+                char def[80];
+                size_t ml = strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+                snprintf(def, sizeof(def), "#ifndef %.*s\n", (int)ml, m);
+                if (!strstr(h_text(), def))
+                    printf("  code %d names %.*s, no config macro\n", codes[i], (int)ml, m);
+                CHECK(strstr(h_text(), def) != NULL);
+                m += ml;
+            }
+        }
     }
+    CHECK_INT(n, (int)COUNT(all_codes));
     /* nothing outside the enum has a name */
     for (c = -5; c <= ACME5G_ERR__COUNT + 5; c++)
         if (strcmp(acme5g_strerror(c), "unknown error"))
@@ -3545,6 +3609,83 @@ static void test_trust_anchors_added_and_refused(void)
     CHECK_INT(T.forbidden, 0);
 }
 
+#if ACME5G_WITH_MTLS
+/* Our own chain: more than 3 certificates, or more DER than
+ * ACME5G_OWN_CHAIN_MAX, is ACME5G_ERR_OWN_CHAIN_FULL (whose message names
+ * that macro); a malformed one ACME5G_ERR_CERT; nothing is kept after a
+ * refusal. */
+static void test_own_chain_too_large_names_its_macro(void)
+{
+    static acme5g_ctx ctx;
+    static char chain[16384], one[4096], big[4096], key[2048];
+    size_t n1, nb, nk, len = 0, i;
+    memset(&T, 0, sizeof(T));
+    CHECK_ERR(acme5g_init(&ctx, &forbidden_port), ACME5G_OK);
+    n1 = vec_read("localhost.pem", one, sizeof(one));    /* 459 B of DER */
+    nb = vec_read("cert-many-sans.pem", big, sizeof(big)); /* 1748 B of DER */
+    nk = vec_read("localhost-key.pem", key, sizeof(key));
+    CHECK(strstr(acme5g_strerror(ACME5G_ERR_OWN_CHAIN_FULL), "ACME5G_OWN_CHAIN_MAX") != NULL);
+    CHECK_ERR(acme5g_set_own_cert(&ctx, one, n1, key, nk), ACME5G_OK);
+    CHECK_INT(ctx.own_chain_count, 1);
+    /* four certificates: one more than the chain holds */
+    for (i = 0; i < 4; i++) {
+        memcpy(chain + len, one, n1);
+        len += n1;
+    }
+    CHECK(4 * 459 <= ACME5G_OWN_CHAIN_MAX);
+    CHECK_ERR(acme5g_set_own_cert(&ctx, chain, len, key, nk), ACME5G_ERR_OWN_CHAIN_FULL);
+    CHECK_INT(ctx.own_chain_count, 0);
+    CHECK_ERR(acme5g_last_error(&ctx), ACME5G_ERR_OWN_CHAIN_FULL);
+    /* more DER than ACME5G_OWN_CHAIN_MAX (2048 by default) */
+    len = 0;
+    for (i = 0; len + nb < sizeof(chain) && i * 1748 <= ACME5G_OWN_CHAIN_MAX; i++) {
+        memcpy(chain + len, big, nb);
+        len += nb;
+    }
+    CHECK_ERR(acme5g_set_own_cert(&ctx, chain, len, key, nk), ACME5G_ERR_OWN_CHAIN_FULL);
+    CHECK_INT(ctx.own_chain_count, 0);
+    /* a certificate cut short is malformed, not too large */
+    memcpy(chain, one, n1);
+    memcpy(chain + n1, one, n1 / 2);
+    CHECK_ERR(acme5g_set_own_cert(&ctx, chain, n1 + n1 / 2, key, nk), ACME5G_ERR_CERT);
+    CHECK_ERR(acme5g_set_own_cert(&ctx, "junk", 4, key, nk), ACME5G_ERR_CERT);
+    CHECK_INT(ctx.own_chain_count, 0);
+    CHECK_INT(T.forbidden, 0);
+}
+#endif
+
+/* Built without the shared client or without mutual TLS (tests/features.sh
+ * builds and runs this file so): what is left out refuses with
+ * ACME5G_ERR_ARG and calls no port function; with both in, their refusal
+ * of a context without our certificate. */
+static void test_left_out_features_refuse(void)
+{
+    static acme5g_ctx ctx;
+    static acme5g_shared_request req;
+    acme5g_identifier id = { ACME5G_ID_DNS, "nf.example" };
+    acme5g_enrol_params p;
+    memset(&T, 0, sizeof(T));
+    T.now = T_NOW;
+    CHECK_ERR(acme5g_init(&ctx, &forbidden_port), ACME5G_OK);
+    memset(&req, 0x5a, sizeof(req));
+    CHECK_ERR(acme5g_shared_accept(&ctx, 3, 5, &req), ACME5G_ERR_ARG);
+    CHECK_INT(req.csr_len, 0);
+    CHECK_ERR(acme5g_last_error(&ctx), ACME5G_ERR_ARG);
+    CHECK_ERR(acme5g_shared_respond(&ctx, 200, "x", 1, NULL, NULL), ACME5G_ERR_ARG);
+    memset(&p, 0, sizeof(p));
+    p.directory_url = "https://shared.example/enrol";
+    p.identifiers = &id;
+    p.identifier_count = 1;
+    p.timeout_s = 5;
+#if !ACME5G_WITH_MTLS
+    CHECK_ERR(acme5g_set_own_cert(&ctx, "x", 1, "y", 1), ACME5G_ERR_ARG);
+    CHECK_ERR(acme5g_enrol_via(&ctx, &p), ACME5G_ERR_ARG);
+#else
+    CHECK_ERR(acme5g_set_own_cert(&ctx, "x", 1, "y", 1), ACME5G_ERR_CERT);
+#endif
+    CHECK_INT(T.forbidden, 0);
+}
+
 static void test_wipe_clears_the_context(void)
 {
     static acme5g_ctx ctx;
@@ -3676,6 +3817,10 @@ int main(void)
     RUN(test_init_refuses_port_without_a_required_function);
     RUN(test_enrol_refuses_bad_params_without_port_calls);
     RUN(test_trust_anchors_added_and_refused);
+#if ACME5G_WITH_MTLS
+    RUN(test_own_chain_too_large_names_its_macro);
+#endif
+    RUN(test_left_out_features_refuse);
     RUN(test_wipe_clears_the_context);
 
     return tests_done();

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/valgrind-cli.sh -- the CLI's enrolment and renewal against Pebble
 # under valgrind (issue 8): no memory error, no leak, and the pair verifies.
 set -u

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * The example firmware: a Cortex-M4 device that obtains and renews its
  * certificate with acme5g over lwIP.  It runs on QEMU's mps2-an386 board

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/bench/spread.c -- `make bench`: when a fleet renews.  10,000
  * simulated NFs get their certificates in the same second; each draws its
@@ -76,7 +78,7 @@ static int row(const char *life_text, int64_t lifetime, const char *jitter_text,
         int64_t when;
         memset(&st, 0, sizeof st);
         st.jitter_seed = (uint32_t)(splitmix64() >> 32);
-        if (acme5g_policy_next(&policy, T0, T0 + lifetime, &st, T0, &when, &reason) < 0) {
+        if (acme5g_policy_next(&policy, T0, T0 + lifetime, &st, T0, &when, &reason) != ACME5G_OK) {
             fprintf(stderr, "spread: acme5g_policy_next refused the policy\n");
             return -1;
         }

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/bench/uacme-hook.sh METHOD TYPE IDENT TOKEN AUTH -- the uacme hook
 # of tests/bench.sh (see `man uacme`: begin/done/failed, one challenge type
 # per call).  Accepts http-01 only and hands the token and the key

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/fuzz/fuzz.h -- shared by the fuzz targets (tests/fuzz/fuzz_*.c).
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * fuzz_csr -- acme5g_csr_parse: the DER CSR an NF sends to the shared
  * client (outside bytes: parsed, then its signature verified).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * fuzz_dates -- x509_time (UTCTime and GeneralizedTime), http_date
  * (Retry-After), rfc3339_parse (ARI windows).  Byte 0 picks the tag for

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * fuzz_http -- the HTTP/1.1 response parser (http_response: status line,
  * headers incl. Link/Retry-After/Replay-Nonce/Location, chunked and

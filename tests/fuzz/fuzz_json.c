@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * fuzz_json -- JSON and the ACME object readers: json_parse/json_get/
  * json_str, obj_directory, obj_order (+ obj_order_matches), obj_authz

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * fuzz_ta -- acme5g_add_trust_anchors_pem (CA bundles given by the
  * operator): PEM, BearSSL's X.509 decoder, the anchor store.  Invariants:

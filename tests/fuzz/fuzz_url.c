@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * fuzz_url -- url_parse (https URLs from the directory and Location
  * headers), ip_parse (IPv4/IPv6 text), w_ip (RFC 5952 text) and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * fuzz_x509 -- PEM, DER and X.509: pem_next (every banner), x509_parse and
  * what reads its fields (spki_ec_point, san_has, dn_common_name, w_dn,

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/nf/bench.sh -- `make bench`'s NF profile figures (TS 33.310 Annex J):
 # against the extended Pebble (tests/nf/build-pebble.sh, cached) and the
 # Token Authority fixture, with a new account each time:

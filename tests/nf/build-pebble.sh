@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/nf/build-pebble.sh -- build the NF-profile Pebble and the Go test
 # fixtures into build/nf/bin:
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/nf/client.sh -- acme5g's NF profile (TS 33.310 Annex J) against the
 # extended Pebble (tests/nf/pebble-nf.patch) and the Token Authority fixture
 # (tests/nf/ta): NfInstanceId enrolment with tkauth-01, the client's own

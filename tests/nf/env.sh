@@ -1,4 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # the U_* IDs are for the scripts that source this
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/nf/env.sh -- what the NF profile's tests share (sourced by
 # tests/nf/server.sh, client.sh and bench.sh after they set ROOT and W):
 # tests/pebble.sh, BIN (the Go and Pebble binaries), ACME5G (the CLI,

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/nf/server.sh -- the server side of the NF profile (TS 33.310
 # Annex J, README "NF profile"): the patched Pebble (tests/nf/pebble-nf.patch) and
 # the Token Authority fixture (tests/nf/ta), driven by the Go probe

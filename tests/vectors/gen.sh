@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # Regenerate the known answers in this directory with independent tools
 # (openssl, python3 standard library).  Run from anywhere; the committed
 # files are what tests/unit.c reads.  Keys and certificates are fresh on

@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the acme5g authors
+
 // Command nf-probe is a minimal ACME client (standard library only) that
 // proves the NF-profile Pebble's decisions independently of acme5g: it
 // makes an account (P-256), orders one NfInstanceId, answers the tkauth-01

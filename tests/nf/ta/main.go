@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the acme5g authors
+
 // Command nf-ta is the Token Authority test fixture of acme5g's NF profile
 // (README.md, "NF profile", the token request): an HTTPS server that requires a client
 // certificate chaining to -client-ca and issues an Authority Token (ES256

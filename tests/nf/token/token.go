@@ -1,3 +1,6 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the acme5g authors
+
 // Package token holds what the NF test fixtures share: ES256 compact JWS
 // signing, EC P-256 keys from PEM, and the RFC 7638 JWK thumbprint in the
 // "SHA256 AB:CD:.." form of an Authority Token's atc.fingerprint.
