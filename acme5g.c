@@ -2863,17 +2863,40 @@ static int flow_new_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *st
     return obj_order(ctx, status);
 }
 
-/* Sleep before the next poll: Retry-After when given (bounded by the
- * deadline), else 1 s, 2 s, 4 s, 5 s, 5 s, ... */
+/* Polling (orders and authorizations): Pebble and most CAs are done within
+ * milliseconds, so the first wait is short and the next ones double up to
+ * the old 5 s ceiling: 50, 100, 200, 400, 800, 1600, 3200, 5000, 5000 ms...
+ * A server's Retry-After (seconds, or an HTTP date turned into seconds by
+ * the header parser) replaces the schedule. */
+#define FLOW_POLL_FIRST_MS 50u
+#define FLOW_POLL_MAX_MS 5000u
+
+static uint32_t flow_backoff_ms(unsigned attempt)
+{
+    uint32_t ms = FLOW_POLL_FIRST_MS;
+    while (attempt-- > 0 && ms < FLOW_POLL_MAX_MS)
+        ms *= 2;
+    return ms > FLOW_POLL_MAX_MS ? FLOW_POLL_MAX_MS : ms;
+}
+
+/* The wait before the poll after `attempt` (0 = the first wait): the
+ * server's Retry-After when the last response carried one, else the
+ * backoff.  ACME5G_ERR_TIMEOUT when the wait would not end before the
+ * deadline (the flow gives up rather than sleep past it). */
+static int flow_poll_delay(acme5g_ctx *ctx, unsigned attempt, uint32_t *ms)
+{
+    *ms = ctx->retry_after_s > 0 ? (uint32_t)ctx->retry_after_s * 1000u : flow_backoff_ms(attempt);
+    return *ms >= time_left_ms(ctx) ? ACME5G_ERR_TIMEOUT : ACME5G_OK;
+}
+
+/* Sleep before the next order poll. */
 static int flow_poll_wait(acme5g_ctx *ctx, unsigned attempt)
 {
-    uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt, left = time_left_ms(ctx);
-    if (ctx->retry_after_s >= 0)
-        ms = ctx->retry_after_s == 0 ? 200u : (uint32_t)ctx->retry_after_s * 1000u;
-    if (left <= ms)
-        return ACME5G_ERR_TIMEOUT;
-    ctx->port.sleep_ms(ctx->port.user, ms);
-    return ACME5G_OK;
+    uint32_t ms;
+    int err = flow_poll_delay(ctx, attempt, &ms);
+    if (!err)
+        ctx->port.sleep_ms(ctx->port.user, ms);
+    return err;
 }
 
 /* --- Built-in http-01 responder --- */
@@ -2950,8 +2973,11 @@ static int flow_serve_one(acme5g_ctx *ctx, const responder *r, int sock);
 
 /* Accept and serve validation requests for up to `wait_ms`; returns the
  * number of good answers.  After the first one it returns once the
- * validator has been quiet for a short while (it connects several times at
- * once, from different vantage points).  Without a listener it sleeps. */
+ * validator has been quiet for FLOW_LINGER_MS (it connects several times at
+ * once, from different vantage points: those connections are queued by
+ * then; a later one is served while the authorization poll waits).
+ * Without a listener it sleeps. */
+#define FLOW_LINGER_MS 50u
 static int flow_respond(acme5g_ctx *ctx, const responder *r, uint32_t wait_ms)
 {
     uint64_t end = ctx->port.monotonic_ms(ctx->port.user) + wait_ms;
@@ -2967,8 +2993,8 @@ static int flow_respond(acme5g_ctx *ctx, const responder *r, uint32_t wait_ms)
         if (now >= end || now >= ctx->deadline_ms)
             break;
         slice = (uint32_t)(end - now);
-        if (hits && slice > 300)
-            slice = 300;
+        if (hits && slice > FLOW_LINGER_MS)
+            slice = FLOW_LINGER_MS;
         s = ctx->port.accept(ctx->port.user, r->listener, slice);
         if (s == ACME5G_PORT_TIMEOUT) {
             if (hits)
@@ -3779,13 +3805,11 @@ static int flow_authz_gone(acme5g_ctx *ctx, const char *authz_url, int err)
  * (the validator may retry). */
 static int flow_authz_wait(acme5g_ctx *ctx, unsigned attempt, const responder *r)
 {
-    uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt;
-    if (ctx->retry_after_s > 0)
-        ms = (uint32_t)ctx->retry_after_s * 1000u;
-    if (ms >= time_left_ms(ctx))
-        return ACME5G_ERR_TIMEOUT;
-    flow_respond(ctx, r, ms);
-    return ACME5G_OK;
+    uint32_t ms;
+    int err = flow_poll_delay(ctx, attempt, &ms);
+    if (!err)
+        flow_respond(ctx, r, ms);
+    return err;
 }
 
 /* The key authorization (RFC 8555 8.1): token "." thumbprint of the

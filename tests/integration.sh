@@ -1011,6 +1011,36 @@ test_renew_preauthorized() {
     [ "$n" = 1 ] || die "$n TLS connections, expected 1"
 }
 
+# Issue 18: polls wait 50 ms first, not 1 s, and make no more requests than
+# the 1 s schedule did: an enrolment (new account, http-01) is at most 10
+# requests as Pebble C logged them, a pre-authorized renewal at most 6
+# and done in under a second (the old fixed 1 s wait before the first order
+# poll alone was a second).
+pebble_requests_since() { tail -n +"$(($2 + 1))" "$1" | grep -c -- '-> calling handler()'; }
+test_polls_do_not_sleep_past_readiness() {
+    use_instance C
+    local st=$WORK/poll1 mark n t0 t1
+    mkdir -p "$st"
+    mark=$(wc -l <"$C_LOG")
+    enrol_ok enrol "$st" --name poll1.acme5g.test -vvv
+    sleep 0.2 # Pebble logs when its handler starts; give a late line a moment
+    n=$(pebble_requests_since "$C_LOG" "$mark")
+    echo "enrolment: $n requests"
+    [ "$n" -le 10 ] || die "enrolment: $n requests, expected at most 10"
+    mark=$(wc -l <"$C_LOG")
+    t0=$EPOCHREALTIME
+    cli renew renew --state "$st" --force -vvv
+    t1=$EPOCHREALTIME
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    check_state "$st" DNS:poll1.acme5g.test
+    sleep 0.2
+    n=$(pebble_requests_since "$C_LOG" "$mark")
+    echo "renewal: $n requests in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+    [ "$n" -le 6 ] || die "pre-authorized renewal: $n requests, expected at most 6"
+    awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 1.0) }' ||
+        die "pre-authorized renewal took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+}
+
 # renew without an enrolment before it: a clear failure.
 test_renew_without_enrol_fails() {
     mkdir -p "$WORK/renew4"
@@ -1038,6 +1068,7 @@ connect_refused_exits_1:q
 renew_not_due:q
 renew_force_uses_stored_account:q
 renew_preauthorized:C
+polls_do_not_sleep_past_readiness:C
 renew_answers_challenges_without_reuse:G
 renew_without_enrol_fails:q
 eab_required_and_accepted:D

@@ -3168,6 +3168,65 @@ static void test_flow_post_retries_bad_nonce_with_the_fresh_nonce(void)
     http_teardown();
 }
 
+/* The poll schedule without Retry-After: 50 ms first, doubling, 5 s at most. */
+static void test_flow_backoff_starts_at_50_ms_and_doubles_to_5_s(void)
+{
+    static const uint32_t want[] = { 50, 100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000 };
+    unsigned i;
+    for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        CHECK_INT(flow_backoff_ms(i), want[i]);
+    CHECK_INT(flow_backoff_ms(40), 5000);
+    CHECK_INT(flow_backoff_ms(~0u), 5000);
+}
+
+/* Retry-After (seconds, or an HTTP date) replaces the schedule; 0 or none
+ * keeps it; a wait that would end past the deadline is ACME5G_ERR_TIMEOUT
+ * without sleeping; the port sleeps exactly the wait otherwise. */
+static void test_flow_poll_wait_honours_retry_after_and_the_deadline(void)
+{
+    uint32_t ms = 0;
+    uint64_t before;
+    unsigned attempt;
+    http_setup();
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n"),
+              ACME5G_OK);
+    CHECK_ERR(flow_poll_delay(&hctx, 0, &ms), ACME5G_OK);
+    CHECK_INT(ms, 3000);
+    /* now is Sun, 15 Jun 2025 15:06:40 GMT: two seconds later */
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: Sun, 15 Jun 2025 15:06:42 GMT\r\n"
+                      "Content-Length: 0\r\n\r\n"), ACME5G_OK);
+    CHECK_ERR(flow_poll_delay(&hctx, 5, &ms), ACME5G_OK);
+    CHECK_INT(ms, 2000);
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"),
+              ACME5G_OK);
+    CHECK_ERR(flow_poll_delay(&hctx, 1, &ms), ACME5G_OK);
+    CHECK_INT(ms, 100);
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), ACME5G_OK);
+    before = T.mono;
+    CHECK_ERR(flow_poll_wait(&hctx, 0), ACME5G_OK);
+    CHECK(T.mono - before >= 50 && T.mono - before < 60); /* the test clock ticks per call */
+
+    /* a Retry-After longer than the time left: give up now, no sleep */
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: 60\r\nContent-Length: 0\r\n\r\n"),
+              ACME5G_OK);
+    hctx.deadline_ms = T.mono + 30000;
+    before = T.mono;
+    CHECK_ERR(flow_poll_wait(&hctx, 0), ACME5G_ERR_TIMEOUT);
+    CHECK(T.mono - before < 10);
+
+    /* the backoff alone: every wait fits in a 20 s deadline, the sum stays
+     * below it, and the wait that would cross it is refused */
+    hctx.retry_after_s = -1;
+    hctx.deadline_ms = T.mono + 20000;
+    before = T.mono;
+    for (attempt = 0; attempt < 100; attempt++)
+        if (flow_poll_wait(&hctx, attempt) != ACME5G_OK)
+            break;
+    CHECK_INT(attempt, 9); /* 50+100+...+3200 = 6350, then 5000 twice: 16350 */
+    CHECK(T.mono - before >= 16350 && T.mono <= hctx.deadline_ms);
+    http_teardown();
+}
+
 /* ==========================================================================
  * 6. Renewal policy: pure functions, times computed by hand
  * ======================================================================== */
@@ -3669,6 +3728,8 @@ int main(void)
     RUN(test_cert_info_cuts_long_names_with_dots);
     /* 5. enrolment flow */
     RUN(test_flow_post_retries_bad_nonce_with_the_fresh_nonce);
+    RUN(test_flow_backoff_starts_at_50_ms_and_doubles_to_5_s);
+    RUN(test_flow_poll_wait_honours_retry_after_and_the_deadline);
     /* 6. renewal policy */
     RUN(test_policy_next_due_times);
     /* public API */
