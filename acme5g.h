@@ -664,11 +664,12 @@ int acme5g_add_authority_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t le
  * then are ACME5G_STORE_CERT_KEY and ACME5G_STORE_CERT written (the old
  * pair stays in place on any failure).  badNonce is retried with the fresh
  * nonce up to ACME5G_BADNONCE_RETRIES times.  Polls honour Retry-After
- * (seconds or HTTP date) and otherwise wait 50 ms first, then twice as
- * long each time up to 5 s (50, 100, 200 ... 3200, 5000, 5000 ms); a wait
- * that would end past the deadline ends the call with ACME5G_ERR_TIMEOUT.
- * After a challenge is answered the built-in responder serves the
- * validator's requests and the first poll follows 50 ms after the last.
+ * (seconds or HTTP date) and otherwise wait 10 ms first, then 50 ms and
+ * twice as long each time up to 5 s (10, 50, 100, 200 ... 3200, 5000,
+ * 5000 ms); a wait that would end past the deadline ends the call with
+ * ACME5G_ERR_TIMEOUT.  After a challenge is answered the built-in
+ * responder serves the validator's requests and the first poll follows
+ * 20 ms after the last one.
  *
  * Port functions used: all but log are needed; listen/accept only when an
  * authorization needs a challenge.
