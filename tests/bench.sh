@@ -228,6 +228,65 @@ measure() {
     return 0
 }
 
+# Wall time, side by side: every run untraced, a new account each time,
+# measured from inside the mount namespace for uacme (the unshare and the
+# bind mount are not counted).  WALL[ROW.I] sums the commands of run I
+# (uacme's enrolment is `new` + `issue`), WREQ[ROW.I] their requests as
+# Pebble logged them.
+WALL_RUNS=5
+declare -A WALL WREQ
+# shellcheck disable=SC2016 # expanded by the inner bash
+TIMER='f=$0; t0=$EPOCHREALTIME; "$@"; rc=$?; t1=$EPOCHREALTIME; echo "$t0 $t1" >"$f"; exit $rc'
+
+# wall_run ROW I CLIENT ARG...: one run of a client command, timed.
+wall_run() {
+    local row=$1 i=$2 client=$3 out mark rc t
+    shift 3
+    out=$LOG/$row.wall.$i.$(( ${WREQ[$row.$i.n]:-0} + 1 ))
+    WREQ[$row.$i.n]=$(( ${WREQ[$row.$i.n]:-0} + 1 ))
+    mark=$(wc -l <"$PLOG")
+    if [ "$client" = uacme ]; then
+        # shellcheck disable=SC2016 # $0 and $@ belong to sh -c
+        BENCH_HOOK_REQ=$HOOK_REQ BENCH_HOOK_ACK=$HOOK_ACK LC_ALL=C \
+            timeout -k 5 "$LIMIT" "${UNSHARE[@]}" \
+            sh -c 'mount --bind "$0" /etc/ssl/certs && exec "$@"' "$CERTS" \
+            bash -c "$TIMER" "$out.t" "$@" </dev/null >"$out.out" 2>"$out.err"
+    else
+        LC_ALL=C timeout -k 5 "$LIMIT" bash -c "$TIMER" "$out.t" "$@" \
+            </dev/null >"$out.out" 2>"$out.err"
+    fi
+    rc=$?
+    sleep 0.2
+    WREQ[$row.$i]=$(( ${WREQ[$row.$i]:-0} + $(pebble_requests_since "$mark") ))
+    if [ "$rc" != 0 ] || [ ! -s "$out.t" ]; then
+        FAILURES="$FAILURES  $row wall run $i: exit $rc: $(tail -n 1 "$out.err")
+"
+        WALL[$row.fail]=1
+        return 1
+    fi
+    t=$(awk '{ printf "%.4f", $2 - $1 }' "$out.t")
+    WALL[$row.$i]=$(awk -v a="${WALL[$row.$i]:-0}" -v b="$t" 'BEGIN { printf "%.4f", a + b }')
+    return 0
+}
+
+# wall_median ROW: the median over the runs of ROW's wall time (s), or "".
+wall_median() {
+    local i v=()
+    [ -n "${WALL[$1.fail]:-}" ] && return 0
+    for i in $(seq 1 "$WALL_RUNS"); do v+=(${WALL[$1.$i]:+"${WALL[$1.$i]}"}); done
+    [ ${#v[@]} -gt 0 ] || return 0
+    printf '%s\n' "${v[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
+}
+
+# wall_requests ROW: the requests of ROW's runs, "10" when all agree, else "10-11".
+wall_requests() {
+    local i v=()
+    for i in $(seq 1 "$WALL_RUNS"); do v+=(${WREQ[$1.$i]:+"${WREQ[$1.$i]}"}); done
+    [ ${#v[@]} -gt 0 ] || { echo -; return 0; }
+    printf '%s\n' "${v[@]}" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 }
+        END { if (!NR) print "-"; else if (lo == hi) print lo; else print lo "-" hi }'
+}
+
 # pick_port VAR: a TCP port free now and not Pebble's.
 pick_port() {
     local p
@@ -306,6 +365,16 @@ uacme_side() {
             measure uacme $run issue uacme uacme "${v[@]}" -c "$conf" -a "$PEBBLE_DIR_URL" \
                 -t EC -h "$HOOK" issue "u-$run.$NAME"
     done
+    # wall time: enrolment (new + issue), then the same name again with
+    # -f (the authorization is reused: Pebble's order is born ready)
+    for run in $(seq 1 "$WALL_RUNS"); do
+        local conf=$WORK/uacme-wall$run
+        wall_run uacme-enrol "$run" uacme uacme -c "$conf" -a "$PEBBLE_DIR_URL" -t EC -y new &&
+            wall_run uacme-enrol "$run" uacme uacme -c "$conf" -a "$PEBBLE_DIR_URL" -t EC \
+                -h "$HOOK" issue "uw$run.$NAME" &&
+            wall_run uacme-renew "$run" uacme uacme -c "$conf" -a "$PEBBLE_DIR_URL" -t EC \
+                -h "$HOOK" -f issue "uw$run.$NAME"
+    done
     stop_uacme_side
     return 0
 }
@@ -331,6 +400,12 @@ acme5g_side() {
             measure acme5g2 $run enrol acme5g "$BIN" "${args[@]}" --name "a-$run.$NAME" &&
             measure acme5g3 $run enrol acme5g "$BIN" "${args[@]}" --name "b-$run.$NAME" &&
             measure acme5g4 $run renew acme5g "$BIN" renew --state "$st" --force "${v[@]}"
+    done
+    for run in $(seq 1 "$WALL_RUNS"); do
+        st=$WORK/acme5g-wall$run
+        wall_run acme5g-enrol "$run" acme5g "$BIN" enrol --directory "$PEBBLE_DIR_URL" \
+            --ca "$PEBBLE_CA" --state "$st" --http-port "$PEBBLE_HTTP_PORT" --name "aw$run.$NAME" &&
+            wall_run acme5g-renew "$run" acme5g "$BIN" renew --state "$st" --force
     done
 }
 
@@ -452,6 +527,25 @@ printf '%-44s %8s %8s %15s %10s\n' "ratio acme5g enrol / pre-authorized renew" \
     "$(ratio "${IR[acme5g]:-}" "${IR[acme5g4]:-}")" \
     "$(ratio "${RSS[acme5g]:-}" "${RSS[acme5g4]:-}")"
 echo "(connects = TLS handshakes: every connection is a full handshake)"
+
+echo
+echo "Wall time, median of $WALL_RUNS untraced runs (a new account each; the renewal is the same"
+echo "name again, forced: Pebble reuses the authorization, the order is born ready):"
+printf '  %-30s %22s %26s\n' "" "enrolment (requests)" "pre-authorized renewal"
+for c in uacme acme5g; do
+    e=$(wall_median $c-enrol) r=$(wall_median $c-renew)
+    label="acme5g"
+    [ $c = uacme ] && label="uacme 1.7.4 (new + issue)"
+    printf '  %-30s %14s s (%5s) %16s s (%5s)\n' "$label" "$(cell "$e")" \
+        "$(wall_requests $c-enrol)" "$(cell "$r")" "$(wall_requests $c-renew)"
+done
+wratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a";
+        else printf "%.2fx", a / b }'
+}
+printf '  %-30s %22s %26s\n' "acme5g / uacme" \
+    "$(wratio "$(wall_median acme5g-enrol)" "$(wall_median uacme-enrol)")" \
+    "$(wratio "$(wall_median acme5g-renew)" "$(wall_median uacme-renew)")"
 
 if [ -s "$LOG/stack.txt" ]; then
     echo
