@@ -2649,9 +2649,28 @@ static int flow_require_json(acme5g_ctx *ctx)
     return ctx->http_content_type == CT_JSON ? ACME5G_OK : ACME5G_ERR_CONTENT_TYPE;
 }
 
+static int flow_directory_fetch(acme5g_ctx *ctx);
+
+/* A 404 from a URL of a directory taken from storage: the server moved
+ * it.  The directory is fetched again (once per flow: it is then no
+ * longer the cached one) and the caller resends to the URL it gives now
+ * (`url` points into the context's directory fields). */
+static int flow_directory_moved(acme5g_ctx *ctx, const char *url)
+{
+    if (ctx->http_status != 404 || !ctx->dir_cached || !ctx->dir_url ||
+        (url != ctx->dir_new_nonce && url != ctx->dir_new_account && url != ctx->dir_new_order &&
+         url != ctx->dir_new_authz && url != ctx->dir_revoke_cert))
+        return 0;
+    LOG_INFO(ctx, "the stored directory is out of date, fetching it again: ", url);
+    return 1;
+}
+
 static int flow_new_nonce(acme5g_ctx *ctx)
 {
     int err = http_request(ctx, "HEAD", ctx->dir_new_nonce, NULL, 0);
+    if (!err && flow_directory_moved(ctx, ctx->dir_new_nonce) &&
+        !(err = flow_directory_fetch(ctx)))
+        err = http_request(ctx, "HEAD", ctx->dir_new_nonce, NULL, 0);
     if (err)
         return err;
     if (ctx->http_status != 200 && ctx->http_status != 204)
@@ -2679,6 +2698,12 @@ static int flow_post(acme5g_ctx *ctx, const char *url, size_t payload_end, int u
         err = http_request(ctx, "POST", url, ctx->request, len);
         if (err)
             return err;
+        if (flow_directory_moved(ctx, url)) {
+            if ((err = flow_directory_fetch(ctx)))
+                return err;
+            tries--; /* not a badNonce: resend to the new URL */
+            continue;
+        }
         if (ctx->http_status != 400 || ctx->http_content_type != CT_PROBLEM)
             return ACME5G_OK;
         obj_problem(ctx);
@@ -2700,14 +2725,79 @@ static int flow_post_as_get(acme5g_ctx *ctx, const char *url)
     return flow_post(ctx, url, w.len, 0);
 }
 
+/* --- The directory and nonce cache (ACME5G_STORE_DIRECTORY, _NONCE) ---
+ * Best effort: a blob that cannot be read or written costs the requests it
+ * would have saved, never the flow. */
+
+/* GET the directory (ctx->dir_url) and keep it: URL, newline, JSON.  A
+ * nonce held from the request before (a 404's) is kept across the GET. */
+static int flow_directory_fetch(acme5g_ctx *ctx)
+{
+    char nonce[sizeof(ctx->nonce)];
+    size_t ul = strlen(ctx->dir_url);
+    int err;
+    memcpy(nonce, ctx->nonce, sizeof(nonce));
+    ctx->dir_cached = 0;
+    if ((err = http_request(ctx, "GET", ctx->dir_url, NULL, 0)))
+        return err;
+    if (!ctx->nonce[0])
+        memcpy(ctx->nonce, nonce, sizeof(nonce));
+    if ((err = flow_check(ctx, 200, 200)) || (err = flow_require_json(ctx)) ||
+        (err = obj_directory(ctx)))
+        return err;
+    /* the URLs are copied out: the body is free to take the URL in front */
+    if (ctx->body_len + ul + 1 <= ACME5G_BODY_MAX) {
+        memmove(ctx->body + ul + 1, ctx->body, ctx->body_len);
+        memcpy(ctx->body, ctx->dir_url, ul);
+        ctx->body[ul] = '\n';
+        if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_DIRECTORY, ctx->body,
+                                  ctx->body_len + ul + 1, 0))
+            LOG_DEBUG(ctx, "could not store the directory (a cache: going on)", NULL);
+    }
+    return ACME5G_OK;
+}
+
+/* The directory of `url` (the caller's, valid during the call): from
+ * storage when it was kept for this URL -- then with the nonce kept with
+ * it -- else from the server. */
 static int flow_directory(acme5g_ctx *ctx, const char *url)
 {
-    int err = http_request(ctx, "GET", url, NULL, 0);
-    if (err)
-        return err;
-    if ((err = flow_check(ctx, 200, 200)) || (err = flow_require_json(ctx)))
-        return err;
-    return obj_directory(ctx);
+    size_t len = 0, ul = strlen(url);
+    ctx->dir_url = url;
+    ctx->dir_cached = 0;
+    if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_DIRECTORY, ctx->body, ACME5G_BODY_MAX,
+                             &len) == 0 &&
+        len > ul + 1 && len <= ACME5G_BODY_MAX && !memcmp(ctx->body, url, ul) &&
+        ctx->body[ul] == '\n') {
+        memmove(ctx->body, ctx->body + ul + 1, len - ul - 1);
+        ctx->body_len = len - ul - 1;
+        ctx->body[ctx->body_len] = 0;
+        if (obj_directory(ctx) == ACME5G_OK) {
+            char nonce[sizeof(ctx->nonce)];
+            ctx->dir_cached = 1;
+            LOG_DEBUG(ctx, "directory from storage for ", url);
+            len = 0;
+            if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_NONCE, (uint8_t *)nonce,
+                                     sizeof(nonce) - 1, &len) == 0 &&
+                len > 0 && b64u_valid_token(nonce, len)) {
+                memcpy(ctx->nonce, nonce, len);
+                ctx->nonce[len] = 0;
+            }
+            return ACME5G_OK;
+        }
+    }
+    return flow_directory_fetch(ctx);
+}
+
+/* At the end of a call: keep the nonce of the last answer, unused, for the
+ * next call against this directory. */
+static void flow_nonce_keep(acme5g_ctx *ctx)
+{
+    if (!ctx->dir_url || !ctx->nonce[0])
+        return;
+    if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_NONCE, (const uint8_t *)ctx->nonce,
+                              strlen(ctx->nonce), 0))
+        LOG_DEBUG(ctx, "could not store the nonce (a cache: going on)", NULL);
 }
 
 #if ACME5G_WITH_EAB
@@ -2788,6 +2878,10 @@ static int flow_account(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     if (err)
         return err;
     LOG_INFO(ctx, created ? "account key created" : "account key loaded", NULL);
+    /* EAB's inner JWS carries the newAccount URL, which a resend after a
+     * 404 could not change: take it from a fresh directory */
+    if (p->eab_kid && ctx->dir_cached && (err = flow_directory_fetch(ctx)))
+        return err;
 
     jws_payload_begin(ctx, &w);
     w_str(&w, "{\"termsOfServiceAgreed\":true");
@@ -4548,11 +4642,16 @@ static void flow_begin(acme5g_ctx *ctx, uint32_t timeout_s)
                        (uint64_t)(timeout_s ? timeout_s : 300) * 1000u;
     ctx->nonce[0] = 0;
     ctx->sock = -1;
+    ctx->dir_url = NULL;
+    ctx->dir_cached = 0;
 }
 
 static int flow_end(acme5g_ctx *ctx, int err, const char *what)
 {
     conn_close(ctx);
+    flow_nonce_keep(ctx);
+    ctx->dir_url = NULL;
+    ctx->nonce[0] = 0;
     ctx->conn_client_cert = 0;
 #if ACME5G_WITH_TKAUTH
     wipe(ctx->tkauth_token, sizeof(ctx->tkauth_token));
@@ -4582,7 +4681,10 @@ static int flow_session(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
     flow_begin(ctx, timeout_s);
     {
         int err;
-        if ((err = flow_seed(ctx)) || (err = flow_directory(ctx, directory_url)) ||
+        /* a fresh directory: keyChange's inner JWS carries its URL, which a
+         * resend after a 404 could not change */
+        ctx->dir_url = directory_url;
+        if ((err = flow_seed(ctx)) || (err = flow_directory_fetch(ctx)) ||
             (err = flow_stored_account(ctx)))
             return err;
     }
@@ -4953,6 +5055,7 @@ int acme5g_renewal_info(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
         int32_t ra = ctx->retry_after_s;
         window->retry_after_s = ra < 0 ? 21600 : ra < 60 ? 60 : ra > 86400 ? 86400 : ra;
     }
+    ctx->dir_url = NULL; /* the caller's string: not kept past the call */
     conn_close(ctx);
     return set_error(ctx, err);
 }

@@ -1042,6 +1042,95 @@ test_polls_do_not_sleep_past_readiness() {
         die "pre-authorized renewal took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
 }
 
+# Issue 18: the directory and the last unused nonce are kept in the state
+# (directory.cache, nonce), so a pre-authorized renewal is newOrder,
+# finalize, one order poll and the certificate: 4 requests as Pebble C
+# logged them, 1 connection, no GET directory and no HEAD newNonce.
+pebble_lines_since() { tail -n +"$(($2 + 1))" "$1" | grep -- '-> calling handler()'; }
+renew_counted() { # STATE: renew --force; sets N (Pebble's count) and SEQ
+    local mark
+    mark=$(wc -l <"$C_LOG")
+    cli renew renew --state "$1" --force -vvv
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    sleep 0.2 # Pebble logs when its handler starts; give a late line a moment
+    SEQ=$(pebble_lines_since "$C_LOG" "$mark" | sed 's/ -> calling handler().*//' |
+        awk '{ printf "%s %s; ", $(NF - 1), $NF }')
+    N=$(pebble_lines_since "$C_LOG" "$mark" | wc -l)
+    NC=$(grep -Ec 'debug: (GET|HEAD|POST) ' "$T/renew.err")
+    echo "renewal: $N requests as Pebble logged them: $SEQ; $NC in the client's log"
+}
+test_renew_in_four_requests() {
+    use_instance C
+    local st=$WORK/four n
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name four.acme5g.test
+    grep -q '^https://.*/dir$' "$st/directory.cache" || die "no directory.cache after enrol"
+    [ -s "$st/nonce" ] || die "no nonce after enrol"
+    renew_counted "$st"
+    check_state "$st" DNS:four.acme5g.test
+    [ "$N" = 4 ] && [ "$NC" = 4 ] ||
+        die "pre-authorized renewal: $N/$NC requests ($SEQ), expected 4"
+    n=$(grep -c 'debug: connecting to' "$T/renew.err")
+    [ "$n" = 1 ] || die "$n TLS connections, expected 1"
+    ! grep -Eq 'debug: (GET|HEAD) ' "$T/renew.err" || die "a GET or HEAD was sent"
+}
+
+# A stale nonce in the state costs no extra request: the badNonce answer
+# carries a fresh one (newOrder twice instead of HEAD newNonce + newOrder).
+test_renew_with_stale_nonce() {
+    use_instance C
+    local st=$WORK/stale
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name stale.acme5g.test
+    printf 'c3RhbGUtbm9uY2UtZnJvbS1hbm90aGVyLWRheQ' >"$st/nonce"
+    renew_counted "$st"
+    check_state "$st" DNS:stale.acme5g.test
+    grep -q 'badNonce' "$T/renew.err" || die "the stale nonce was not sent"
+    [ "$N" = 5 ] && [ "$NC" = 5 ] || die "$N/$NC requests ($SEQ), expected 5 (badNonce, then the 4)"
+    ! grep -Eq 'debug: (GET|HEAD) ' "$T/renew.err" || die "a GET or HEAD was sent"
+    [ "$(cat "$st/nonce")" != c3RhbGUtbm9uY2UtZnJvbS1hbm90aGVyLWRheQ ] || die "the nonce was not replaced"
+}
+
+# A directory URL the server no longer knows (404): the directory is
+# fetched again, once, and the request resent to the URL it now gives.
+test_renew_with_moved_directory_url() {
+    use_instance C
+    local st=$WORK/moved
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name moved.acme5g.test
+    sed -i 's|"newOrder": *"\([^"]*\)"|"newOrder":"\1-moved"|' "$st/directory.cache"
+    grep -q -- '-moved"' "$st/directory.cache" || die "could not edit directory.cache"
+    renew_counted "$st"
+    check_state "$st" DNS:moved.acme5g.test
+    grep -q 'stored directory is out of date' "$T/renew.err" || die "no refetch logged"
+    # Pebble's 404 for a path it does not serve carries no nonce (and is not
+    # logged as a handler call): HEAD newNonce follows the GET directory
+    [ "$NC" = 7 ] && [ "$N" = 6 ] ||
+        die "$N/$NC requests ($SEQ), expected 7 (404, GET directory, HEAD, the 4)"
+    [ "$(grep -c 'debug: GET ' "$T/renew.err")" = 1 ] || die "not exactly one GET directory"
+    ! grep -q -- '-moved"' "$st/directory.cache" || die "directory.cache was not rewritten"
+}
+
+# The cache is best effort: blobs that cannot be read or written (here
+# directories in their place) cost requests, not the renewal; a garbled
+# directory.cache is fetched again.
+test_renew_with_unusable_cache() {
+    use_instance C
+    local st=$WORK/nocache
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name nocache.acme5g.test
+    rm -f "$st/nonce" && mkdir "$st/nonce"
+    printf '%s\n{"newOrder":' "$(head -n 1 "$st/directory.cache")" >"$st/directory.cache"
+    renew_counted "$st"
+    check_state "$st" DNS:nocache.acme5g.test
+    [ "$NC" = 6 ] || die "$NC requests ($SEQ), expected 6 (GET directory, HEAD newNonce, the 4)"
+    grep -q '"newOrder": *"https' "$st/directory.cache" || die "directory.cache not rewritten"
+    rm -f "$st/directory.cache" && mkdir "$st/directory.cache"
+    renew_counted "$st"
+    check_state "$st" DNS:nocache.acme5g.test
+    [ "$NC" = 6 ] || die "$NC requests ($SEQ), expected 6 with no blob writable"
+}
+
 # renew without an enrolment before it: a clear failure.
 test_renew_without_enrol_fails() {
     mkdir -p "$WORK/renew4"
@@ -1070,6 +1159,10 @@ renew_not_due:q
 renew_force_uses_stored_account:q
 renew_preauthorized:C
 polls_do_not_sleep_past_readiness:C
+renew_in_four_requests:C
+renew_with_stale_nonce:C
+renew_with_moved_directory_url:C
+renew_with_unusable_cache:C
 renew_answers_challenges_without_reuse:G
 renew_without_enrol_fails:q
 eab_required_and_accepted:D
