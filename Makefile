@@ -282,6 +282,10 @@ build/hostile-asan: tests/hostile.c tests/harness.h $(LIB) $(HDRS) | build deps-
 build/faults: tests/faults.c $(LIB) $(HDRS) $(PORT) | build deps-build
 	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/faults.c $(PORT) $(LDLIBS)
 
+# make bench: enrolment and renewal over a slow link (tests/slowlink.c).
+build/slowlink: tests/slowlink.c $(LIB) $(HDRS) $(PORT) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/slowlink.c $(LIB) $(PORT) $(LDLIBS)
+
 # Security hygiene of the POSIX port (tests/hygiene.sh).
 build/hygiene: tests/hygiene.c $(HDRS) $(PORT) | build deps-build
 	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/hygiene.c $(PORT) $(LDLIBS)

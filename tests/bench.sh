@@ -418,6 +418,24 @@ uacme_side || FAILURES="$FAILURES  uacme: setup failed
 "
 acme5g_side
 
+# Over a slow link (build/slowlink, tests/slowlink.c): the same Pebble, a
+# fixed delay per TCP connect and per read that waits for the network.
+slowlink_side() {
+    if ! "${MAKE:-make}" --no-print-directory -s build/slowlink >"$LOG/slowlink-build.log" 2>&1; then
+        FAILURES="$FAILURES  build/slowlink did not build (see $LOG/slowlink-build.log)
+"
+        return 1
+    fi
+    mkdir -p "$WORK/slowlink"
+    if ! timeout -k 5 "$LIMIT" "$ROOT/build/slowlink" "$PEBBLE_DIR_URL" "$PEBBLE_CA" \
+        "$PEBBLE_HTTP_PORT" "$WORK/slowlink" 0 50 300 >"$LOG/slowlink.txt" 2>&1; then
+        FAILURES="$FAILURES  slowlink: $(grep -m1 FAILED "$LOG/slowlink.txt")
+"
+        return 1
+    fi
+}
+slowlink_side
+
 # The peak stack of one enrolment (build/stack-enrol, tests/stack-enrol.c):
 # acme5g_enrol() on a painted thread stack, against the same Pebble.
 stack_side() {
@@ -546,6 +564,15 @@ wratio() {
 printf '  %-30s %22s %26s\n' "acme5g / uacme" \
     "$(wratio "$(wall_median acme5g-enrol)" "$(wall_median uacme-enrol)")" \
     "$(wratio "$(wall_median acme5g-renew)" "$(wall_median uacme-renew)")"
+
+if [ -s "$LOG/slowlink.txt" ]; then
+    echo
+    echo "Over a slow link (build/slowlink: the round trip added to every TCP connect and to every"
+    echo "read that waits for the server; round trips = connects + those reads = requests + TCP"
+    echo "handshakes + 2 flights per full TLS handshake; the validator's own connections to the"
+    echo "http-01 responder are not delayed, so a real enrolment adds its round trips):"
+    sed 's/^/  /' "$LOG/slowlink.txt"
+fi
 
 if [ -s "$LOG/stack.txt" ]; then
     echo
