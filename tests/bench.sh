@@ -436,6 +436,30 @@ slowlink_side() {
 }
 slowlink_side
 
+# The static musl CLI (make musl): stripped size, peak RSS of an enrolment
+# (new account, http-01) and of its pre-authorized renewal.
+MUSL_BIN=$ROOT/build/acme5g-musl
+musl_side() {
+    local st=$WORK/acme5g-musl run
+    if ! "${MAKE:-make}" --no-print-directory -s musl >"$LOG/musl-build.log" 2>&1; then
+        FAILURES="$FAILURES  make musl failed (see $LOG/musl-build.log)
+"
+        return 1
+    fi
+    for run in enrol renew; do
+        local args=(renew --state "$st" --force)
+        [ $run = enrol ] && args=(enrol --directory "$PEBBLE_DIR_URL" --ca "$PEBBLE_CA"
+            --state "$st" --http-port "$PEBBLE_HTTP_PORT" --name "musl.$NAME")
+        if ! timeout -k 5 "$LIMIT" /usr/bin/time -v -o "$LOG/musl-$run.time" "$MUSL_BIN" \
+            "${args[@]}" </dev/null >"$LOG/musl-$run.out" 2>"$LOG/musl-$run.err"; then
+            FAILURES="$FAILURES  musl $run: $(tail -n 1 "$LOG/musl-$run.err")
+"
+            return 1
+        fi
+    done
+}
+musl_side
+
 # The peak stack of one enrolment (build/stack-enrol, tests/stack-enrol.c):
 # acme5g_enrol() on a painted thread stack, against the same Pebble.
 stack_side() {
@@ -519,6 +543,14 @@ if [ -f "$STATIC" ]; then
         "$(stat -c %s "$WORK/acme5g-static.stripped" 2>/dev/null || echo '?') stripped"
 else
     echo "build/acme5g-static: not built (make static)"
+fi
+if [ -x "$MUSL_BIN" ]; then
+    rss_of() { sed -n 's/.*Maximum resident set size (kbytes): *//p' "$LOG/musl-$1.time" 2>/dev/null; }
+    echo "build/acme5g-musl (static, musl, -Os): $(stat -c %s "$MUSL_BIN") bytes stripped;" \
+        "max RSS $(cell "$(rss_of enrol)") KiB for an enrolment," \
+        "$(cell "$(rss_of renew)") KiB for its pre-authorized renewal"
+else
+    echo "build/acme5g-musl: not built (make musl)"
 fi
 echo "Logs and states: build/bench/ ($(($(date +%s) - START)) s in all)"
 

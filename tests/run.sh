@@ -37,6 +37,8 @@
 #                builds BearSSL once), the aarch64 CLI against Pebble under
 #                qemu-aarch64, the Cortex-M4 image's checks, tests/unit.c
 #                built for Cortex-M4 under qemu-arm (tests/unit-m4.sh)
+#   musl         tests/musl.sh: make musl (static CLI with musl, BearSSL
+#                built once), static and small, enrols against Pebble
 #
 # Each component's output is shown as it runs; its last
 # "N passed, N failed" line is added to the total (a component that exits
@@ -209,6 +211,7 @@ component hygiene 120 tests/hygiene.sh
 component valgrind-cli 600 tests/valgrind-cli.sh
 component lint 300 tests/lint.sh
 component cross 900 tests/cross.sh
+component musl 300 tests/musl.sh
 
 echo
 echo "=== summary ($(($(date +%s) - START)) s; logs in build/test-logs/)"
