@@ -4681,10 +4681,10 @@ static int flow_session(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
     flow_begin(ctx, timeout_s);
     {
         int err;
-        /* a fresh directory: keyChange's inner JWS carries its URL, which a
-         * resend after a 404 could not change */
-        ctx->dir_url = directory_url;
-        if ((err = flow_seed(ctx)) || (err = flow_directory_fetch(ctx)) ||
+        /* the stored nonce, but a fresh directory: keyChange's inner JWS
+         * carries its URL, which a resend after a 404 could not change */
+        if ((err = flow_seed(ctx)) || (err = flow_directory(ctx, directory_url)) ||
+            (ctx->dir_cached && (err = flow_directory_fetch(ctx))) ||
             (err = flow_stored_account(ctx)))
             return err;
     }
