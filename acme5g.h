@@ -385,7 +385,9 @@ typedef struct acme5g_port {
  * against the same directory URL starts with its first POST (a renewal:
  * newOrder, finalize, one poll, the certificate).  A blob that cannot be
  * read or written (a firmware port with no slot for it) only costs the
- * GET directory and HEAD newNonce it would have saved; the flow goes on. */
+ * GET directory and HEAD newNonce it would have saved; the flow goes on.
+ * What is read back is checked, so a port may write these two without
+ * flushing them to stable storage (the POSIX port does). */
 #define ACME5G_STORE_DIRECTORY "directory.cache"
 #define ACME5G_STORE_NONCE "nonce"
 
