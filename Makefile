@@ -8,6 +8,7 @@
 #   make check      strict C99 with gcc and clang, no heap, symbol prefix,
 #                   SPDX lines, C++ (g++, clang++)
 #   make static     build/acme5g-static
+#   make musl       build/acme5g-musl: the CLI static with musl, -Os, stripped
 #   make size       code and context sizes (host, Cortex-M4 if available)
 #   make bench | fuzz | clean
 #
@@ -80,6 +81,29 @@ static: build/acme5g-static
 
 build/acme5g-static: $(CLI_SRC) $(HDRS) | build deps-build
 	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -static -o $@ $(CLI_SRC) $(LDLIBS)
+
+# The static CLI for NF images: musl-gcc (Debian's musl-tools) and BearSSL
+# built from Debian's source with it (tests/cross-deps.sh musl, cached in
+# build/cross), -Os, stripped.  Name resolution is musl's: /etc/hosts, then
+# DNS over UDP to the /etc/resolv.conf servers; no NSS, no mDNS.
+MUSL_CC    ?= musl-gcc
+MUSL_STAMP  = build/cross/musl.stamp
+BR_MUSL     = build/cross/bearssl-musl/libbearssl.a
+.PHONY: musl
+musl: build/acme5g-musl
+
+$(MUSL_STAMP): tests/cross-deps.sh | build
+	@mkdir -p build/cross
+	@if [ -z "$(NO_DEPS)" ] && ! command -v $(MUSL_CC) >/dev/null 2>&1; then \
+	    tests/cross-deps.sh packages; fi
+	@MUSL_CC=$(MUSL_CC) tests/cross-deps.sh musl
+	@touch $@
+
+build/acme5g-musl: $(CLI_SRC) $(HDRS) $(MUSL_STAMP)
+	$(MUSL_CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -Os -ffunction-sections \
+	    -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	    -isystem build/cross/inc $(APPFLAGS) -static -Wl,--gc-sections \
+	    -Wl,-z,noseparate-code -Wl,--build-id=none -s -o $@ $(CLI_SRC) $(BR_MUSL)
 
 build/acme5g-asan: $(CLI_SRC) $(HDRS) | build deps-build
 	$(CLANG) $(CFLAGS) $(SANITIZE) $(APPFLAGS) $(LDFLAGS) -o $@ $(CLI_SRC) $(LDLIBS)
@@ -202,6 +226,10 @@ size: build/acme5g.o
 	else echo "note: $(M4_CC) not installed: no Cortex-M4 size"; fi
 	@if [ -z "$(NO_DEPS)" ] || command -v $(M4_CC) >/dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory size-cross; fi
+	@if { [ -z "$(NO_DEPS)" ] || command -v $(MUSL_CC) >/dev/null 2>&1; } && \
+	    $(MAKE) --no-print-directory -s build/acme5g-musl >/dev/null; then \
+	    echo "== build/acme5g-musl (the CLI static with musl, -Os, stripped): $$(stat -c %s build/acme5g-musl) B"; \
+	else echo "note: no musl CLI (make musl needs musl-tools)"; fi
 
 bench: all
 	@rc=0; if [ -f tests/bench.sh ]; then bash tests/bench.sh || rc=1; \
@@ -381,6 +409,10 @@ build/hostile-asan: tests/hostile.c tests/harness.h $(LIB) $(HDRS) | build deps-
 # Fault injection through the port against Pebble (tests/faults.sh).
 build/faults: tests/faults.c $(LIB) $(HDRS) $(PORT) | build deps-build
 	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/faults.c $(PORT) $(LDLIBS)
+
+# make bench: enrolment and renewal over a slow link (tests/slowlink.c).
+build/slowlink: tests/slowlink.c $(LIB) $(HDRS) $(PORT) | build deps-build
+	$(CC) $(CFLAGS) $(APPFLAGS) $(LDFLAGS) -o $@ tests/slowlink.c $(LIB) $(PORT) $(LDLIBS)
 
 # Security hygiene of the POSIX port (tests/hygiene.sh).
 build/hygiene: tests/hygiene.c $(HDRS) $(PORT) | build deps-build

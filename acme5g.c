@@ -2648,9 +2648,28 @@ static int flow_require_json(acme5g_ctx *ctx)
     return ctx->http_content_type == CT_JSON ? ACME5G_OK : ACME5G_ERR_CONTENT_TYPE;
 }
 
+static int flow_directory_fetch(acme5g_ctx *ctx);
+
+/* A 404 from a URL of a directory taken from storage: the server moved
+ * it.  The directory is fetched again (once per flow: it is then no
+ * longer the cached one) and the caller resends to the URL it gives now
+ * (`url` points into the context's directory fields). */
+static int flow_directory_moved(acme5g_ctx *ctx, const char *url)
+{
+    if (ctx->http_status != 404 || !ctx->dir_cached || !ctx->dir_url ||
+        (url != ctx->dir_new_nonce && url != ctx->dir_new_account && url != ctx->dir_new_order &&
+         url != ctx->dir_new_authz && url != ctx->dir_revoke_cert))
+        return 0;
+    LOG_INFO(ctx, "the stored directory is out of date, fetching it again: ", url);
+    return 1;
+}
+
 static int flow_new_nonce(acme5g_ctx *ctx)
 {
     int err = http_request(ctx, "HEAD", ctx->dir_new_nonce, NULL, 0);
+    if (!err && flow_directory_moved(ctx, ctx->dir_new_nonce) &&
+        !(err = flow_directory_fetch(ctx)))
+        err = http_request(ctx, "HEAD", ctx->dir_new_nonce, NULL, 0);
     if (err)
         return err;
     if (ctx->http_status != 200 && ctx->http_status != 204)
@@ -2678,6 +2697,12 @@ static int flow_post(acme5g_ctx *ctx, const char *url, size_t payload_end, int u
         err = http_request(ctx, "POST", url, ctx->request, len);
         if (err)
             return err;
+        if (flow_directory_moved(ctx, url)) {
+            if ((err = flow_directory_fetch(ctx)))
+                return err;
+            tries--; /* not a badNonce: resend to the new URL */
+            continue;
+        }
         if (ctx->http_status != 400 || ctx->http_content_type != CT_PROBLEM)
             return ACME5G_OK;
         obj_problem(ctx);
@@ -2699,14 +2724,79 @@ static int flow_post_as_get(acme5g_ctx *ctx, const char *url)
     return flow_post(ctx, url, w.len, 0);
 }
 
+/* --- The directory and nonce cache (ACME5G_STORE_DIRECTORY, _NONCE) ---
+ * Best effort: a blob that cannot be read or written costs the requests it
+ * would have saved, never the flow. */
+
+/* GET the directory (ctx->dir_url) and keep it: URL, newline, JSON.  A
+ * nonce held from the request before (a 404's) is kept across the GET. */
+static int flow_directory_fetch(acme5g_ctx *ctx)
+{
+    char nonce[sizeof(ctx->nonce)];
+    size_t ul = strlen(ctx->dir_url);
+    int err;
+    memcpy(nonce, ctx->nonce, sizeof(nonce));
+    ctx->dir_cached = 0;
+    if ((err = http_request(ctx, "GET", ctx->dir_url, NULL, 0)))
+        return err;
+    if (!ctx->nonce[0])
+        memcpy(ctx->nonce, nonce, sizeof(nonce));
+    if ((err = flow_check(ctx, 200, 200)) || (err = flow_require_json(ctx)) ||
+        (err = obj_directory(ctx)))
+        return err;
+    /* the URLs are copied out: the body is free to take the URL in front */
+    if (ctx->body_len + ul + 1 <= ACME5G_BODY_MAX) {
+        memmove(ctx->body + ul + 1, ctx->body, ctx->body_len);
+        memcpy(ctx->body, ctx->dir_url, ul);
+        ctx->body[ul] = '\n';
+        if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_DIRECTORY, ctx->body,
+                                  ctx->body_len + ul + 1, 0))
+            LOG_DEBUG(ctx, "could not store the directory (a cache: going on)", NULL);
+    }
+    return ACME5G_OK;
+}
+
+/* The directory of `url` (the caller's, valid during the call): from
+ * storage when it was kept for this URL -- then with the nonce kept with
+ * it -- else from the server. */
 static int flow_directory(acme5g_ctx *ctx, const char *url)
 {
-    int err = http_request(ctx, "GET", url, NULL, 0);
-    if (err)
-        return err;
-    if ((err = flow_check(ctx, 200, 200)) || (err = flow_require_json(ctx)))
-        return err;
-    return obj_directory(ctx);
+    size_t len = 0, ul = strlen(url);
+    ctx->dir_url = url;
+    ctx->dir_cached = 0;
+    if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_DIRECTORY, ctx->body, ACME5G_BODY_MAX,
+                             &len) == 0 &&
+        len > ul + 1 && len <= ACME5G_BODY_MAX && !memcmp(ctx->body, url, ul) &&
+        ctx->body[ul] == '\n') {
+        memmove(ctx->body, ctx->body + ul + 1, len - ul - 1);
+        ctx->body_len = len - ul - 1;
+        ctx->body[ctx->body_len] = 0;
+        if (obj_directory(ctx) == ACME5G_OK) {
+            char nonce[sizeof(ctx->nonce)];
+            ctx->dir_cached = 1;
+            LOG_DEBUG(ctx, "directory from storage for ", url);
+            len = 0;
+            if (ctx->port.store_read(ctx->port.user, ACME5G_STORE_NONCE, (uint8_t *)nonce,
+                                     sizeof(nonce) - 1, &len) == 0 &&
+                len > 0 && b64u_valid_token(nonce, len)) {
+                memcpy(ctx->nonce, nonce, len);
+                ctx->nonce[len] = 0;
+            }
+            return ACME5G_OK;
+        }
+    }
+    return flow_directory_fetch(ctx);
+}
+
+/* At the end of a call: keep the nonce of the last answer, unused, for the
+ * next call against this directory. */
+static void flow_nonce_keep(acme5g_ctx *ctx)
+{
+    if (!ctx->dir_url || !ctx->nonce[0])
+        return;
+    if (ctx->port.store_write(ctx->port.user, ACME5G_STORE_NONCE, (const uint8_t *)ctx->nonce,
+                              strlen(ctx->nonce), 0))
+        LOG_DEBUG(ctx, "could not store the nonce (a cache: going on)", NULL);
 }
 
 /* The start of an inner JWS's signing input (external account binding,
@@ -2807,6 +2897,10 @@ static int flow_account(acme5g_ctx *ctx, const acme5g_enrol_params *p)
     if (err)
         return err;
     LOG_INFO(ctx, created ? "account key created" : "account key loaded", NULL);
+    /* EAB's inner JWS carries the newAccount URL, which a resend after a
+     * 404 could not change: take it from a fresh directory */
+    if (p->eab_kid && ctx->dir_cached && (err = flow_directory_fetch(ctx)))
+        return err;
 
     jws_payload_begin(ctx, &w);
     w_str(&w, "{\"termsOfServiceAgreed\":true");
@@ -2882,17 +2976,45 @@ static int flow_new_order(acme5g_ctx *ctx, const acme5g_enrol_params *p, int *st
     return obj_order(ctx, status);
 }
 
-/* Sleep before the next poll: Retry-After when given (bounded by the
- * deadline), else 1 s, 2 s, 4 s, 5 s, 5 s, ... */
+/* Polling (orders and authorizations): Pebble and many CAs are done within
+ * milliseconds, so the first wait is 10 ms; the next ones start at 50 ms
+ * and double up to the old 5 s ceiling: 10, 50, 100, 200, 400, 800, 1600,
+ * 3200, 5000, 5000 ms...  (a slow CA costs a few more polls than the old
+ * 1 s, 2 s, 4 s, 5 s, but is seen ready at most twice as late as it was).
+ * A server's Retry-After (seconds, or an HTTP date turned into seconds by
+ * the header parser) replaces the schedule. */
+#define FLOW_POLL_FIRST_MS 10u
+#define FLOW_POLL_SECOND_MS 50u
+#define FLOW_POLL_MAX_MS 5000u
+
+static uint32_t flow_backoff_ms(unsigned attempt)
+{
+    uint32_t ms = FLOW_POLL_SECOND_MS;
+    if (attempt == 0)
+        return FLOW_POLL_FIRST_MS;
+    while (--attempt > 0 && ms < FLOW_POLL_MAX_MS)
+        ms *= 2;
+    return ms > FLOW_POLL_MAX_MS ? FLOW_POLL_MAX_MS : ms;
+}
+
+/* The wait before the poll after `attempt` (0 = the first wait): the
+ * server's Retry-After when the last response carried one, else the
+ * backoff.  ACME5G_ERR_TIMEOUT when the wait would not end before the
+ * deadline (the flow gives up rather than sleep past it). */
+static int flow_poll_delay(acme5g_ctx *ctx, unsigned attempt, uint32_t *ms)
+{
+    *ms = ctx->retry_after_s > 0 ? (uint32_t)ctx->retry_after_s * 1000u : flow_backoff_ms(attempt);
+    return *ms >= time_left_ms(ctx) ? ACME5G_ERR_TIMEOUT : ACME5G_OK;
+}
+
+/* Sleep before the next order poll. */
 static int flow_poll_wait(acme5g_ctx *ctx, unsigned attempt)
 {
-    uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt, left = time_left_ms(ctx);
-    if (ctx->retry_after_s >= 0)
-        ms = ctx->retry_after_s == 0 ? 200u : (uint32_t)ctx->retry_after_s * 1000u;
-    if (left <= ms)
-        return ACME5G_ERR_TIMEOUT;
-    ctx->port.sleep_ms(ctx->port.user, ms);
-    return ACME5G_OK;
+    uint32_t ms;
+    int err = flow_poll_delay(ctx, attempt, &ms);
+    if (!err)
+        ctx->port.sleep_ms(ctx->port.user, ms);
+    return err;
 }
 
 /* --- Built-in http-01 responder --- */
@@ -2969,8 +3091,11 @@ static int flow_serve_one(acme5g_ctx *ctx, const responder *r, int sock);
 
 /* Accept and serve validation requests for up to `wait_ms`; returns the
  * number of good answers.  After the first one it returns once the
- * validator has been quiet for a short while (it connects several times at
- * once, from different vantage points).  Without a listener it sleeps. */
+ * validator has been quiet for FLOW_LINGER_MS (it connects several times at
+ * once, from different vantage points: those connections are queued by
+ * then; a later one is served while the authorization poll waits).
+ * Without a listener it sleeps. */
+#define FLOW_LINGER_MS 20u
 static int flow_respond(acme5g_ctx *ctx, const responder *r, uint32_t wait_ms)
 {
     uint64_t end = ctx->port.monotonic_ms(ctx->port.user) + wait_ms;
@@ -2986,8 +3111,8 @@ static int flow_respond(acme5g_ctx *ctx, const responder *r, uint32_t wait_ms)
         if (now >= end || now >= ctx->deadline_ms)
             break;
         slice = (uint32_t)(end - now);
-        if (hits && slice > 300)
-            slice = 300;
+        if (hits && slice > FLOW_LINGER_MS)
+            slice = FLOW_LINGER_MS;
         s = ctx->port.accept(ctx->port.user, r->listener, slice);
         if (s == ACME5G_PORT_TIMEOUT) {
             if (hits)
@@ -3799,13 +3924,11 @@ static int flow_authz_gone(acme5g_ctx *ctx, const char *authz_url, int err)
  * (the validator may retry). */
 static int flow_authz_wait(acme5g_ctx *ctx, unsigned attempt, const responder *r)
 {
-    uint32_t ms = attempt >= 3 ? 5000u : 1000u << attempt;
-    if (ctx->retry_after_s > 0)
-        ms = (uint32_t)ctx->retry_after_s * 1000u;
-    if (ms >= time_left_ms(ctx))
-        return ACME5G_ERR_TIMEOUT;
-    flow_respond(ctx, r, ms);
-    return ACME5G_OK;
+    uint32_t ms;
+    int err = flow_poll_delay(ctx, attempt, &ms);
+    if (!err)
+        flow_respond(ctx, r, ms);
+    return err;
 }
 
 /* The key authorization (RFC 8555 8.1): token "." thumbprint of the
@@ -4539,11 +4662,16 @@ static void flow_begin(acme5g_ctx *ctx, uint32_t timeout_s)
                        (uint64_t)(timeout_s ? timeout_s : 300) * 1000u;
     ctx->nonce[0] = 0;
     ctx->sock = -1;
+    ctx->dir_url = NULL;
+    ctx->dir_cached = 0;
 }
 
 static int flow_end(acme5g_ctx *ctx, int err, const char *what)
 {
     conn_close(ctx);
+    flow_nonce_keep(ctx);
+    ctx->dir_url = NULL;
+    ctx->nonce[0] = 0;
     ctx->conn_client_cert = 0;
 #if ACME5G_WITH_TKAUTH
     wipe(ctx->tkauth_token, sizeof(ctx->tkauth_token));
@@ -4573,7 +4701,10 @@ static int flow_session(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
     flow_begin(ctx, timeout_s);
     {
         int err;
+        /* the stored nonce, but a fresh directory: keyChange's inner JWS
+         * carries its URL, which a resend after a 404 could not change */
         if ((err = flow_seed(ctx)) || (err = flow_directory(ctx, directory_url)) ||
+            (ctx->dir_cached && (err = flow_directory_fetch(ctx))) ||
             (err = flow_stored_account(ctx)))
             return err;
     }
@@ -4943,6 +5074,7 @@ int acme5g_renewal_info(acme5g_ctx *ctx, const char *directory_url, uint32_t tim
         int32_t ra = ctx->retry_after_s;
         window->retry_after_s = ra < 0 ? 21600 : ra < 60 ? 60 : ra > 86400 ? 86400 : ra;
     }
+    ctx->dir_url = NULL; /* the caller's string: not kept past the call */
     conn_close(ctx);
     return set_error(ctx, err);
 }

@@ -483,6 +483,17 @@ typedef struct acme5g_port {
 #define ACME5G_STORE_CERT_KEY_NEW "cert.key.new" /* the next key, while a pair is replaced */
 #define ACME5G_STORE_CERT "cert.pem"           /* PEM chain, leaf first */
 #define ACME5G_STORE_ORDER_URL "order.url"     /* the order in progress (empty: none) */
+/* A cache, best effort: the directory URL, a newline, the directory's
+ * JSON as the server sent it (at most ACME5G_BODY_MAX bytes in all); and
+ * the last Replay-Nonce a flow got and did not use.  With both, a flow
+ * against the same directory URL starts with its first POST (a renewal:
+ * newOrder, finalize, one poll, the certificate).  A blob that cannot be
+ * read or written (a firmware port with no slot for it) only costs the
+ * GET directory and HEAD newNonce it would have saved; the flow goes on.
+ * What is read back is checked, so a port may write these two without
+ * flushing them to stable storage (the POSIX port does). */
+#define ACME5G_STORE_DIRECTORY "directory.cache"
+#define ACME5G_STORE_NONCE "nonce"
 
 /* ------------------------------------------------------------------------
  * Public data types.
@@ -691,6 +702,8 @@ typedef struct acme5g_ctx {
     char dir_revoke_cert[ACME5G_URL_MAX];
     char dir_renewal_info[ACME5G_URL_MAX];
     char dir_new_authz[ACME5G_URL_MAX];
+    const char *dir_url;                 /* the caller's directory URL, during a call */
+    int dir_cached;                      /* the directory came from ACME5G_STORE_DIRECTORY */
     char replaces[160];                  /* ARI certID of the renewed certificate */
     char account_url[ACME5G_URL_MAX];
     char order_url[ACME5G_URL_MAX];
@@ -759,8 +772,11 @@ int acme5g_add_authority_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t le
 /* Obtain a certificate (RFC 8555 enrolment, TR 33.776 solution #5).
  *
  * Steps and HTTP requests, all over one TLS connection kept alive (a new
- * connection only if the server closes it): GET directory; HEAD newNonce
- * (once, when no nonce is held); POST newAccount with the account key
+ * connection only if the server closes it): GET directory (none when
+ * ACME5G_STORE_DIRECTORY holds it for this URL: then the nonce kept in
+ * ACME5G_STORE_NONCE is used first, and a 404 from one of its URLs fetches
+ * the directory again, once); HEAD newNonce (once, when no nonce is held;
+ * the one left unused at the end is stored); POST newAccount with the account key
  * (loaded from ACME5G_STORE_ACCOUNT_KEY, or generated with the port's
  * entropy and stored) -- an account already registered for the key is
  * reused; POST newOrder; for each authorization that is not yet valid:
@@ -772,7 +788,12 @@ int acme5g_add_authority_anchors_pem(acme5g_ctx *ctx, const char *pem, size_t le
  * then are ACME5G_STORE_CERT_KEY and ACME5G_STORE_CERT written (the old
  * pair stays in place on any failure).  badNonce is retried with the fresh
  * nonce up to ACME5G_BADNONCE_RETRIES times.  Polls honour Retry-After
- * (seconds or HTTP date) and otherwise back off from 1 s to 5 s.
+ * (seconds or HTTP date) and otherwise wait 10 ms first, then 50 ms and
+ * twice as long each time up to 5 s (10, 50, 100, 200 ... 3200, 5000,
+ * 5000 ms); a wait that would end past the deadline ends the call with
+ * ACME5G_ERR_TIMEOUT.  After a challenge is answered the built-in
+ * responder serves the validator's requests and the first poll follows
+ * 20 ms after the last one.
  *
  * Port functions used: all but log are needed; listen/accept only when an
  * authorization needs a challenge.
@@ -815,8 +836,11 @@ int acme5g_repair_pair(acme5g_ctx *ctx);
  * and no newAccount request is made.  When the server already holds valid
  * authorizations for every identifier (pre-authorized, or reused from an
  * earlier validation) the order is born `ready` and the requests are:
- * [GET directory,] HEAD newNonce, POST newOrder, POST finalize, poll the
- * order, POST-as-GET the certificate.  The stored certificate and key are
+ * [GET directory, HEAD newNonce,] POST newOrder, POST finalize, poll the
+ * order, POST-as-GET the certificate -- the first two only when the
+ * directory and nonce cache (ACME5G_STORE_DIRECTORY, _NONCE) has nothing
+ * usable; a stale stored nonce costs no more (badNonce brings a fresh
+ * one, and newOrder is sent again).  The stored certificate and key are
  * replaced only after the new chain was downloaded and checked.
  *
  * Returns as acme5g_enrol(); ACME5G_ERR_NOT_FOUND when there is no stored
@@ -825,7 +849,8 @@ int acme5g_renew(acme5g_ctx *ctx, const acme5g_enrol_params *params);
 
 /* Account lifecycle and revocation.  Each works on the stored account
  * (ACME5G_STORE_ACCOUNT_KEY and _URL, from an earlier acme5g_enrol()):
- * GET directory, HEAD newNonce, then one POST; one TLS connection; at most
+ * GET directory (always fetched: keyChange signs its URL), HEAD newNonce
+ * (none when the stored nonce is usable), then one POST; one TLS connection; at most
  * timeout_s seconds (0 = 300).  Each returns ACME5G_OK, ACME5G_ERR_NOT_FOUND
  * (nothing stored), ACME5G_ERR_PROBLEM (see acme5g_last_problem()) or
  * another code; keys are wiped from the context on return. */

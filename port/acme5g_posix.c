@@ -608,11 +608,15 @@ static int px_write_all(int fd, const uint8_t *buf, size_t len)
 
 /* Atomic replace: after a crash or power loss the blob is either the old
  * or the new one, never a mix.  The temporary file is created with its
- * final mode, so a secret is never readable by others, not even briefly. */
+ * final mode, so a secret is never readable by others, not even briefly.
+ * The library's caches (directory, nonce) are renamed into place without
+ * the two fsyncs: a lost or torn one costs two requests at most (the
+ * library checks what it reads back). */
 static int px_store_write(void *user, const char *name, const uint8_t *buf, size_t len,
                           int secret)
 {
     const acme5g_posix *p = user;
+    const int cache = !strcmp(name, ACME5G_STORE_DIRECTORY) || !strcmp(name, ACME5G_STORE_NONCE);
     char tmp_name[PX_NAME_MAX + 32];
     const int flags = O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC;
     const mode_t mode = secret ? 0600 : 0644;
@@ -648,7 +652,7 @@ static int px_store_write(void *user, const char *name, const uint8_t *buf, size
     if (px_write_all(fd, buf, len) != 0)
         goto fail_unlink;
     step = "fsync";
-    if (fsync(fd) != 0)
+    if (!cache && fsync(fd) != 0)
         goto fail_unlink;
     step = "close";
     if (close(fd) != 0) {
@@ -662,7 +666,7 @@ static int px_store_write(void *user, const char *name, const uint8_t *buf, size
     /* The rename itself is durable only once the directory is synced.
      * EINVAL: the file system cannot sync directories; nothing to do. */
     step = "fsync directory";
-    if (fsync(dir_fd) != 0 && errno != EINVAL)
+    if (!cache && fsync(dir_fd) != 0 && errno != EINVAL)
         goto fail;
     close(dir_fd);
     return 0;

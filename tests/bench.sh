@@ -142,6 +142,7 @@ stop_uacme_side() {
 cleanup() {
     stop_uacme_side
     pebble_stop_all
+    [ -n "${WALL_TMP:-}" ] && rm -rf "$WALL_TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -230,6 +231,73 @@ measure() {
     return 0
 }
 
+# Wall time, side by side: every run untraced, a new account each time,
+# measured from inside the mount namespace for uacme (the unshare and the
+# bind mount are not counted).  WALL[ROW.I] sums the commands of run I
+# (uacme's enrolment is `new` + `issue`), WREQ[ROW.I] their requests as
+# Pebble logged them.
+WALL_RUNS=5
+# The timed runs keep their state on tmpfs (/dev/shm) when there is one:
+# uacme never calls fsync(), acme5g's POSIX port fsyncs every stored blob
+# (file and directory) -- on a disk shared with other work that alone can
+# double acme5g's wall time.  acme5g is also timed with its state on disk.
+WALL_DIR=$WORK
+if [ -d /dev/shm ] && [ -w /dev/shm ] && WALL_TMP=$(mktemp -d /dev/shm/acme5g-bench.XXXXXX); then
+    WALL_DIR=$WALL_TMP
+fi
+declare -A WALL WREQ
+# shellcheck disable=SC2016 # expanded by the inner bash
+TIMER='f=$0; t0=$EPOCHREALTIME; "$@"; rc=$?; t1=$EPOCHREALTIME; echo "$t0 $t1" >"$f"; exit $rc'
+
+# wall_run ROW I CLIENT ARG...: one run of a client command, timed.
+wall_run() {
+    local row=$1 i=$2 client=$3 out mark rc t
+    shift 3
+    out=$LOG/$row.wall.$i.$(( ${WREQ[$row.$i.n]:-0} + 1 ))
+    WREQ[$row.$i.n]=$(( ${WREQ[$row.$i.n]:-0} + 1 ))
+    mark=$(wc -l <"$PLOG")
+    if [ "$client" = uacme ]; then
+        # shellcheck disable=SC2016 # $0 and $@ belong to sh -c
+        BENCH_HOOK_REQ=$HOOK_REQ BENCH_HOOK_ACK=$HOOK_ACK LC_ALL=C \
+            timeout -k 5 "$LIMIT" "${UNSHARE[@]}" \
+            sh -c 'mount --bind "$0" /etc/ssl/certs && exec "$@"' "$CERTS" \
+            bash -c "$TIMER" "$out.t" "$@" </dev/null >"$out.out" 2>"$out.err"
+    else
+        LC_ALL=C timeout -k 5 "$LIMIT" bash -c "$TIMER" "$out.t" "$@" \
+            </dev/null >"$out.out" 2>"$out.err"
+    fi
+    rc=$?
+    sleep 0.2
+    WREQ[$row.$i]=$(( ${WREQ[$row.$i]:-0} + $(pebble_requests_since "$mark") ))
+    if [ "$rc" != 0 ] || [ ! -s "$out.t" ]; then
+        FAILURES="$FAILURES  $row wall run $i: exit $rc: $(tail -n 1 "$out.err")
+"
+        WALL[$row.fail]=1
+        return 1
+    fi
+    t=$(awk '{ printf "%.4f", $2 - $1 }' "$out.t")
+    WALL[$row.$i]=$(awk -v a="${WALL[$row.$i]:-0}" -v b="$t" 'BEGIN { printf "%.4f", a + b }')
+    return 0
+}
+
+# wall_median ROW: the median over the runs of ROW's wall time (s), or "".
+wall_median() {
+    local i v=()
+    [ -n "${WALL[$1.fail]:-}" ] && return 0
+    for i in $(seq 1 "$WALL_RUNS"); do v+=(${WALL[$1.$i]:+"${WALL[$1.$i]}"}); done
+    [ ${#v[@]} -gt 0 ] || return 0
+    printf '%s\n' "${v[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
+}
+
+# wall_requests ROW: the requests of ROW's runs, "10" when all agree, else "10-11".
+wall_requests() {
+    local i v=()
+    for i in $(seq 1 "$WALL_RUNS"); do v+=(${WREQ[$1.$i]:+"${WREQ[$1.$i]}"}); done
+    [ ${#v[@]} -gt 0 ] || { echo -; return 0; }
+    printf '%s\n' "${v[@]}" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 }
+        END { if (!NR) print "-"; else if (lo == hi) print lo; else print lo "-" hi }'
+}
+
 # pick_port VAR: a TCP port free now and not Pebble's.
 pick_port() {
     local p
@@ -308,6 +376,16 @@ uacme_side() {
             measure uacme $run issue uacme uacme "${v[@]}" -c "$conf" -a "$PEBBLE_DIR_URL" \
                 -t EC -h "$HOOK" issue "u-$run.$NAME"
     done
+    # wall time: enrolment (new + issue), then the same name again with
+    # -f (the authorization is reused: Pebble's order is born ready)
+    for run in $(seq 1 "$WALL_RUNS"); do
+        local conf=$WALL_DIR/uacme-wall$run
+        wall_run uacme-enrol "$run" uacme uacme -c "$conf" -a "$PEBBLE_DIR_URL" -t EC -y new &&
+            wall_run uacme-enrol "$run" uacme uacme -c "$conf" -a "$PEBBLE_DIR_URL" -t EC \
+                -h "$HOOK" issue "uw$run.$NAME" &&
+            wall_run uacme-renew "$run" uacme uacme -c "$conf" -a "$PEBBLE_DIR_URL" -t EC \
+                -h "$HOOK" -f issue "uw$run.$NAME"
+    done
     stop_uacme_side
     return 0
 }
@@ -334,6 +412,17 @@ acme5g_side() {
             measure acme5g3 $run enrol acme5g "$BIN" "${args[@]}" --name "b-$run.$NAME" &&
             measure acme5g4 $run renew acme5g "$BIN" renew --state "$st" --force "${v[@]}"
     done
+    for run in $(seq 1 "$WALL_RUNS"); do
+        st=$WALL_DIR/acme5g-wall$run
+        wall_run acme5g-enrol "$run" acme5g "$BIN" enrol --directory "$PEBBLE_DIR_URL" \
+            --ca "$PEBBLE_CA" --state "$st" --http-port "$PEBBLE_HTTP_PORT" --name "aw$run.$NAME" &&
+            wall_run acme5g-renew "$run" acme5g "$BIN" renew --state "$st" --force
+        [ "$WALL_DIR" = "$WORK" ] && continue
+        st=$WORK/acme5g-walldisk$run
+        wall_run acme5gdisk-enrol "$run" acme5g "$BIN" enrol --directory "$PEBBLE_DIR_URL" \
+            --ca "$PEBBLE_CA" --state "$st" --http-port "$PEBBLE_HTTP_PORT" --name "ad$run.$NAME" &&
+            wall_run acme5gdisk-renew "$run" acme5g "$BIN" renew --state "$st" --force
+    done
 }
 
 echo "acme5g bench: acme5g $(git describe --always --dirty 2>/dev/null || echo '?')," \
@@ -344,6 +433,48 @@ echo "Pebble at $PEBBLE_DIR_URL with PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=
 uacme_side || FAILURES="$FAILURES  uacme: setup failed
 "
 acme5g_side
+
+# Over a slow link (build/slowlink, tests/slowlink.c): the same Pebble, a
+# fixed delay per TCP connect and per read that waits for the network.
+slowlink_side() {
+    if ! "${MAKE:-make}" --no-print-directory -s build/slowlink >"$LOG/slowlink-build.log" 2>&1; then
+        FAILURES="$FAILURES  build/slowlink did not build (see $LOG/slowlink-build.log)
+"
+        return 1
+    fi
+    mkdir -p "$WORK/slowlink"
+    if ! timeout -k 5 "$LIMIT" "$ROOT/build/slowlink" "$PEBBLE_DIR_URL" "$PEBBLE_CA" \
+        "$PEBBLE_HTTP_PORT" "$WORK/slowlink" 0 50 300 >"$LOG/slowlink.txt" 2>&1; then
+        FAILURES="$FAILURES  slowlink: $(grep -m1 FAILED "$LOG/slowlink.txt")
+"
+        return 1
+    fi
+}
+slowlink_side
+
+# The static musl CLI (make musl): stripped size, peak RSS of an enrolment
+# (new account, http-01) and of its pre-authorized renewal.
+MUSL_BIN=$ROOT/build/acme5g-musl
+musl_side() {
+    local st=$WORK/acme5g-musl run
+    if ! "${MAKE:-make}" --no-print-directory -s musl >"$LOG/musl-build.log" 2>&1; then
+        FAILURES="$FAILURES  make musl failed (see $LOG/musl-build.log)
+"
+        return 1
+    fi
+    for run in enrol renew; do
+        local args=(renew --state "$st" --force)
+        [ $run = enrol ] && args=(enrol --directory "$PEBBLE_DIR_URL" --ca "$PEBBLE_CA"
+            --state "$st" --http-port "$PEBBLE_HTTP_PORT" --name "musl.$NAME")
+        if ! timeout -k 5 "$LIMIT" /usr/bin/time -v -o "$LOG/musl-$run.time" "$MUSL_BIN" \
+            "${args[@]}" </dev/null >"$LOG/musl-$run.out" 2>"$LOG/musl-$run.err"; then
+            FAILURES="$FAILURES  musl $run: $(tail -n 1 "$LOG/musl-$run.err")
+"
+            return 1
+        fi
+    done
+}
+musl_side
 
 # The peak stack of one enrolment (build/stack-enrol, tests/stack-enrol.c):
 # acme5g_enrol() on a painted thread stack, against the same Pebble.
@@ -429,6 +560,14 @@ if [ -f "$STATIC" ]; then
 else
     echo "build/acme5g-static: not built (make static)"
 fi
+if [ -x "$MUSL_BIN" ]; then
+    rss_of() { sed -n 's/.*Maximum resident set size (kbytes): *//p' "$LOG/musl-$1.time" 2>/dev/null; }
+    echo "build/acme5g-musl (static, musl, -Os): $(stat -c %s "$MUSL_BIN") bytes stripped;" \
+        "max RSS $(cell "$(rss_of enrol)") KiB for an enrolment," \
+        "$(cell "$(rss_of renew)") KiB for its pre-authorized renewal"
+else
+    echo "build/acme5g-musl: not built (make musl)"
+fi
 echo "Logs and states: build/bench/ ($(($(date +%s) - START)) s in all)"
 
 echo
@@ -454,6 +593,37 @@ printf '%-44s %8s %8s %15s %10s\n' "ratio acme5g enrol / pre-authorized renew" \
     "$(ratio "${IR[acme5g]:-}" "${IR[acme5g4]:-}")" \
     "$(ratio "${RSS[acme5g]:-}" "${RSS[acme5g4]:-}")"
 echo "(connects = TLS handshakes: every connection is a full handshake)"
+
+echo
+echo "Wall time, median of $WALL_RUNS untraced runs (a new account each; the renewal is the same"
+echo "name again, forced: Pebble reuses the authorization, the order is born ready); state"
+echo "directories in $WALL_DIR:"
+printf '  %-30s %22s %26s\n' "" "enrolment (requests)" "pre-authorized renewal"
+for c in uacme acme5g acme5gdisk; do
+    [ $c = acme5gdisk ] && [ "$WALL_DIR" = "$WORK" ] && continue
+    e=$(wall_median $c-enrol) r=$(wall_median $c-renew)
+    label="acme5g"
+    [ $c = uacme ] && label="uacme 1.7.4 (new + issue)"
+    [ $c = acme5gdisk ] && label="acme5g, state on disk (fsync)"
+    printf '  %-30s %14s s (%5s) %16s s (%5s)\n' "$label" "$(cell "$e")" \
+        "$(wall_requests $c-enrol)" "$(cell "$r")" "$(wall_requests $c-renew)"
+done
+wratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "n/a";
+        else printf "%.2fx", a / b }'
+}
+printf '  %-30s %22s %26s\n' "acme5g / uacme (same place)" \
+    "$(wratio "$(wall_median acme5g-enrol)" "$(wall_median uacme-enrol)")" \
+    "$(wratio "$(wall_median acme5g-renew)" "$(wall_median uacme-renew)")"
+
+if [ -s "$LOG/slowlink.txt" ]; then
+    echo
+    echo "Over a slow link (build/slowlink: the round trip added to every TCP connect and to every"
+    echo "read that waits for the server; round trips = connects + those reads = requests + TCP"
+    echo "handshakes + 2 flights per full TLS handshake; the validator's own connections to the"
+    echo "http-01 responder are not delayed, so a real enrolment adds its round trips):"
+    sed 's/^/  /' "$LOG/slowlink.txt"
+fi
 
 if [ -s "$LOG/stack.txt" ]; then
     echo

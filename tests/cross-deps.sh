@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the acme5g authors
-# tests/cross-deps.sh [packages|bearssl|lwip|all] -- what `make cross` needs.
+# tests/cross-deps.sh [packages|bearssl|lwip|musl|all] -- what `make cross`
+# and `make musl` need.
 #
 #   packages  the cross tool chains and qemu-user from Debian (bookworm):
 #             gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu
-#             libc6-dev-arm64-cross qemu-user dpkg-dev; only those missing.
+#             libc6-dev-arm64-cross qemu-user dpkg-dev musl-tools; only
+#             those missing.
 #   bearssl   BearSSL from Debian's source package (apt-get source bearssl,
 #             adding a deb-src entry when there is none) into build/cross/src,
 #             built as build/cross/bearssl-aarch64/libbearssl.a and
@@ -16,7 +18,9 @@
 #             into build/cross/src, with the link build/cross/lwip pointing
 #             at it; the Makefile builds build/cross/lwip-m4/liblwip.a from
 #             it with examples/firmware/lwipopts.h.  Cached like BearSSL.
-#   all       the three (default).
+#   musl      the same source built with musl-gcc (musl-tools) for the
+#             static host CLI: build/cross/bearssl-musl/libbearssl.a.
+#   all       all four (default).
 #
 # Non-interactive; needs root (or password-less sudo) only when something
 # must be installed.  Exit status 0 when everything is in place.
@@ -26,15 +30,19 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/build/cross
 mode=${1:-all}
-pkgs="gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user dpkg-dev"
+pkgs="gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user dpkg-dev musl-tools"
 AARCH64_CC=${AARCH64_CC:-aarch64-linux-gnu-gcc}
 AARCH64_AR=${AARCH64_AR:-aarch64-linux-gnu-ar}
 M4_CC=${M4_CC:-arm-none-eabi-gcc}
 M4_AR=${M4_AR:-arm-none-eabi-ar}
+MUSL_CC=${MUSL_CC:-musl-gcc}
+MUSL_AR=${MUSL_AR:-ar}
 # The Cortex-M4 flags of the issue; BR_USE_UNIX_TIME=0 since newlib
 # defines _POSIX_C_SOURCE and nobody implements time() on bare metal.
 M4_BR_FLAGS="-mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections -DBR_USE_UNIX_TIME=0"
 AARCH64_BR_FLAGS="-O2 -ffunction-sections -fdata-sections"
+# For size: the static musl CLI is meant for NF images.
+MUSL_BR_FLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 
 # as_root, apt_source (with have_deb_src, add_deb_src)
 APT_WHO=cross-deps
@@ -109,7 +117,7 @@ build_lib() {
     say "$lib: $(echo "$objs" | wc -l) objects"
 }
 
-do_bearssl() {
+do_headers() {
     local inc=$OUT/inc
     do_source
     if [ ! -f "$inc/jsmn.h" ] || [ ! -f "$inc/bearssl.h" ]; then
@@ -120,6 +128,10 @@ do_bearssl() {
         cp "$SRC"/inc/*.h "$inc/bearssl/" && cp "$SRC"/inc/*.h "$inc/" &&
             cp /usr/include/jsmn.h "$inc/" || die "cannot fill $inc"
     fi
+}
+
+do_bearssl() {
+    do_headers
     build_lib aarch64 "$AARCH64_CC" "$AARCH64_AR" $AARCH64_BR_FLAGS
     build_lib m4 "$M4_CC" "$M4_AR" $M4_BR_FLAGS
 }
@@ -141,10 +153,16 @@ do_lwip() {
 }
 
 mkdir -p "$OUT" || die "cannot create $OUT"
+do_musl() {
+    do_headers
+    build_lib musl "$MUSL_CC" "$MUSL_AR" $MUSL_BR_FLAGS
+}
+
 case $mode in
 packages) do_packages ;;
 bearssl) do_bearssl ;;
 lwip) do_lwip ;;
-all) do_packages && do_bearssl && do_lwip ;;
-*) echo "usage: $0 [packages|bearssl|lwip|all]" >&2; exit 2 ;;
+musl) do_musl ;;
+all) do_packages && do_bearssl && do_lwip && do_musl ;;
+*) echo "usage: $0 [packages|bearssl|lwip|musl|all]" >&2; exit 2 ;;
 esac

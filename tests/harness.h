@@ -583,9 +583,21 @@ static int tp_entropy(void *user, uint8_t *buf, size_t len)
 /* The stored chain (tests/hostile.c's ARI cases); NULL: nothing stored. */
 static const char *stored_cert_pem;
 
+/* The directory cache and nonce blobs (tests/unit.c's cache cases); NULL:
+ * nothing stored. */
+static const char *stored_directory, *stored_nonce;
+
 static int tp_store_read(void *user, const char *name, uint8_t *buf, size_t cap, size_t *len)
 {
+    const char *blob = !strcmp(name, ACME5G_STORE_DIRECTORY) ? stored_directory
+                     : !strcmp(name, ACME5G_STORE_NONCE)     ? stored_nonce
+                                                             : NULL;
     (void)user;
+    if (blob && strlen(blob) < cap) {
+        *len = strlen(blob);
+        memcpy(buf, blob, *len);
+        return 0;
+    }
     if (stored_cert_pem && !strcmp(name, ACME5G_STORE_CERT) && strlen(stored_cert_pem) < cap) {
         *len = strlen(stored_cert_pem);
         memcpy(buf, stored_cert_pem, *len);

@@ -677,17 +677,18 @@ test_enrol_with_existing_cert_key() {
 # resumes that order instead of starting blind, then clears it.
 test_killed_order_is_resumed() {
     use_instance A
-    local st=$WORK/resume url pid i
+    local st=$WORK/resume url
     mkdir -p "$st"
-    "$BIN" enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$st" --http-port "$P_HTTP_PORT" \
-        --name resume.acme5g.test -vv </dev/null >"$T/first.out" 2>"$T/first.err" &
-    pid=$!
-    for i in $(seq 1 200); do
-        grep -q 'authorizing' "$T/first.err" && break
-        sleep 0.05
-    done
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    # killed as soon as it logs the finalize request, the authorization done
+    # (an enrolment takes tens of ms: polling the log file comes too late)
+    # shellcheck disable=SC2016 # $0/$$/$@ belong to sh -c
+    { timeout -k 5 60 sh -c 'echo $$ >"$0"; exec "$@"' "$T/kill.pid" "$BIN" enrol \
+        --directory "$P_DIR_URL" --ca "$P_CA" --state "$st" --http-port "$P_HTTP_PORT" \
+        --name resume.acme5g.test -vvv 2>&1 >"$T/first.out" </dev/null; } |
+        while IFS= read -r line; do
+            echo "$line" >>"$T/first.err"
+            case $line in *"debug: POST "*finalize*) kill -9 "$(<"$T/kill.pid")"; break ;; esac
+        done
     url=$(cat "$st/order.url" 2>/dev/null)
     [ -n "$url" ] || die "no order.url after the kill"
     enrol_ok enrol "$st" --name resume.acme5g.test -vv
@@ -1013,6 +1014,125 @@ test_renew_preauthorized() {
     [ "$n" = 1 ] || die "$n TLS connections, expected 1"
 }
 
+# Issue 18: polls wait 10 ms first, not 1 s, and make no more requests than
+# the 1 s schedule did: an enrolment (new account, http-01) is at most 10
+# requests as Pebble C logged them, a pre-authorized renewal at most 6
+# and done in under a second (the old fixed 1 s wait before the first order
+# poll alone was a second).
+pebble_requests_since() { tail -n +"$(($2 + 1))" "$1" | grep -c -- '-> calling handler()'; }
+test_polls_do_not_sleep_past_readiness() {
+    use_instance C
+    local st=$WORK/poll1 mark n t0 t1
+    mkdir -p "$st"
+    mark=$(wc -l <"$C_LOG")
+    enrol_ok enrol "$st" --name poll1.acme5g.test -vvv
+    sleep 0.2 # Pebble logs when its handler starts; give a late line a moment
+    n=$(pebble_requests_since "$C_LOG" "$mark")
+    echo "enrolment: $n requests"
+    [ "$n" -le 10 ] || die "enrolment: $n requests, expected at most 10"
+    mark=$(wc -l <"$C_LOG")
+    t0=$EPOCHREALTIME
+    cli renew renew --state "$st" --force -vvv
+    t1=$EPOCHREALTIME
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    check_state "$st" DNS:poll1.acme5g.test
+    sleep 0.2
+    n=$(pebble_requests_since "$C_LOG" "$mark")
+    echo "renewal: $n requests in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+    [ "$n" -le 6 ] || die "pre-authorized renewal: $n requests, expected at most 6"
+    awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 1.0) }' ||
+        die "pre-authorized renewal took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+}
+
+# Issue 18: the directory and the last unused nonce are kept in the state
+# (directory.cache, nonce), so a pre-authorized renewal is newOrder,
+# finalize, one order poll and the certificate: 4 requests as Pebble C
+# logged them, 1 connection, no GET directory and no HEAD newNonce.
+pebble_lines_since() { tail -n +"$(($2 + 1))" "$1" | grep -- '-> calling handler()'; }
+renew_counted() { # STATE: renew --force; sets N (Pebble's count) and SEQ
+    local mark
+    mark=$(wc -l <"$C_LOG")
+    cli renew renew --state "$1" --force -vvv
+    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    sleep 0.2 # Pebble logs when its handler starts; give a late line a moment
+    SEQ=$(pebble_lines_since "$C_LOG" "$mark" | sed 's/ -> calling handler().*//' |
+        awk '{ printf "%s %s; ", $(NF - 1), $NF }')
+    N=$(pebble_lines_since "$C_LOG" "$mark" | wc -l)
+    NC=$(grep -Ec 'debug: (GET|HEAD|POST) ' "$T/renew.err")
+    echo "renewal: $N requests as Pebble logged them: $SEQ; $NC in the client's log"
+}
+test_renew_in_four_requests() {
+    use_instance C
+    local st=$WORK/four n
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name four.acme5g.test
+    grep -q '^https://.*/dir$' "$st/directory.cache" || die "no directory.cache after enrol"
+    [ -s "$st/nonce" ] || die "no nonce after enrol"
+    renew_counted "$st"
+    check_state "$st" DNS:four.acme5g.test
+    [ "$N" = 4 ] && [ "$NC" = 4 ] ||
+        die "pre-authorized renewal: $N/$NC requests ($SEQ), expected 4"
+    n=$(grep -c 'debug: connecting to' "$T/renew.err")
+    [ "$n" = 1 ] || die "$n TLS connections, expected 1"
+    ! grep -Eq 'debug: (GET|HEAD) ' "$T/renew.err" || die "a GET or HEAD was sent"
+}
+
+# A stale nonce in the state costs no extra request: the badNonce answer
+# carries a fresh one (newOrder twice instead of HEAD newNonce + newOrder).
+test_renew_with_stale_nonce() {
+    use_instance C
+    local st=$WORK/stale
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name stale.acme5g.test
+    printf 'c3RhbGUtbm9uY2UtZnJvbS1hbm90aGVyLWRheQ' >"$st/nonce"
+    renew_counted "$st"
+    check_state "$st" DNS:stale.acme5g.test
+    grep -q 'badNonce' "$T/renew.err" || die "the stale nonce was not sent"
+    [ "$N" = 5 ] && [ "$NC" = 5 ] || die "$N/$NC requests ($SEQ), expected 5 (badNonce, then the 4)"
+    ! grep -Eq 'debug: (GET|HEAD) ' "$T/renew.err" || die "a GET or HEAD was sent"
+    [ "$(cat "$st/nonce")" != c3RhbGUtbm9uY2UtZnJvbS1hbm90aGVyLWRheQ ] || die "the nonce was not replaced"
+}
+
+# A directory URL the server no longer knows (404): the directory is
+# fetched again, once, and the request resent to the URL it now gives.
+test_renew_with_moved_directory_url() {
+    use_instance C
+    local st=$WORK/moved
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name moved.acme5g.test
+    sed -i 's|"newOrder": *"\([^"]*\)"|"newOrder":"\1-moved"|' "$st/directory.cache"
+    grep -q -- '-moved"' "$st/directory.cache" || die "could not edit directory.cache"
+    renew_counted "$st"
+    check_state "$st" DNS:moved.acme5g.test
+    grep -q 'stored directory is out of date' "$T/renew.err" || die "no refetch logged"
+    # Pebble's 404 for a path it does not serve carries no nonce (and is not
+    # logged as a handler call): HEAD newNonce follows the GET directory
+    [ "$NC" = 7 ] && [ "$N" = 6 ] ||
+        die "$N/$NC requests ($SEQ), expected 7 (404, GET directory, HEAD, the 4)"
+    [ "$(grep -c 'debug: GET ' "$T/renew.err")" = 1 ] || die "not exactly one GET directory"
+    ! grep -q -- '-moved"' "$st/directory.cache" || die "directory.cache was not rewritten"
+}
+
+# The cache is best effort: blobs that cannot be read or written (here
+# directories in their place) cost requests, not the renewal; a garbled
+# directory.cache is fetched again.
+test_renew_with_unusable_cache() {
+    use_instance C
+    local st=$WORK/nocache
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name nocache.acme5g.test
+    rm -f "$st/nonce" && mkdir "$st/nonce"
+    printf '%s\n{"newOrder":' "$(head -n 1 "$st/directory.cache")" >"$st/directory.cache"
+    renew_counted "$st"
+    check_state "$st" DNS:nocache.acme5g.test
+    [ "$NC" = 6 ] || die "$NC requests ($SEQ), expected 6 (GET directory, HEAD newNonce, the 4)"
+    grep -q '"newOrder": *"https' "$st/directory.cache" || die "directory.cache not rewritten"
+    rm -f "$st/directory.cache" && mkdir "$st/directory.cache"
+    renew_counted "$st"
+    check_state "$st" DNS:nocache.acme5g.test
+    [ "$NC" = 6 ] || die "$NC requests ($SEQ), expected 6 with no blob writable"
+}
+
 # renew without an enrolment before it: a clear failure.
 test_renew_without_enrol_fails() {
     mkdir -p "$WORK/renew4"
@@ -1040,6 +1160,11 @@ connect_refused_exits_1:q
 renew_not_due:q
 renew_force_uses_stored_account:q
 renew_preauthorized:C
+polls_do_not_sleep_past_readiness:C
+renew_in_four_requests:C
+renew_with_stale_nonce:C
+renew_with_moved_directory_url:C
+renew_with_unusable_cache:C
 renew_answers_challenges_without_reuse:G
 renew_without_enrol_fails:q
 eab_required_and_accepted:D

@@ -52,6 +52,8 @@
 #   firmware     tests/firmware.sh: the example firmware on QEMU mps2-an386
 #                (lwIP, LAN9118) enrols and renews against Pebble, power
 #                cuts during renewals, failures on the UART
+#   musl         tests/musl.sh: make musl (static CLI with musl, BearSSL
+#                built once), static and small, enrols against Pebble
 #
 # Each component's output is shown as it runs; its last
 # "N passed, N failed" line is added to the total (a component that exits
@@ -227,6 +229,7 @@ component lint 300 tests/lint.sh
 component cross 900 tests/cross.sh
 component firmware-board 300 tests/firmware-board.sh
 component firmware 600 tests/firmware.sh
+component musl 300 tests/musl.sh
 
 echo
 echo "=== summary ($(($(date +%s) - START)) s; logs in build/test-logs/)"

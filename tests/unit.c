@@ -3170,6 +3170,157 @@ static void test_flow_post_retries_bad_nonce_with_the_fresh_nonce(void)
     http_teardown();
 }
 
+/* The directory and nonce kept in storage (issue 18): used for the same
+ * directory URL only; a 404 from one of its URLs fetches the directory
+ * again, once, and resends to the new URL with the 404's nonce. */
+static void test_flow_directory_cache_and_one_refetch_on_404(void)
+{
+    char nonce[96];
+    size_t payload_end;
+    int i, wrote_dir = 0;
+    static char resp_404[300], resp_dir[600], resp_201[300];
+    static const char dir_json[] =
+        "{\"newNonce\":\"https://localhost/nonce\",\"newAccount\":\"https://localhost/acct\","
+        "\"newOrder\":\"https://localhost/new-order\"}";
+    post_setup();
+    payload_end = hctx.body_len;
+    stored_directory = "https://localhost/dir\n{\"newNonce\":\"https://localhost/nonce\","
+                       "\"newAccount\":\"https://localhost/acct\","
+                       "\"newOrder\":\"https://localhost/old-order\"}";
+    stored_nonce = "cached-nonce";
+
+    /* another directory URL: the blob is not for it, GET */
+    script_clear();
+    resp_with_body(resp_dir, sizeof(resp_dir), "200 OK", "Content-Type: application/json\r\n",
+                   dir_json);
+    script_add_str(resp_dir, SRV_KEEP);
+    CHECK_ERR(flow_directory(&hctx, "https://localhost/dir2"), ACME5G_OK);
+    CHECK_INT(T.requests, 1);
+    CHECK_INT(hctx.dir_cached, 0);
+    CHECK_STR(hctx.nonce, ""); /* the nonce is another server's */
+
+    /* the same URL: no request, the stored nonce */
+    CHECK_ERR(flow_directory(&hctx, "https://localhost/dir"), ACME5G_OK);
+    CHECK_INT(T.requests, 1);
+    CHECK_INT(hctx.dir_cached, 1);
+    CHECK_STR(hctx.dir_new_order, "https://localhost/old-order");
+    CHECK_STR(hctx.nonce, "cached-nonce");
+
+    /* newOrder moved: 404, GET directory, resend to the new URL */
+    resp_with_body(resp_404, sizeof(resp_404), "404 Not Found",
+                   "Content-Type: application/problem+json\r\nReplay-Nonce: n404\r\n",
+                   "{\"type\":\"urn:ietf:params:acme:error:malformed\"}");
+    resp_with_body(resp_201, sizeof(resp_201), "201 Created",
+                   "Content-Type: application/json\r\nReplay-Nonce: n201\r\n", "{}");
+    T.nwrites = 0;
+    script_clear();
+    script_add_str(resp_404, SRV_KEEP);
+    script_add_str(resp_dir, SRV_KEEP);
+    script_add_str(resp_201, SRV_KEEP);
+    CHECK_ERR(flow_post(&hctx, hctx.dir_new_order, payload_end, 0), ACME5G_OK);
+    CHECK_INT(T.requests, 4);
+    CHECK_INT(hctx.http_status, 201);
+    CHECK(!strncmp(T.last_req, "POST /new-order HTTP/1.1\r\n", 26));
+    CHECK_STR(last_req_nonce(nonce, sizeof(nonce)), "n404");
+    CHECK_INT(hctx.dir_cached, 0);
+    for (i = 0; i < T.nwrites; i++)
+        wrote_dir |= !strcmp(T.writes[i], ACME5G_STORE_DIRECTORY);
+    CHECK(wrote_dir);
+
+    /* once per flow: a 404 from the fresh directory's URL is the answer */
+    script_clear();
+    script_add_str(resp_404, SRV_KEEP);
+    CHECK_ERR(flow_post(&hctx, hctx.dir_new_order, payload_end, 0), ACME5G_OK);
+    CHECK_INT(T.requests, 5);
+    CHECK_INT(hctx.http_status, 404);
+
+    /* a 404 from a URL that is not the directory's: no refetch */
+    hctx.dir_cached = 1;
+    script_clear();
+    script_add_str(resp_404, SRV_KEEP);
+    CHECK_ERR(flow_post(&hctx, "https://localhost/chall/1", payload_end, 0), ACME5G_OK);
+    CHECK_INT(T.requests, 6);
+    CHECK_INT(hctx.http_status, 404);
+
+    /* a garbled blob or a nonce outside base64url: not used */
+    stored_directory = "https://localhost/dir\n{\"newNonce\":";
+    script_clear();
+    script_add_str(resp_dir, SRV_KEEP);
+    hctx.nonce[0] = 0;
+    CHECK_ERR(flow_directory(&hctx, "https://localhost/dir"), ACME5G_OK);
+    CHECK_INT(T.requests, 7);
+    CHECK_INT(hctx.dir_cached, 0);
+    stored_directory = "https://localhost/dir\n{\"newNonce\":\"https://localhost/nonce\","
+                       "\"newAccount\":\"https://localhost/acct\","
+                       "\"newOrder\":\"https://localhost/old-order\"}";
+    stored_nonce = "bad nonce!";
+    CHECK_ERR(flow_directory(&hctx, "https://localhost/dir"), ACME5G_OK);
+    CHECK_INT(hctx.dir_cached, 1);
+    CHECK_STR(hctx.nonce, "");
+    stored_directory = stored_nonce = NULL;
+    http_teardown();
+}
+
+/* The poll schedule without Retry-After: 10 ms first, then 50 ms doubling,
+ * 5 s at most. */
+static void test_flow_backoff_10_ms_then_50_ms_doubling_to_5_s(void)
+{
+    static const uint32_t want[] = { 10, 50, 100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000 };
+    unsigned i;
+    for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        CHECK_INT(flow_backoff_ms(i), want[i]);
+    CHECK_INT(flow_backoff_ms(40), 5000);
+    CHECK_INT(flow_backoff_ms(~0u), 5000);
+}
+
+/* Retry-After (seconds, or an HTTP date) replaces the schedule; 0 or none
+ * keeps it; a wait that would end past the deadline is ACME5G_ERR_TIMEOUT
+ * without sleeping; the port sleeps exactly the wait otherwise. */
+static void test_flow_poll_wait_honours_retry_after_and_the_deadline(void)
+{
+    uint32_t ms = 0;
+    uint64_t before;
+    unsigned attempt;
+    http_setup();
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n"),
+              ACME5G_OK);
+    CHECK_ERR(flow_poll_delay(&hctx, 0, &ms), ACME5G_OK);
+    CHECK_INT(ms, 3000);
+    /* now is Sun, 15 Jun 2025 15:06:40 GMT: two seconds later */
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: Sun, 15 Jun 2025 15:06:42 GMT\r\n"
+                      "Content-Length: 0\r\n\r\n"), ACME5G_OK);
+    CHECK_ERR(flow_poll_delay(&hctx, 5, &ms), ACME5G_OK);
+    CHECK_INT(ms, 2000);
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"),
+              ACME5G_OK);
+    CHECK_ERR(flow_poll_delay(&hctx, 2, &ms), ACME5G_OK);
+    CHECK_INT(ms, 100);
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), ACME5G_OK);
+    before = T.mono;
+    CHECK_ERR(flow_poll_wait(&hctx, 0), ACME5G_OK);
+    CHECK(T.mono - before >= 10 && T.mono - before < 20); /* the test clock ticks per call */
+
+    /* a Retry-After longer than the time left: give up now, no sleep */
+    CHECK_ERR(get_str("HTTP/1.1 200 OK\r\nRetry-After: 60\r\nContent-Length: 0\r\n\r\n"),
+              ACME5G_OK);
+    hctx.deadline_ms = T.mono + 30000;
+    before = T.mono;
+    CHECK_ERR(flow_poll_wait(&hctx, 0), ACME5G_ERR_TIMEOUT);
+    CHECK(T.mono - before < 10);
+
+    /* the backoff alone: every wait fits in a 20 s deadline, the sum stays
+     * below it, and the wait that would cross it is refused */
+    hctx.retry_after_s = -1;
+    hctx.deadline_ms = T.mono + 20000;
+    before = T.mono;
+    for (attempt = 0; attempt < 100; attempt++)
+        if (flow_poll_wait(&hctx, attempt) != ACME5G_OK)
+            break;
+    CHECK_INT(attempt, 10); /* 10+50+100+...+3200 = 6360, then 5000 twice: 16360 */
+    CHECK(T.mono - before >= 16360 && T.mono <= hctx.deadline_ms);
+    http_teardown();
+}
+
 /* ==========================================================================
  * 6. Renewal policy: pure functions, times computed by hand
  * ======================================================================== */
@@ -3810,6 +3961,9 @@ int main(void)
     RUN(test_cert_info_cuts_long_names_with_dots);
     /* 5. enrolment flow */
     RUN(test_flow_post_retries_bad_nonce_with_the_fresh_nonce);
+    RUN(test_flow_directory_cache_and_one_refetch_on_404);
+    RUN(test_flow_backoff_10_ms_then_50_ms_doubling_to_5_s);
+    RUN(test_flow_poll_wait_honours_retry_after_and_the_deadline);
     /* 6. renewal policy */
     RUN(test_policy_next_due_times);
     /* public API */
