@@ -4975,9 +4975,16 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
         due -= (int64_t)(state ? state->jitter_seed % policy->jitter_s : 0);
     if (due < not_before_s)
         due = not_before_s;
+    /* a clock more than a lifetime before notBefore contradicts the
+     * certificate (no RTC, a reset clock): wait the policy's interval
+     * counted from now, not until a date that clock cannot be trusted for */
+    if (now_s < not_before_s && not_before_s - now_s > lifetime)
+        due = now_s + (due - not_before_s);
     if (now_s >= not_after_s)
         *reason = ACME5G_REASON_EXPIRED;
-    if (state && state->failures && state->last_failure_s) {
+    /* a failure time in the future was recorded by a clock that was ahead:
+     * no backoff from it (else renewal stalls as long as the clock was off) */
+    if (state && state->failures && state->last_failure_s && state->last_failure_s <= now_s) {
         uint64_t wait = policy->retry_min_s;
         uint32_t i;
         for (i = 1; i < state->failures && wait < policy->retry_max_s; i++)

@@ -873,6 +873,10 @@ void acme5g_policy_default(acme5g_policy *policy);
  * renew_before_s, moved earlier by (jitter_seed mod jitter_s), never
  * before notBefore.  After failures, attempts are spaced by retry_min_s
  * doubling per failure up to retry_max_s, but never pushed past notAfter.
+ * A last_failure_s after now_s (recorded while the clock was ahead) is
+ * ignored, and a clock more than a lifetime before notBefore waits the
+ * policy's interval (due - notBefore) counted from now: a wrong clock
+ * never stalls renewal.
  *
  * Returns 1 when the renewal is due now, 0 when it is later, or
  * -ACME5G_ERR_ARG when the dates or the policy make no sense. */

@@ -1439,10 +1439,14 @@ static int cli_run(int argc, char **argv)
         if (due < 0) {
             /* no usable certificate: renew at once, then back off */
             why = "no usable certificate";
-            when = rs.policy.failures ? rs.policy.last_failure_s +
-                                            cli_backoff_s(rs.policy.failures)
-                                      : now;
+            when = now;
+            /* a failure time in the future came from a wrong clock: ignore it */
+            if (rs.policy.failures && rs.policy.last_failure_s <= now)
+                when = rs.policy.last_failure_s + cli_backoff_s(rs.policy.failures);
         }
+        /* the clock went back since `earliest` was set: count from now */
+        if (earliest > now + cli_backoff_s(failures ? failures : 1))
+            earliest = now + cli_backoff_s(failures ? failures : 1);
         if (when < earliest) {
             /* failures the settings do not show (the attempt did not get
              * that far), or a new certificate due at once */

@@ -1019,6 +1019,65 @@ test_renew_without_enrol_fails() {
     grep -q 'run enrol first' "$T/renew.err" || die "message: $(errline renew)"
 }
 
+# Issue 16, defect 1: a wrong clock during one failed attempt does not
+# stall renewal.  tests/fakeclock.c (LD_PRELOAD) moves the wall clock a
+# year ahead for one `renew`, which fails (the server's TLS certificate
+# "expired") and records its failure time a year in the future.  With the
+# clock right again, that time is ignored: status says due now, renew
+# renews at once, and run starts renewing at once (Pebble F, 60 s
+# certificates, due from notBefore on with --renew-fraction 0.001).
+test_renew_after_wrong_clock() {
+    use_instance F
+    local st=$WORK/wrongclock shim=$T/fakeclock.so year=31536000 serial lf pid i
+    mkdir -p "$st"
+    cc -shared -fPIC -o "$shim" "$ROOT/tests/fakeclock.c" -ldl || die "cannot build the shim"
+    [ "$(ACME5G_FAKE_OFFSET=$year LD_PRELOAD=$shim date -u +%Y)" = $(($(date -u +%Y) + 1)) ] ||
+        die "the shim does not move the clock"
+    enrol_ok enrol "$st" --name wrongclock.acme5g.test --renew-fraction 0.001
+    split_chain "$st/cert.pem"
+    serial=$(serial_of "$T/leaf.pem")
+    wrong_clock() { # TAG ARG...: cli with the clock a year ahead
+        local tag=$1
+        shift
+        echo "+ (clock +1 year) acme5g $*"
+        ACME5G_FAKE_OFFSET=$year LD_PRELOAD=$shim timeout -k 5 "$CLI_TIMEOUT" "$BIN" "$@" \
+            </dev/null >"$T/$tag.out" 2>"$T/$tag.err"
+        RC=$?
+        cli_checks "$tag" "${1:-}"
+    }
+    wrong_clock ahead renew --state "$st" --timeout 20
+    [ "$RC" = 1 ] || die "renew with the clock a year ahead: exit $RC, expected 1"
+    lf=$(sed -n 's/^last-failure=//p' "$st/settings")
+    [ -n "$lf" ] && [ "$lf" -gt $(($(date +%s) + year - 100)) ] ||
+        die "the failure time is not a year ahead (last-failure=$lf): the shim did not act"
+    cli status status --state "$st"
+    grep -q '^renewal: *due now' "$T/status.out" ||
+        die "status after the wrong clock: $(grep renewal "$T/status.out")"
+    cli renew renew --state "$st"
+    [ "$RC" = 0 ] || die "renew with the right clock: exit $RC: $(errline renew)"
+    grep -q 'stored in' "$T/renew.out" || die "renew did not renew: $(cat "$T/renew.out")"
+    split_chain "$st/cert.pem"
+    [ "$(serial_of "$T/leaf.pem")" != "$serial" ] || die "same certificate as before"
+    grep -q '^failures=0$' "$st/settings" || die "failures not cleared"
+    # the daemon: one more failure a year ahead, then run with the right clock
+    wrong_clock ahead2 renew --state "$st" --force --timeout 20
+    [ "$RC" = 1 ] || die "second renew with the clock a year ahead: exit $RC, expected 1"
+    "$BIN" run --state "$st" </dev/null >"$T/run.out" 2>"$T/run.err" &
+    pid=$!
+    for i in $(seq 1 100); do
+        grep -q 'run: renewing' "$T/run.out" && break
+        sleep 0.1
+    done
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; die "run ignored SIGTERM"; }
+    wait "$pid"
+    cat "$T/run.out" "$T/run.err"
+    grep -q 'run: renewing' "$T/run.out" || die "run did not renew within 10 s"
+    ! grep -q 'next renewal at .*waiting after a failed attempt' "$T/run.out" ||
+        die "run waits after the failure of the wrong clock"
+}
+
 # name:flags (q = also in --quick, B = needs instance B, C = instance C,
 # F = instance F)
 TESTS="
@@ -1056,6 +1115,7 @@ killed_order_is_resumed:q
 deploy_hook_after_enrol_and_renew:q
 run_stops_on_signal:q
 run_renews_unattended:F
+renew_after_wrong_clock:F
 renew_killed_anywhere_keeps_a_pair:C
 "
 
