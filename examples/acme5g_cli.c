@@ -10,13 +10,17 @@
  *   acme5g run --state DIR [--deploy-hook CMD]   (the renewal daemon)
  *   acme5g status --state DIR
  *
- * Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
+ * Exit status, the same for every subcommand: 0 done, 1 failure (one line
+ * on stderr), 2 usage error, 3 nothing to do (renew: not due; enrol:
+ * already enrolled), 4 another acme5g holds the state directory, 5 the
+ * certificate is stored but the deploy hook failed.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* gmtime_r, pselect, sigaction, setenv */
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +37,9 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAILURE 1
 #define CLI_EXIT_USAGE 2
+#define CLI_EXIT_NOTHING 3 /* renew: not due; enrol: already enrolled */
+#define CLI_EXIT_LOCKED 4  /* another acme5g holds the state directory */
+#define CLI_EXIT_HOOK 5    /* certificate stored, but the deploy hook failed */
 
 #define CLI_MAX_IDENTIFIERS 64    /* the top of ACME5G_MAX_IDENTIFIERS' range */
 #define CLI_FILE_MAX (64 * 1024)  /* CA bundle or certificate chain */
@@ -124,7 +131,11 @@ static const char cli_help_text2[] =
     "status  describe the certificate stored in DIR and when it is due for renewal\n"
     "revoke  revoke the stored certificate (RFC 5280 reason code N), signed by the\n"
     "        account key or, with --with-cert-key, by the certificate's key\n"
-    "account deactivate the account, roll its key over, or replace its contacts\n";
+    "account deactivate the account, roll its key over, or replace its contacts\n"
+    "exit status, the same for every command: 0 done; 1 failed; 2 usage error;\n"
+    "  3 nothing to do (renew: not due; enrol: already enrolled); 4 another acme5g\n"
+    "  holds the state directory (it is locked while a command writes it); 5 the\n"
+    "  certificate is stored but the deploy hook failed\n";
 
 /* Everything `enrol` and `status` take from the command line.  The strings
  * point into argv. */
@@ -374,6 +385,65 @@ static int cli_join_path(char *out, size_t cap, const char *dir, const char *nam
     int n = snprintf(out, cap, "%s%s%s", dir, sep, name);
 
     return (n < 0 || (size_t)n >= cap) ? -1 : 0;
+}
+
+/* The lock on a state directory: every command that writes the state
+ * holds a write lock (fcntl, POSIX) on DIR/lock until it ends, so two
+ * acme5g never write one state at once.  A second one exits at once with
+ * CLI_EXIT_LOCKED, naming the holder's pid.  The lock goes with the
+ * process (also when it is killed); the file stays. */
+#define CLI_LOCK "lock"
+static int cli_lock_fd = -1;
+
+/* Returns 0 (held, or the directory does not exist: nothing to guard),
+ * CLI_EXIT_LOCKED or CLI_EXIT_FAILURE (after printing why). */
+static int cli_lock_state(const char *state_dir)
+{
+    char path[CLI_PATH_MAX];
+    struct flock fl;
+    int fd;
+
+    if (cli_lock_fd >= 0)
+        return 0; /* run's renewal: run holds it already */
+    if (cli_join_path(path, sizeof path, state_dir, CLI_LOCK) != 0)
+        return cli_usage_error("--state path too long", state_dir);
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT)
+        return 0; /* no state directory: the command reports that itself */
+    if (fd < 0) {
+        fprintf(stderr, "acme5g: cannot open the lock %s: %s\n", path, strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_SETLK, &fl) == 0) {
+        cli_lock_fd = fd;
+        return 0;
+    }
+    if (errno != EACCES && errno != EAGAIN) {
+        fprintf(stderr, "acme5g: cannot lock %s: %s\n", path, strerror(errno));
+        close(fd);
+        return CLI_EXIT_FAILURE;
+    }
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+        fprintf(stderr, "acme5g: another acme5g (pid %ld) holds the state directory %s; "
+                        "try again when it is done\n", (long)fl.l_pid, state_dir);
+    else
+        fprintf(stderr, "acme5g: another acme5g holds the state directory %s; try again "
+                        "when it is done\n", state_dir);
+    close(fd);
+    return CLI_EXIT_LOCKED;
+}
+
+static void cli_unlock_state(void)
+{
+    if (cli_lock_fd >= 0)
+        close(cli_lock_fd); /* closing releases the lock */
+    cli_lock_fd = -1;
 }
 
 /* Server text may hold anything; keep the report on one line. */
@@ -957,6 +1027,8 @@ static int cli_obtain(int argc, char **argv, int mode)
     if (renew) {
         if (opt.state_dir == NULL)
             return cli_usage_error("renew needs --state", NULL);
+        if ((rc = cli_lock_state(opt.state_dir)) != 0)
+            return rc;
         if (cli_load_settings(&opt, &rs) != 0) {
             fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
             return CLI_EXIT_FAILURE;
@@ -1008,6 +1080,8 @@ static int cli_obtain(int argc, char **argv, int mode)
         fprintf(stderr, "acme5g: state directory %s: %s\n", opt.state_dir, strerror(rc));
         return CLI_EXIT_FAILURE;
     }
+    if ((rc = cli_lock_state(opt.state_dir)) != 0)
+        return rc;
     rc = acme5g_posix_read_file(opt.ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len);
     if (rc != 0)
         return cli_report_read_error("CA file", opt.ca_file, rc);
@@ -1074,7 +1148,7 @@ static int cli_obtain(int argc, char **argv, int mode)
             cli_format_time(when, when_text, sizeof when_text);
             printf("acme5g: renewal not due until %s (%s)\n", when_text, cli_reason_text(reason));
             acme5g_wipe(&cli_ctx);
-            return CLI_EXIT_OK;
+            return CLI_EXIT_NOTHING;
         }
     }
 
@@ -1148,7 +1222,7 @@ static int cli_obtain(int argc, char **argv, int mode)
                 fprintf(stderr, "acme5g: deploy hook exited %d; ", st);
             fprintf(stderr, "the new certificate is stored in %s\n", cert_path);
             if (mode != CLI_RENEW_NOW)
-                return CLI_EXIT_FAILURE;
+                return CLI_EXIT_HOOK;
         }
     }
     return rc == ACME5G_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
@@ -1185,6 +1259,8 @@ static int cli_account_op(int argc, char **argv, const char *op)
         return rc;
     if (opt.state_dir == NULL)
         return cli_usage_error("needs --state", NULL);
+    if ((rc = cli_lock_state(opt.state_dir)) != 0)
+        return rc;
     if (cli_load_settings(&opt, &rs) == 0 && opt.via != NULL && !opt.directory_url) {
         fprintf(stderr, "acme5g: %s was enrolled through the shared client %s, which holds "
                         "the ACME account: %s it there\n", opt.state_dir, opt.via, op);
@@ -1421,7 +1497,12 @@ static int cli_run(int argc, char **argv)
     }
 
     printf("acme5g: run: watching %s (pid %ld)\n", opt.state_dir, (long)getpid());
-    cli_repair(&opt);
+    rc = cli_lock_state(opt.state_dir);
+    if (rc == CLI_EXIT_FAILURE)
+        return rc;
+    if (rc == 0)
+        cli_repair(&opt); /* else the holder repairs */
+    cli_unlock_state();
     while (!cli_stop_signal) {
         int64_t now = (int64_t)time(NULL), when = now;
         acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
@@ -1481,11 +1562,17 @@ static int cli_run(int argc, char **argv)
         printf("acme5g: run: renewing (%s)\n", why);
         fflush(stdout);
         rc = cli_obtain(argc, argv, CLI_RENEW_NOW);
+        cli_unlock_state();
         fflush(stdout);
         now = (int64_t)time(NULL);
         if (rc == CLI_EXIT_USAGE)
             return rc;
-        if (rc == CLI_EXIT_OK) {
+        if (rc == CLI_EXIT_LOCKED) {
+            /* another acme5g is at work on the state: look again later */
+            earliest = now + cli_backoff_s(1);
+            printf("acme5g: run: the state is busy; checking again in %lld s\n",
+                   (long long)cli_backoff_s(1));
+        } else if (rc == CLI_EXIT_OK) {
             renewals++;
             failures = 0;
             /* a policy that finds the new certificate due at once would

@@ -602,7 +602,7 @@ test_cut_pair_is_repaired() {
     split_chain "$st/cert.pem"
     [ "$(pubkey_of_key "$st/cert.key")" != "$(pubkey_of_cert "$T/leaf.pem")" ] || die "setup failed"
     cli again renew --state "$st" -v
-    [ "$RC" = 0 ] || die "renew exited $RC: $(errline again)"
+    [ "$RC" = 3 ] || die "renew (repair, not due) exited $RC, expected 3: $(errline again)"
     grep -q repaired "$T/again.err" || die "no repair reported"
     [ "$(pubkey_of_key "$st/cert.key")" = "$(pubkey_of_cert "$T/leaf.pem")" ] ||
         die "cert.key still does not match cert.pem"
@@ -719,7 +719,7 @@ test_deploy_hook_after_enrol_and_renew() {
     [ "$(wc -l <"$T/hook.log")" = 2 ] || die "the hook ran although nothing was renewed"
     cp "$st/cert.pem" "$T/before.pem"
     cli fail renew --state "$st" --force --deploy-hook 'exit 3'
-    [ "$RC" = 1 ] || die "failing hook: exit $RC, expected 1"
+    [ "$RC" = 5 ] || die "failing hook: exit $RC, expected 5"
     grep -q 'deploy hook exited 3; the new certificate is stored in' "$T/fail.err" ||
         die "message: $(errline fail)"
     ! cmp -s "$T/before.pem" "$st/cert.pem" || die "no new certificate stored"
@@ -962,7 +962,7 @@ test_renew_not_due() {
     enrol_ok enrol "$st" --name renew1.acme5g.test
     sum=$(sha256sum <"$st/cert.pem")
     cli renew renew --state "$st"
-    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    [ "$RC" = 3 ] || die "renew (not due) exited $RC, expected 3: $(errline renew)"
     grep -q 'not due until' "$T/renew.out" || die "no 'not due' line: $(cat "$T/renew.out")"
     [ "$(sha256sum <"$st/cert.pem")" = "$sum" ] || die "cert.pem changed"
     cli status status --state "$st"
@@ -1078,6 +1078,56 @@ test_renew_after_wrong_clock() {
         die "run waits after the failure of the wrong clock"
 }
 
+# Issue 16, defect 2: one writer per state directory.  Three `renew
+# --force` started at once on one state: exactly one renews (exit 0), the
+# others exit 4 at once, naming the holder's pid; the pair and the
+# settings stay consistent and no temporary file is left.  A `revoke`
+# while a renewal runs is refused the same way.
+test_lock_one_writer() {
+    use_instance A
+    local st=$WORK/lock i pids="" rc ok=0 locked=0 pid
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name lock.acme5g.test
+    PREV_PUB=$(pubkey_of_key "$st/cert.key")
+    for i in 1 2 3; do
+        timeout -k 5 "$CLI_TIMEOUT" "$BIN" renew --state "$st" --force --timeout 60 \
+            </dev/null >"$T/r$i.out" 2>"$T/r$i.err" &
+        pids="$pids $!"
+    done
+    i=0
+    for pid in $pids; do
+        i=$((i + 1))
+        wait "$pid"
+        rc=$?
+        echo "renew $i (pid $pid): exit $rc"
+        sed 's/^/  out: /' "$T/r$i.out"
+        sed 's/^/  err: /' "$T/r$i.err"
+        case $rc in
+        0) ok=$((ok + 1)) ;;
+        4) locked=$((locked + 1))
+           grep -Eq "another acme5g \(pid [0-9]+\) holds the state directory $st" "$T/r$i.err" ||
+               die "renew $i: lock message: $(cat "$T/r$i.err")"
+           [ ! -s "$T/r$i.out" ] || die "renew $i (locked) printed on stdout" ;;
+        *) die "renew $i exited $rc, expected 0 or 4: $(cat "$T/r$i.err")" ;;
+        esac
+    done
+    [ $ok = 1 ] && [ $locked = 2 ] || die "$ok renewed and $locked were locked out, expected 1 and 2"
+    check_state "$st" DNS:lock.acme5g.test
+    grep -q '^failures=0$' "$st/settings" || die "settings record failures: $(grep failures "$st/settings")"
+    for f in "$st"/.*.tmp*; do
+        [ -e "$f" ] && die "temporary file left behind: ${f##*/}"
+    done
+    # a revoke while a renewal holds the lock
+    "$BIN" renew --state "$st" --force --timeout 60 </dev/null >"$T/bg.out" 2>"$T/bg.err" &
+    pid=$!
+    sleep 0.3
+    cli revoke revoke --state "$st"
+    wait "$pid" || die "the background renew failed: $(cat "$T/bg.err")"
+    [ "$RC" = 4 ] || die "revoke during a renewal: exit $RC, expected 4"
+    grep -q "another acme5g (pid $pid) holds" "$T/revoke.err" || die "message: $(errline revoke)"
+    check_state "$st" DNS:lock.acme5g.test
+}
+
 # name:flags (q = also in --quick, B = needs instance B, C = instance C,
 # F = instance F)
 TESTS="
@@ -1099,6 +1149,7 @@ renew_force_uses_stored_account:q
 renew_preauthorized:C
 renew_answers_challenges_without_reuse:G
 renew_without_enrol_fails:q
+lock_one_writer:q
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
 wait_timer_restarts_order:q
