@@ -62,7 +62,7 @@ static const char cli_usage_text[] =
     "                    [--timeout SECONDS] [--deploy-hook CMD] [-v...]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S]\n"
-    "                    [--deploy-hook CMD] [-v...]\n"
+    "                    [--deploy-hook CMD] [--save] [-v...]\n"
     "       acme5g run --state DIR [--deploy-hook CMD] [renew's options but --force]\n"
     "       acme5g status --state DIR\n"
     "       acme5g revoke --state DIR [--reason N] [--with-cert-key]\n"
@@ -124,7 +124,9 @@ static const char cli_help_text2[] =
     "                     ACME5G_STATE, ACME5G_CERT and ACME5G_KEY set (e.g. reload\n"
     "                     the NF's TLS server); exit 0 = done\n"
     "renew   renew the stored certificate with the stored account when the policy\n"
-    "        says so (now with --force); settings not given are those of enrol\n"
+    "        says so (now with --force); settings not given are those of enrol;\n"
+    "        options given apply to this run only, unless --save: then they are\n"
+    "        stored (paths made absolute) once the renewal succeeded\n"
     "run     the renewal daemon: sleep until the policy's next renewal, renew, run\n"
     "        the deploy hook, go on; after a failure, retry with a growing backoff;\n"
     "        SIGTERM or SIGINT ends it (exit 0)\n"
@@ -151,6 +153,7 @@ typedef struct cli_options {
     unsigned long timeout_s; /* 0: the library's default */
     int verbose_count;       /* number of -v */
     int force;               /* renew: do not ask the policy */
+    int save;                /* renew/run: store the options given (after a success) */
     int pre_authorize;       /* newAuthz before the order, where offered */
     const char *eab_kid, *eab_hmac_key;
     const char *challenge;   /* "http-01" (default) or "dns-01" */
@@ -276,6 +279,10 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
         }
         if (strcmp(arg, "--force") == 0) {
             opt->force = 1;
+            continue;
+        }
+        if (strcmp(arg, "--save") == 0) {
+            opt->save = 1;
             continue;
         }
         if (strcmp(arg, "--pre-authorize") == 0) {
@@ -498,9 +505,9 @@ typedef struct cli_renew_state {
     acme5g_policy_state policy;
 } cli_renew_state;
 
-/* Fill what opt lacks from the stored settings (strings point into
- * cli_settings_buf).  Returns 0, or -1 when there are none. */
-static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
+/* Fill what opt lacks from the stored settings (strings point into buf).
+ * Returns 0, or -1 when there are none. */
+static int cli_load_settings_into(cli_options *opt, cli_renew_state *rs, char *buf, size_t cap)
 {
     char path[CLI_PATH_MAX];
     size_t len;
@@ -509,9 +516,9 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
 
     memset(rs, 0, sizeof *rs);
     if (cli_join_path(path, sizeof path, opt->state_dir, CLI_SETTINGS) != 0 ||
-        acme5g_posix_read_file(path, cli_settings_buf, sizeof cli_settings_buf, &len) != 0)
+        acme5g_posix_read_file(path, buf, cap, &len) != 0)
         return -1;
-    for (line = cli_settings_buf; line && *line; line = next) {
+    for (line = buf; line && *line; line = next) {
         char *eq, *value;
         unsigned long n = 0;
         next = strchr(line, '\n');
@@ -590,6 +597,11 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             rs->policy.last_failure_s = (int64_t)n;
     }
     return 0;
+}
+
+static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
+{
+    return cli_load_settings_into(opt, rs, cli_settings_buf, sizeof cli_settings_buf);
 }
 
 /* Write the settings (and the renewal state) atomically through the port. */
@@ -1012,13 +1024,14 @@ static int cli_obtain(int argc, char **argv, int mode)
 {
     int renew = mode != CLI_ENROL;
     const char *verb = renew ? "renew" : "enrol";
-    cli_options opt;
-    cli_renew_state rs;
+    cli_options opt, stored;
+    cli_renew_state rs, stored_rs;
     acme5g_port port;
     acme5g_enrol_params params;
     char cert_path[CLI_PATH_MAX];
     size_t ca_len;
-    int rc;
+    int rc, have_stored = 0, store_paths;
+    static char stored_buf[sizeof cli_settings_buf];
 
     rc = cli_parse(argc, argv, 2, &opt);
     if (rc != 0)
@@ -1033,7 +1046,15 @@ static int cli_obtain(int argc, char **argv, int mode)
             fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
             return CLI_EXIT_FAILURE;
         }
+        /* the stored settings alone: what is saved unless --save */
+        memset(&stored, 0, sizeof stored);
+        stored.state_dir = opt.state_dir;
+        have_stored = cli_load_settings_into(&stored, &stored_rs, stored_buf,
+                                             sizeof stored_buf) == 0;
+        if (have_stored)
+            cli_default_renewal(&stored);
     }
+    store_paths = !renew || opt.save;
     cli_default_renewal(&opt);
     if (opt.via != NULL && opt.directory_url != NULL)
         return cli_usage_error("--via and --directory exclude each other", NULL);
@@ -1085,14 +1106,19 @@ static int cli_obtain(int argc, char **argv, int mode)
     rc = acme5g_posix_read_file(opt.ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len);
     if (rc != 0)
         return cli_report_read_error("CA file", opt.ca_file, rc);
-    /* renew may run from another directory: keep the CA's absolute path */
-    if (!renew && realpath(opt.ca_file, cli_ca_path) != NULL)
+    /* renew may run from another directory: the stored paths are absolute */
+    if (store_paths && realpath(opt.ca_file, cli_ca_path) != NULL)
         opt.ca_file = cli_ca_path;
-    if (!renew && opt.via != NULL && realpath(opt.client_cert, cli_client_cert_path) != NULL)
+    if (store_paths && opt.via != NULL && realpath(opt.client_cert, cli_client_cert_path) != NULL)
         opt.client_cert = cli_client_cert_path;
-    if (!renew && opt.via != NULL && realpath(opt.client_key, cli_client_key_path) != NULL)
+    if (store_paths && opt.via != NULL && realpath(opt.client_key, cli_client_key_path) != NULL)
         opt.client_key = cli_client_key_path;
-    if (!renew && opt.ta_url != NULL) {
+    if (store_paths && opt.cert_key != NULL) {
+        static char cert_key_path[CLI_PATH_MAX];
+        if (realpath(opt.cert_key, cert_key_path) != NULL)
+            opt.cert_key = cert_key_path;
+    }
+    if (store_paths && opt.ta_url != NULL) {
         static char ta_paths[3][CLI_PATH_MAX];
         if (realpath(opt.ta_cert, ta_paths[0]) != NULL)
             opt.ta_cert = ta_paths[0];
@@ -1205,11 +1231,21 @@ static int cli_obtain(int argc, char **argv, int mode)
             rs.policy.jitter_seed = ((uint32_t)seed[0] << 24) | ((uint32_t)seed[1] << 16) |
                                     ((uint32_t)seed[2] << 8) | seed[3];
     }
-    /* enrol keeps its settings once it succeeded; renew records each attempt */
-    if ((renew || rc == ACME5G_OK) && cli_save_settings(&port, &opt, &rs) != 0) {
-        fprintf(stderr, "acme5g: could not store the settings in %s\n", opt.state_dir);
-        if (rc == ACME5G_OK)
-            rc = ACME5G_ERR_STORAGE_WRITE;
+    /* enrol keeps its settings once it succeeded; renew records each
+     * attempt's result with the stored settings, and the options given
+     * only with --save after a success (one-off options stay one-off) */
+    {
+        const cli_options *to_save = NULL;
+        if (rc == ACME5G_OK && (!renew || opt.save))
+            to_save = &opt;
+        else if (renew)
+            to_save = have_stored ? &stored : NULL;
+        if ((renew || rc == ACME5G_OK) &&
+            (to_save == NULL || cli_save_settings(&port, to_save, &rs) != 0)) {
+            fprintf(stderr, "acme5g: could not store the settings in %s\n", opt.state_dir);
+            if (rc == ACME5G_OK)
+                rc = ACME5G_ERR_STORAGE_WRITE;
+        }
     }
     acme5g_wipe(&cli_ctx);
     /* the new pair is in place: let the NF pick it up */

@@ -1128,6 +1128,40 @@ test_lock_one_writer() {
     check_state "$st" DNS:lock.acme5g.test
 }
 
+# Issue 16, defect 3: options given to renew apply to that run only unless
+# --save; nothing is saved from a failed run; stored paths are absolute.
+test_renew_options_one_off() {
+    use_instance A
+    local st=$WORK/oneoff before
+    mkdir -p "$st" "$T/rel"
+    enrol_ok enrol "$st" --name oneoff.acme5g.test
+    before=$(grep -v -E '^(failures|last-failure)=' "$st/settings")
+    # a typo in --directory fails, and is not saved (not even with --save)
+    cli typo renew --state "$st" --force --directory "https://localhost:1/typo" --timeout 10
+    [ "$RC" = 1 ] || die "renew with a bad --directory: exit $RC, expected 1"
+    cli typo2 renew --state "$st" --force --save --directory "https://localhost:1/typo" --timeout 10
+    [ "$RC" = 1 ] || die "renew --save with a bad --directory: exit $RC, expected 1"
+    [ "$(grep -v -E '^(failures|last-failure)=' "$st/settings")" = "$before" ] ||
+        die "a failed renew changed the stored settings: $(diff <(echo "$before") "$st/settings")"
+    grep -q '^failures=2$' "$st/settings" || die "the failures were not recorded"
+    # a one-off option that works is not saved either
+    cli jit renew --state "$st" --force --jitter 77 --deploy-hook true
+    [ "$RC" = 0 ] || die "renew --jitter 77: exit $RC: $(errline jit)"
+    [ "$(grep -v -E '^(failures|last-failure)=' "$st/settings")" = "$before" ] ||
+        die "one-off options were saved: $(grep -E '^(jitter|deploy-hook)=' "$st/settings")"
+    grep -q '^failures=0$' "$st/settings" || die "the success did not clear the failures"
+    # --save after a success stores them, with a relative --ca made absolute
+    cp "$P_CA" "$T/rel/ca.pem"
+    (cd "$T/rel" && "$BIN" renew --state "$st" --force --save --ca ca.pem --jitter 77 \
+        </dev/null >"$T/save.out" 2>"$T/save.err") || die "renew --save: $(cat "$T/save.err")"
+    grep -qx "ca=$T/rel/ca.pem" "$st/settings" || die "ca not stored absolute: $(grep '^ca=' "$st/settings")"
+    grep -qx 'jitter=77' "$st/settings" || die "--jitter 77 not saved with --save"
+    cd / || die "cannot cd /"
+    cli after renew --state "$st" --force
+    [ "$RC" = 0 ] || die "renew from / after --save: exit $RC: $(errline after)"
+    check_state "$st" DNS:oneoff.acme5g.test
+}
+
 # name:flags (q = also in --quick, B = needs instance B, C = instance C,
 # F = instance F)
 TESTS="
@@ -1150,6 +1184,7 @@ renew_preauthorized:C
 renew_answers_challenges_without_reuse:G
 renew_without_enrol_fails:q
 lock_one_writer:q
+renew_options_one_off:q
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
 wait_timer_restarts_order:q
