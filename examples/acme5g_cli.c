@@ -699,18 +699,29 @@ static const char *cli_reason_text(acme5g_renew_reason reason)
     return "?";
 }
 
-/* When revoke recorded that the stored certificate (issued at
- * not_before_s) was revoked: the time, or 0. */
-static long long cli_revoked_at(const char *state_dir, int64_t not_before_s, int *reason)
+/* When revoke recorded that the stored certificate was revoked: the time,
+ * or 0.  The mark belongs to the serial it revoked ("serial=" line); a
+ * note without one (older versions) counts for a certificate issued
+ * before the revocation. */
+static long long cli_revoked_at(const char *state_dir, const acme5g_cert_summary *info,
+                                int *reason)
 {
-    char path[CLI_PATH_MAX], note[128];
-    size_t len;
+    char path[CLI_PATH_MAX], note[256];
+    const char *serial;
+    size_t len, n;
     long long when = 0;
     if (cli_join_path(path, sizeof path, state_dir, "cert.revoked") != 0 ||
-        acme5g_posix_read_file(path, note, sizeof note, &len) != 0 ||
-        sscanf(note, "reason=%d\ntime=%lld", reason, &when) != 2 || when < not_before_s)
+        acme5g_posix_read_file(path, note, sizeof note - 1, &len) != 0)
         return 0;
-    return when;
+    note[len] = '\0';
+    if (sscanf(note, "reason=%d\ntime=%lld", reason, &when) != 2)
+        return 0;
+    serial = strstr(note, "\nserial=");
+    if (serial == NULL)
+        return when < info->not_before_s ? 0 : when;
+    serial += strlen("\nserial=");
+    n = strcspn(serial, "\n");
+    return n == strlen(info->serial_hex) && strncmp(serial, info->serial_hex, n) == 0 ? when : 0;
 }
 
 /* ACME Renewal Information (RFC 9773), where the directory offers it: a
@@ -750,10 +761,10 @@ static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, in
         return -1;
     {
         int reason;
-        long long at = cli_revoked_at(opt->state_dir, info.not_before_s, &reason);
+        long long at = cli_revoked_at(opt->state_dir, &info, &reason);
         if (at) {
             /* a revoked certificate is of no use: renew now */
-            *when = (int64_t)at;
+            *when = (int64_t)at <= now ? (int64_t)at : now;
             *reason_out = ACME5G_REASON_EXPIRED;
             return 1;
         }
@@ -1274,6 +1285,7 @@ static int cli_account_op(int argc, char **argv, const char *op)
     size_t ca_len;
     int rc, first = strcmp(op, "revoke") == 0 ? 2 : 3;
     int reason = -1, with_cert_key = 0, i;
+    acme5g_cert_summary revoked;
     char *args[64];
     int nargs = 0;
 
@@ -1317,6 +1329,16 @@ static int cli_account_op(int argc, char **argv, const char *op)
         fprintf(stderr, "acme5g: %s\n", acme5g_strerror(rc));
         return CLI_EXIT_FAILURE;
     }
+    if (strcmp(op, "revoke") == 0) {
+        /* the serial the revocation mark will belong to */
+        static char pem[CLI_FILE_MAX];
+        char path[CLI_PATH_MAX];
+        size_t len;
+        if (cli_join_path(path, sizeof path, opt.state_dir, ACME5G_STORE_CERT) != 0 ||
+            acme5g_posix_read_file(path, pem, sizeof pem, &len) != 0 ||
+            acme5g_cert_info(pem, len, &revoked) != ACME5G_OK)
+            revoked.serial_hex[0] = '\0';
+    }
     if (strcmp(op, "deactivate") == 0)
         rc = acme5g_account_deactivate(&cli_ctx, opt.directory_url, (uint32_t)opt.timeout_s);
     else if (strcmp(op, "rollover") == 0)
@@ -1332,9 +1354,9 @@ static int cli_account_op(int argc, char **argv, const char *op)
         cli_report_failure(rc);
     } else if (strcmp(op, "revoke") == 0) {
         /* status reports it from this note */
-        char note[64];
-        int n = snprintf(note, sizeof note, "reason=%d\ntime=%lld\n", reason,
-                         (long long)time(NULL));
+        char note[160];
+        int n = snprintf(note, sizeof note, "reason=%d\ntime=%lld\nserial=%s\n", reason,
+                         (long long)time(NULL), revoked.serial_hex);
         if (port.store_write(port.user, "cert.revoked", (const uint8_t *)note, (size_t)n, 0) != 0)
             fprintf(stderr, "acme5g: could not record the revocation in %s\n", opt.state_dir);
         printf("acme5g: certificate in %s revoked\n", opt.state_dir);
@@ -1401,7 +1423,7 @@ static int cli_status(int argc, char **argv)
            info.chain_length == 1 ? "" : "s");
     {
         int reason = -1;
-        long long when = cli_revoked_at(opt.state_dir, info.not_before_s, &reason);
+        long long when = cli_revoked_at(opt.state_dir, &info, &reason);
         if (when) {
             char when_text[48];
             cli_format_time((int64_t)when, when_text, sizeof when_text);

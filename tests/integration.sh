@@ -1162,6 +1162,38 @@ test_renew_options_one_off() {
     check_state "$st" DNS:oneoff.acme5g.test
 }
 
+# Issue 16, defect 4: the revoked mark belongs to the serial it revoked.
+# revoke, then renew at once (the same second): the new certificate is not
+# revoked in status and not due; the next renew issues nothing.
+test_revoke_mark_stays_with_serial() {
+    use_instance A
+    local st=$WORK/revmark old
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name revmark.acme5g.test
+    split_chain "$st/cert.pem"
+    old=$(serial_of "$T/leaf.pem")
+    cli revoke revoke --state "$st" --reason 1
+    [ "$RC" = 0 ] || die "revoke exited $RC: $(errline revoke)"
+    # as if the renewal below came in the same second (or a clock went back)
+    sed -i "s/^time=.*/time=$(($(date +%s) + 100))/" "$st/cert.revoked"
+    cli st1 status --state "$st"
+    grep -q '^revoked: .*reason 1' "$T/st1.out" || die "status does not show the revocation"
+    grep -q '^renewal: *due now' "$T/st1.out" || die "a revoked certificate is not due now"
+    cli renew renew --state "$st"
+    [ "$RC" = 0 ] || die "renew of the revoked certificate exited $RC: $(errline renew)"
+    split_chain "$st/cert.pem"
+    [ "$(serial_of "$T/leaf.pem")" != "$old" ] || die "renew kept the revoked certificate"
+    cli st2 status --state "$st"
+    ! grep -q '^revoked:' "$T/st2.out" || die "the new certificate is shown as revoked"
+    grep -q '^renewal: *due at' "$T/st2.out" ||
+        die "the new certificate: $(grep '^renewal' "$T/st2.out")"
+    cli again renew --state "$st"
+    [ "$RC" = 3 ] || die "renew after the renewal: exit $RC, expected 3 (not due)"
+    grep -q "^serial=$(serial_of "$T/leaf.pem" | tr a-f A-F)" "$st/cert.revoked" &&
+        die "the revocation mark names the new serial"
+    grep -qi "^serial=0*$old\$" "$st/cert.revoked" || die "the mark does not name the revoked serial: $(cat "$st/cert.revoked")"
+}
+
 # name:flags (q = also in --quick, B = needs instance B, C = instance C,
 # F = instance F)
 TESTS="
@@ -1185,6 +1217,7 @@ renew_answers_challenges_without_reuse:G
 renew_without_enrol_fails:q
 lock_one_writer:q
 renew_options_one_off:q
+revoke_mark_stays_with_serial:q
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
 wait_timer_restarts_order:q
