@@ -1025,6 +1025,56 @@ static void cli_report_via_failure(int err)
     cli_report_failure(err);
 }
 
+/* enrol on a state that holds settings: refused with CLI_EXIT_NOTHING
+ * while its certificate is valid (not expired, not revoked) unless
+ * --force; otherwise what the command line does not replace is kept (the
+ * deploy hook, the renewal policy, the jitter seed, the contact).
+ * Returns 0 or an exit status (after printing why); *kept_seed is 1 when
+ * the stored jitter seed is in rs. */
+static int cli_enrol_prior(cli_options *opt, cli_renew_state *rs, int *kept_seed)
+{
+    static char prior_buf[sizeof cli_settings_buf];
+    static char pem[CLI_FILE_MAX];
+    char path[CLI_PATH_MAX], until[48];
+    cli_options prior;
+    cli_renew_state prior_rs;
+    acme5g_cert_summary info;
+    size_t len;
+    int reason;
+
+    *kept_seed = 0;
+    memset(&prior, 0, sizeof prior);
+    prior.state_dir = opt->state_dir;
+    if (cli_load_settings_into(&prior, &prior_rs, prior_buf, sizeof prior_buf) != 0)
+        return 0; /* a new state */
+    if (!opt->force && cli_join_path(path, sizeof path, opt->state_dir, ACME5G_STORE_CERT) == 0 &&
+        acme5g_posix_read_file(path, pem, sizeof pem, &len) == 0 &&
+        acme5g_cert_info(pem, len, &info) == ACME5G_OK && (int64_t)time(NULL) < info.not_after_s &&
+        !cli_revoked_at(opt->state_dir, &info, &reason)) {
+        cli_format_time(info.not_after_s, until, sizeof until);
+        printf("acme5g: %s is enrolled (%s, valid until %s): use renew, or enrol --force to "
+               "replace it\n", opt->state_dir, info.names, until);
+        return CLI_EXIT_NOTHING;
+    }
+    if (!opt->deploy_hook)
+        opt->deploy_hook = prior.deploy_hook;
+    if (!opt->contact)
+        opt->contact = prior.contact;
+    if (!opt->have_jitter && prior.have_jitter)
+        opt->jitter_s = prior.jitter_s, opt->have_jitter = 1;
+    if (!opt->have_permille && prior.have_permille)
+        opt->renew_permille = prior.renew_permille, opt->have_permille = 1;
+    if (!opt->have_before && prior.have_before)
+        opt->renew_before_s = prior.renew_before_s, opt->have_before = 1;
+    if (!opt->have_wait_timer && prior.have_wait_timer)
+        opt->wait_timer_s = prior.wait_timer_s, opt->have_wait_timer = 1;
+    if (!opt->have_max_orders && prior.have_max_orders)
+        opt->max_orders = prior.max_orders, opt->have_max_orders = 1;
+    rs->policy.jitter_seed = prior_rs.policy.jitter_seed;
+    *kept_seed = 1;
+    return 0;
+}
+
 /* enrol and renew: the same steps, renew with the stored account.
  * CLI_RENEW_NOW is run's renewal: renew as with --force, and a failed
  * deploy hook is reported but does not make the renewal fail. */
@@ -1041,7 +1091,7 @@ static int cli_obtain(int argc, char **argv, int mode)
     acme5g_enrol_params params;
     char cert_path[CLI_PATH_MAX];
     size_t ca_len;
-    int rc, have_stored = 0, store_paths;
+    int rc, have_stored = 0, store_paths, kept_seed = 0;
     static char stored_buf[sizeof cli_settings_buf];
 
     rc = cli_parse(argc, argv, 2, &opt);
@@ -1113,6 +1163,8 @@ static int cli_obtain(int argc, char **argv, int mode)
         return CLI_EXIT_FAILURE;
     }
     if ((rc = cli_lock_state(opt.state_dir)) != 0)
+        return rc;
+    if (!renew && (rc = cli_enrol_prior(&opt, &rs, &kept_seed)) != 0)
         return rc;
     rc = acme5g_posix_read_file(opt.ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len);
     if (rc != 0)
@@ -1236,7 +1288,7 @@ static int cli_obtain(int argc, char **argv, int mode)
         rs.policy.failures = 0;
         rs.policy.last_failure_s = 0;
     }
-    if (!renew) {
+    if (!renew && !kept_seed) {
         uint8_t seed[4];
         if (port.entropy(port.user, seed, sizeof seed) == 0)
             rs.policy.jitter_seed = ((uint32_t)seed[0] << 24) | ((uint32_t)seed[1] << 16) |

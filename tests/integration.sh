@@ -283,7 +283,7 @@ test_enrol_reuses_account() {
     url=$(cat "$st/account.url")
     split_chain "$st/cert.pem"
     serial=$(serial_of "$T/leaf.pem")
-    enrol_ok enrol "$st" --name one.acme5g.test
+    enrol_ok enrol "$st" --name one.acme5g.test --force
     check_state "$st" DNS:one.acme5g.test
     [ "$(sha256sum <"$st/account.key")" = "$key_sum" ] || die "account.key changed"
     [ "$(cat "$st/account.url")" = "$url" ] || die "account.url changed"
@@ -1194,6 +1194,39 @@ test_revoke_mark_stays_with_serial() {
     grep -qi "^serial=0*$old\$" "$st/cert.revoked" || die "the mark does not name the revoked serial: $(cat "$st/cert.revoked")"
 }
 
+# Issue 16, defect 5: enrol on an enrolled state (a valid certificate) says
+# so and exits 3, with the same or other names; --force replaces the
+# certificate and keeps what it does not replace (deploy hook, jitter and
+# its seed, the renewal policy).
+test_enrol_on_enrolled_state() {
+    use_instance A
+    local st=$WORK/enrolled sum seed
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name enrolled.acme5g.test --jitter 50 --renew-fraction 0.8 \
+        --deploy-hook "echo deployed >>$T/hook.log"
+    sum=$(sha256sum <"$st/cert.pem")
+    seed=$(sed -n 's/^jitter-seed=//p' "$st/settings")
+    cli again enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$st" \
+        --http-port "$P_HTTP_PORT" --name enrolled.acme5g.test
+    [ "$RC" = 3 ] || die "enrol on an enrolled state: exit $RC, expected 3"
+    grep -q "is enrolled (DNS:enrolled.acme5g.test, valid until .*): use renew, or enrol --force" \
+        "$T/again.out" || die "message: $(cat "$T/again.out")"
+    cli other enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$st" \
+        --http-port "$P_HTTP_PORT" --name other.acme5g.test
+    [ "$RC" = 3 ] || die "enrol with other names on an enrolled state: exit $RC, expected 3"
+    [ "$(sha256sum <"$st/cert.pem")" = "$sum" ] || die "cert.pem changed"
+    [ "$(wc -l <"$T/hook.log")" = 1 ] || die "the hook ran without a new certificate"
+    enrol_ok force "$st" --name other.acme5g.test --force
+    check_state "$st" DNS:other.acme5g.test
+    [ "$(wc -l <"$T/hook.log")" = 2 ] || die "the kept deploy hook did not run"
+    grep -qx "deploy-hook=echo deployed >>$T/hook.log" "$st/settings" || die "deploy hook dropped"
+    grep -qx 'jitter=50' "$st/settings" || die "jitter dropped: $(grep '^jitter=' "$st/settings")"
+    grep -qx 'renew-permille=800' "$st/settings" || die "renewal fraction dropped"
+    grep -qx "jitter-seed=$seed" "$st/settings" || die "jitter seed drawn again"
+    grep -qx 'name=other.acme5g.test' "$st/settings" || die "names not replaced"
+    ! grep -qx 'name=enrolled.acme5g.test' "$st/settings" || die "old name kept"
+}
+
 # name:flags (q = also in --quick, B = needs instance B, C = instance C,
 # F = instance F)
 TESTS="
@@ -1218,6 +1251,7 @@ renew_without_enrol_fails:q
 lock_one_writer:q
 renew_options_one_off:q
 revoke_mark_stays_with_serial:q
+enrol_on_enrolled_state:q
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
 wait_timer_restarts_order:q
