@@ -51,7 +51,7 @@ static const char cli_usage_text[] =
     "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
     "                    [--eab-kid KID --eab-hmac-key BASE64URL]\n"
     "                    [--challenge http-01|dns-01|tls-alpn-01] [--dns-hook CMD]\n"
-    "                    [--tls-port N]\n"
+    "                    [--tls-port N] [--pre-authorize] [--force]\n"
     "                    [--preferred-chain ISSUER-CN] [--key-type p256|p384]\n"
     "                    [--cert-key PEMFILE] [--deploy-hook CMD]\n"
     "                    [--nf-instance-id UUID [--ta-url URL --ta-cert PEMFILE\n"
@@ -72,7 +72,8 @@ static const char cli_usage_text[] =
 
 static const char cli_help_text[] =
     "\n"
-    "enrol   obtain a certificate from an ACME (RFC 8555) server with http-01\n"
+    "enrol   obtain a certificate from an ACME (RFC 8555) server (http-01, dns-01,\n"
+    "        tls-alpn-01 or tkauth-01); on an enrolled state only with --force\n"
     "  --directory URL    the server's directory, https://host[:port]/path\n"
     "  --ca PEMFILE       CA certificate(s) that sign the server's TLS certificate\n"
     "  --state DIR        keys and certificate live here (created with mode 0700)\n"
@@ -111,6 +112,9 @@ static const char cli_help_text[] =
     "  --renew-fraction F renew when this share of the lifetime passed (default 0.667)\n"
     "  --renew-before S   or S seconds before notAfter, whichever comes first\n"
     "  --jitter S         renew up to S seconds earlier, a different amount per device\n"
+    "  --force            enrol: replace the certificate of an enrolled state;\n"
+    "                     renew: renew now, whatever the policy says\n"
+    "  --save             renew/run: store the options given once a renewal succeeded\n"
     ;
 /* (two strings: C99 compilers need to support only 4095 bytes in one) */
 static const char cli_help_text2[] =
@@ -418,7 +422,8 @@ static int cli_lock_state(const char *state_dir)
     if (fd < 0 && errno == ENOENT)
         return 0; /* no state directory: the command reports that itself */
     if (fd < 0) {
-        fprintf(stderr, "acme5g: cannot open the lock %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "acme5g: cannot lock the state directory %s: %s%s\n", state_dir,
+                strerror(errno), errno == EACCES ? " (run as the state's owner)" : "");
         return CLI_EXIT_FAILURE;
     }
     memset(&fl, 0, sizeof fl);
@@ -456,8 +461,15 @@ static void cli_unlock_state(void)
 /* Server text may hold anything; keep the report on one line. */
 static void cli_print_clean(FILE *out, const char *text)
 {
-    for (; *text != '\0'; text++)
-        fputc(((unsigned char)*text < 0x20 || *text == 0x7f) ? '?' : *text, out);
+    size_t len = strlen(text), i;
+
+    /* a trailing newline (or blank) is no part of the text */
+    while (len > 0 && ((unsigned char)text[len - 1] <= 0x20 || text[len - 1] == 0x7f))
+        len--;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        fputc(c == '\n' || c == '\r' || c == '\t' ? ' ' : c < 0x20 || c == 0x7f ? '?' : c, out);
+    }
 }
 
 static int cli_report_read_error(const char *what, const char *path, int rc)
@@ -602,6 +614,29 @@ static int cli_load_settings_into(cli_options *opt, cli_renew_state *rs, char *b
 static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
 {
     return cli_load_settings_into(opt, rs, cli_settings_buf, sizeof cli_settings_buf);
+}
+
+/* Why the settings of DIR could not be loaded: absent (not enrolled), or
+ * not readable (permissions: another user's state).  Returns
+ * CLI_EXIT_FAILURE. */
+static int cli_no_settings(const char *state_dir)
+{
+    char path[CLI_PATH_MAX];
+    size_t len;
+    int rc;
+
+    if (cli_join_path(path, sizeof path, state_dir, CLI_SETTINGS) != 0)
+        return cli_usage_error("--state path too long", state_dir);
+    rc = acme5g_posix_read_file(path, cli_settings_buf, sizeof cli_settings_buf, &len);
+    if (rc == ACME5G_PORT_NOT_FOUND)
+        fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", state_dir);
+    else if (rc == ACME5G_PORT_TOO_LARGE)
+        fprintf(stderr, "acme5g: settings %s: larger than %lu bytes\n", path,
+                (unsigned long)sizeof cli_settings_buf - 1);
+    else
+        fprintf(stderr, "acme5g: cannot read the settings %s: %s\n", path,
+                rc != 0 ? strerror(errno) : "unreadable");
+    return CLI_EXIT_FAILURE;
 }
 
 /* Write the settings (and the renewal state) atomically through the port. */
@@ -1025,6 +1060,17 @@ static void cli_report_via_failure(int err)
     cli_report_failure(err);
 }
 
+/* cert.key.new, a second copy of the certificate key, is needed only
+ * while a pair is being replaced (acme5g_repair_pair): remove it once the
+ * library said the pair is complete (a success, or a repair). */
+static void cli_drop_key_copy(const char *state_dir)
+{
+    char path[CLI_PATH_MAX];
+    if (cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_CERT_KEY ".new") == 0 &&
+        unlink(path) != 0 && errno != ENOENT)
+        fprintf(stderr, "acme5g: warning: cannot remove %s: %s\n", path, strerror(errno));
+}
+
 /* enrol on a state that holds settings: refused with CLI_EXIT_NOTHING
  * while its certificate is valid (not expired, not revoked) unless
  * --force; otherwise what the command line does not replace is kept (the
@@ -1103,10 +1149,8 @@ static int cli_obtain(int argc, char **argv, int mode)
             return cli_usage_error("renew needs --state", NULL);
         if ((rc = cli_lock_state(opt.state_dir)) != 0)
             return rc;
-        if (cli_load_settings(&opt, &rs) != 0) {
-            fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
-            return CLI_EXIT_FAILURE;
-        }
+        if (cli_load_settings(&opt, &rs) != 0)
+            return cli_no_settings(opt.state_dir);
         /* the stored settings alone: what is saved unless --save */
         memset(&stored, 0, sizeof stored);
         stored.state_dir = opt.state_dir;
@@ -1229,6 +1273,8 @@ static int cli_obtain(int argc, char **argv, int mode)
     if (!opt.cert_key && acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
         fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
                 opt.state_dir);
+    else if (!opt.cert_key)
+        cli_drop_key_copy(opt.state_dir);
     if (mode == CLI_RENEW && !opt.force) {
         int64_t when = 0;
         acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
@@ -1284,6 +1330,8 @@ static int cli_obtain(int argc, char **argv, int mode)
         rs.policy.failures++;
         rs.policy.last_failure_s = (int64_t)time(NULL);
     } else {
+        if (!opt.cert_key)
+            cli_drop_key_copy(opt.state_dir); /* the new pair is complete */
         printf("acme5g: certificate for %s stored in %s\n", opt.identifiers[0].value, cert_path);
         rs.policy.failures = 0;
         rs.policy.last_failure_s = 0;
@@ -1366,10 +1414,8 @@ static int cli_account_op(int argc, char **argv, const char *op)
                         "the ACME account: %s it there\n", opt.state_dir, opt.via, op);
         return CLI_EXIT_FAILURE;
     }
-    if (!opt.directory_url || !opt.ca_file) {
-        fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
-        return CLI_EXIT_FAILURE;
-    }
+    if (!opt.directory_url || !opt.ca_file)
+        return cli_no_settings(opt.state_dir);
     rc = acme5g_posix_read_file(opt.ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len);
     if (rc != 0)
         return cli_report_read_error("CA file", opt.ca_file, rc);
@@ -1538,10 +1584,41 @@ static void cli_repair(const cli_options *opt)
     acme5g_posix_port(&cli_posix, opt->state_dir,
                       opt->verbose_count == 0 ? -1 : (opt->verbose_count > 3 ? 3 : opt->verbose_count),
                       &port);
-    if (acme5g_init(&cli_ctx, &port) == ACME5G_OK && acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
-        fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
-                opt->state_dir);
+    if (acme5g_init(&cli_ctx, &port) == ACME5G_OK) {
+        if (acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
+            fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
+                    opt->state_dir);
+        else
+            cli_drop_key_copy(opt->state_dir);
+    }
     acme5g_wipe(&cli_ctx);
+}
+
+/* What run says of the stored certificate after a failed renewal: in use
+ * only while it is valid.  Uses buf for the text. */
+static const char *cli_stored_cert_state(const char *state_dir, int64_t now, char *buf,
+                                         size_t cap)
+{
+    static char pem[CLI_FILE_MAX];
+    static char line[160];
+    char path[CLI_PATH_MAX];
+    acme5g_cert_summary info;
+    size_t len;
+    int reason;
+
+    if (cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_CERT) != 0 ||
+        acme5g_posix_read_file(path, pem, sizeof pem, &len) != 0 ||
+        acme5g_cert_info(pem, len, &info) != ACME5G_OK)
+        return "no usable certificate is stored";
+    cli_format_time(info.not_after_s, buf, cap);
+    if (cli_revoked_at(state_dir, &info, &reason))
+        snprintf(line, sizeof line, "the stored certificate is revoked (it expires at %s)", buf);
+    else if (now >= info.not_after_s)
+        snprintf(line, sizeof line, "the stored certificate expired at %s: no valid "
+                                    "certificate until a renewal succeeds", buf);
+    else
+        snprintf(line, sizeof line, "the stored certificate stays in use (valid until %s)", buf);
+    return line;
 }
 
 /* run's decision: the policy, and ARI through a context made for the
@@ -1584,10 +1661,8 @@ static int cli_run(int argc, char **argv)
         return cli_usage_error("run needs --state", NULL);
     if (opt.force)
         return cli_usage_error("run takes no --force (use renew --force)", NULL);
-    if (cli_load_settings(&opt, &rs) != 0) {
-        fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
-        return CLI_EXIT_FAILURE;
-    }
+    if (cli_load_settings(&opt, &rs) != 0)
+        return cli_no_settings(opt.state_dir);
 
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
@@ -1696,8 +1771,8 @@ static int cli_run(int argc, char **argv)
         } else {
             failures++;
             earliest = now + cli_backoff_s(failures);
-            printf("acme5g: run: renewal failed (%lu in a row); the stored certificate stays "
-                   "in use\n", (unsigned long)failures);
+            printf("acme5g: run: renewal failed (%lu in a row); %s\n", (unsigned long)failures,
+                   cli_stored_cert_state(opt.state_dir, now, text, sizeof text));
         }
         shown = -1;
     }
@@ -1717,6 +1792,17 @@ int main(int argc, char **argv)
         fputs(cli_help_text, stdout);
         fputs(cli_help_text2, stdout);
         return CLI_EXIT_OK;
+    }
+    {
+        /* acme5g enrol --help, acme5g renew --help ...: the same help */
+        int i;
+        for (i = 2; i < argc; i++)
+            if (strcmp(argv[i], "--help") == 0) {
+                fputs(cli_usage_text, stdout);
+                fputs(cli_help_text, stdout);
+                fputs(cli_help_text2, stdout);
+                return CLI_EXIT_OK;
+            }
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("acme5g %s\n", ACME5G_VERSION);

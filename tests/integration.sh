@@ -597,7 +597,9 @@ test_cut_pair_is_repaired() {
     cp -p "$st/cert.key" "$T/old.key"
     cli renew renew --state "$st" --force
     [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
-    cmp -s "$st/cert.key" "$st/cert.key.new" || die "cert.key.new is not the current key"
+    [ ! -e "$st/cert.key.new" ] || die "cert.key.new left after a complete renewal"
+    # the cut between the last two writes: cert.pem and cert.key.new new, cert.key old
+    cp -p "$st/cert.key" "$st/cert.key.new"
     cp -p "$T/old.key" "$st/cert.key"
     split_chain "$st/cert.pem"
     [ "$(pubkey_of_key "$st/cert.key")" != "$(pubkey_of_cert "$T/leaf.pem")" ] || die "setup failed"
@@ -606,6 +608,7 @@ test_cut_pair_is_repaired() {
     grep -q repaired "$T/again.err" || die "no repair reported"
     [ "$(pubkey_of_key "$st/cert.key")" = "$(pubkey_of_cert "$T/leaf.pem")" ] ||
         die "cert.key still does not match cert.pem"
+    [ ! -e "$st/cert.key.new" ] || die "cert.key.new left after the repair"
 }
 
 # P-384 account and certificate keys (JWS ES384, CSR ecdsa-with-SHA384), and
@@ -1227,6 +1230,118 @@ test_enrol_on_enrolled_state() {
     ! grep -qx 'name=enrolled.acme5g.test' "$st/settings" || die "old name kept"
 }
 
+# Issue 16, defect 6, the smaller ones: per-subcommand --help; the usage
+# names --pre-authorize; a state another user owns or unreadable settings
+# say so (not "run enrol first"); a problem detail with newlines prints on
+# one line without a trailing '?'; run does not call an expired certificate
+# "in use"; no cert.key.new (a second copy of the key) after a success.
+test_cli_small_fixes() {
+    use_instance A
+    local st=$WORK/small shim=$T/fakeclock.so pid i port
+    mkdir -p "$st"
+    for c in enrol renew run status revoke; do
+        cli "help$c" "$c" --help
+        [ "$RC" = 0 ] || die "$c --help: exit $RC, expected 0"
+        grep -q '^usage: acme5g enrol' "$T/help$c.out" || die "$c --help prints no usage"
+    done
+    sed -n '/^usage:/,/^$/p' "$T/helpenrol.out" | grep -q -- '\[--pre-authorize\]' ||
+        die "the usage omits --pre-authorize"
+    ! grep -q 'server with http-01$' "$T/helpenrol.out" || die "enrol still described as http-01 only"
+    enrol_ok enrol "$st" --name small.acme5g.test
+    [ ! -e "$st/cert.key.new" ] || die "cert.key.new left after enrol"
+    cli renew renew --state "$st" --force
+    [ "$RC" = 0 ] || die "renew: exit $RC: $(errline renew)"
+    [ ! -e "$st/cert.key.new" ] || die "cert.key.new left after renew"
+    # another user's state
+    if [ "$(id -u)" = 0 ]; then
+        echo "+ (as nobody) acme5g renew --state $st"
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" renew --state "$st" \
+            </dev/null >"$T/perm.out" 2>"$T/perm.err"
+    else
+        chmod 000 "$st/settings"
+        "$BIN" renew --state "$st" </dev/null >"$T/perm.out" 2>"$T/perm.err"
+    fi
+    RC=$?
+    chmod 644 "$st/settings"
+    cli_checks perm renew
+    [ "$RC" = 1 ] || die "renew on another user's state: exit $RC, expected 1"
+    grep -q 'Permission denied' "$T/perm.err" || die "message: $(errline perm)"
+    ! grep -q 'run enrol first' "$T/perm.err" || die "a permission error says 'run enrol first'"
+    mv "$st/settings" "$T/settings.saved"
+    mkdir "$st/settings"
+    cli isdir renew --state "$st"
+    rmdir "$st/settings"
+    mv "$T/settings.saved" "$st/settings"
+    [ "$RC" = 1 ] || die "unreadable settings: exit $RC, expected 1"
+    grep -q "cannot read the settings $st/settings: Is a directory" "$T/isdir.err" ||
+        die "message: $(errline isdir)"
+    # a problem detail with newlines, from a server of our own
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj /CN=localhost \
+        -addext subjectAltName=DNS:localhost -addext basicConstraints=critical,CA:TRUE \
+        -days 2 -nodes -keyout "$T/srv.key" -out "$T/srv.pem" 2>/dev/null || die "openssl req"
+    cat >"$T/srv.py" <<'EOF_SRV'
+import http.server, json, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def send(self, code, body, ctype):
+        b = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(b)))
+        self.send_header("Replay-Nonce", "bm9uY2Vub25jZW5vbmNl")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(b)
+    def do_GET(self):
+        base = "https://localhost:%d" % srv.server_port
+        self.send(200, json.dumps({k: base + "/" + k for k in
+                                   ("newNonce", "newAccount", "newOrder", "revokeCert",
+                                    "keyChange")}), "application/json")
+    do_HEAD = do_GET
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send(400, json.dumps({"type": "urn:ietf:params:acme:error:malformed",
+                                   "detail": "two lines\nof detail\n"}),
+                  "application/problem+json")
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+open(sys.argv[3], "w").write("%d\n" % srv.server_port)
+srv.serve_forever()
+EOF_SRV
+    python3 "$T/srv.py" "$T/srv.pem" "$T/srv.key" "$T/srv.port" >"$T/srv.log" 2>&1 &
+    pid=$!
+    for i in $(seq 1 50); do [ -s "$T/srv.port" ] && break; sleep 0.1; done
+    port=$(cat "$T/srv.port" 2>/dev/null)
+    [ -n "$port" ] || { kill "$pid"; die "the problem server did not start: $(cat "$T/srv.log")"; }
+    cli detail enrol --directory "https://localhost:$port/dir" --ca "$T/srv.pem" \
+        --state "$T/detail" --name x.acme5g.test --http-port "$P_HTTP_PORT" --timeout 20
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    [ "$RC" = 1 ] || die "enrol against the problem server: exit $RC, expected 1"
+    grep -q 'malformed: two lines of detail)$' "$T/detail.err" || die "message: $(errline detail)"
+    # run with the clock 6 years ahead (Pebble's certificates live 5): the
+    # certificate expired, and the renewal fails
+    cc -shared -fPIC -o "$shim" "$ROOT/tests/fakeclock.c" -ldl || die "cannot build the shim"
+    ACME5G_FAKE_OFFSET=189216000 LD_PRELOAD=$shim "$BIN" run --state "$st" --timeout 20 \
+        </dev/null >"$T/run.out" 2>"$T/run.err" &
+    pid=$!
+    for i in $(seq 1 150); do
+        grep -q 'renewal failed' "$T/run.out" && break
+        sleep 0.1
+    done
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; die "run ignored SIGTERM"; }
+    wait "$pid"
+    cat "$T/run.out" "$T/run.err"
+    grep -q 'renewal failed (1 in a row); the stored certificate expired at ' "$T/run.out" ||
+        die "run's line after the failure: $(grep 'renewal failed' "$T/run.out")"
+    ! grep -q 'stays in use' "$T/run.out" || die "run calls the expired certificate in use"
+}
+
 # name:flags (q = also in --quick, B = needs instance B, C = instance C,
 # F = instance F)
 TESTS="
@@ -1252,6 +1367,7 @@ lock_one_writer:q
 renew_options_one_off:q
 revoke_mark_stays_with_serial:q
 enrol_on_enrolled_state:q
+cli_small_fixes:q
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
 wait_timer_restarts_order:q
