@@ -1061,12 +1061,23 @@ static void cli_report_via_failure(int err)
 }
 
 /* cert.key.new, a second copy of the certificate key, is needed only
- * while a pair is being replaced (acme5g_repair_pair): remove it once the
- * library said the pair is complete (a success, or a repair). */
-static void cli_drop_key_copy(const char *state_dir)
+ * while a pair is being replaced (acme5g_repair_pair) and as the key of an
+ * order a killed run finalized (the next run resumes it): remove it once
+ * the library said the pair is complete -- after a success, or after a
+ * repair when no order is pending (order.url absent or empty; after_repair). */
+static void cli_drop_key_copy(const char *state_dir, int after_repair)
 {
-    char path[CLI_PATH_MAX];
-    if (cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_CERT_KEY ".new") == 0 &&
+    char path[CLI_PATH_MAX], url[16];
+    size_t len = 0;
+
+    if (after_repair) {
+        int rc = cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_ORDER_URL) != 0
+                     ? ACME5G_PORT_ERROR
+                     : acme5g_posix_read_file(path, url, sizeof url, &len);
+        if (rc != ACME5G_PORT_NOT_FOUND && (rc != 0 || len != 0))
+            return; /* an order may still need the key (or order.url is unreadable) */
+    }
+    if (cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_CERT_KEY_NEW) == 0 &&
         unlink(path) != 0 && errno != ENOENT)
         fprintf(stderr, "acme5g: warning: cannot remove %s: %s\n", path, strerror(errno));
 }
@@ -1274,7 +1285,7 @@ static int cli_obtain(int argc, char **argv, int mode)
         fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
                 opt.state_dir);
     else if (!opt.cert_key)
-        cli_drop_key_copy(opt.state_dir);
+        cli_drop_key_copy(opt.state_dir, 1);
     if (mode == CLI_RENEW && !opt.force) {
         int64_t when = 0;
         acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
@@ -1331,7 +1342,7 @@ static int cli_obtain(int argc, char **argv, int mode)
         rs.policy.last_failure_s = (int64_t)time(NULL);
     } else {
         if (!opt.cert_key)
-            cli_drop_key_copy(opt.state_dir); /* the new pair is complete */
+            cli_drop_key_copy(opt.state_dir, 0); /* the new pair is complete */
         printf("acme5g: certificate for %s stored in %s\n", opt.identifiers[0].value, cert_path);
         rs.policy.failures = 0;
         rs.policy.last_failure_s = 0;
@@ -1589,7 +1600,7 @@ static void cli_repair(const cli_options *opt)
             fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
                     opt->state_dir);
         else
-            cli_drop_key_copy(opt->state_dir);
+            cli_drop_key_copy(opt->state_dir, 1);
     }
     acme5g_wipe(&cli_ctx);
 }
