@@ -62,9 +62,9 @@ static const char cli_usage_text[] =
     "                    [--timeout SECONDS] [--deploy-hook CMD] [-v...]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S]\n"
-    "                    [--deploy-hook CMD] [--save] [-v...]\n"
+    "                    [--deploy-hook CMD] [--save] [--metrics-file PATH] [-v...]\n"
     "       acme5g run --state DIR [--deploy-hook CMD] [renew's options but --force]\n"
-    "       acme5g status --state DIR\n"
+    "       acme5g status --state DIR [--json | --prometheus]\n"
     "       acme5g revoke --state DIR [--reason N] [--with-cert-key]\n"
     "       acme5g account deactivate|rollover --state DIR\n"
     "       acme5g account contact --state DIR [--contact mailto:...]\n"
@@ -115,6 +115,8 @@ static const char cli_help_text[] =
     "  --force            enrol: replace the certificate of an enrolled state;\n"
     "                     renew: renew now, whatever the policy says\n"
     "  --save             renew/run: store the options given once a renewal succeeded\n"
+    "  --metrics-file P   renew/run: after every attempt, write status --prometheus to\n"
+    "                     P atomically (for node_exporter's textfile collector)\n"
     ;
 /* (two strings: C99 compilers need to support only 4095 bytes in one) */
 static const char cli_help_text2[] =
@@ -134,7 +136,8 @@ static const char cli_help_text2[] =
     "run     the renewal daemon: sleep until the policy's next renewal, renew, run\n"
     "        the deploy hook, go on; after a failure, retry with a growing backoff;\n"
     "        SIGTERM or SIGINT ends it (exit 0)\n"
-    "status  describe the certificate stored in DIR and when it is due for renewal\n"
+    "status  describe the certificate stored in DIR and when it is due for renewal;\n"
+    "        --json: one JSON object, --prometheus: Prometheus' text format\n"
     "revoke  revoke the stored certificate (RFC 5280 reason code N), signed by the\n"
     "        account key or, with --with-cert-key, by the certificate's key\n"
     "account deactivate the account, roll its key over, or replace its contacts\n"
@@ -158,6 +161,8 @@ typedef struct cli_options {
     int verbose_count;       /* number of -v */
     int force;               /* renew: do not ask the policy */
     int save;                /* renew/run: store the options given (after a success) */
+    int json, prometheus;    /* status: the output format */
+    const char *metrics_file; /* renew/run: write the metrics there after each attempt */
     int pre_authorize;       /* newAuthz before the order, where offered */
     const char *eab_kid, *eab_hmac_key;
     const char *challenge;   /* "http-01" (default) or "dns-01" */
@@ -289,6 +294,10 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->save = 1;
             continue;
         }
+        if (strcmp(arg, "--json") == 0 || strcmp(arg, "--prometheus") == 0) {
+            *(arg[2] == 'j' ? &opt->json : &opt->prometheus) = 1;
+            continue;
+        }
         if (strcmp(arg, "--pre-authorize") == 0) {
             opt->pre_authorize = 1;
             continue;
@@ -347,6 +356,8 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->preferred_chain = value;
         } else if (cli_option(argc, argv, &i, "--dns-hook", &value)) {
             opt->dns_hook = value;
+        } else if (cli_option(argc, argv, &i, "--metrics-file", &value)) {
+            opt->metrics_file = value;
         } else if (cli_option(argc, argv, &i, "--deploy-hook", &value)) {
             opt->deploy_hook = value;
         } else if (cli_option(argc, argv, &i, "--via", &value)) {
@@ -458,17 +469,21 @@ static void cli_unlock_state(void)
     cli_lock_fd = -1;
 }
 
-/* Server text may hold anything; keep the report on one line. */
-static void cli_print_clean(FILE *out, const char *text)
+/* Server text may hold anything; keep the report on one line: control
+ * characters become blanks or '?', trailing blanks go (in place). */
+static void cli_clean(char *text)
 {
     size_t len = strlen(text), i;
 
-    /* a trailing newline (or blank) is no part of the text */
     while (len > 0 && ((unsigned char)text[len - 1] <= 0x20 || text[len - 1] == 0x7f))
         len--;
+    text[len] = '\0';
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
-        fputc(c == '\n' || c == '\r' || c == '\t' ? ' ' : c < 0x20 || c == 0x7f ? '?' : c, out);
+        if (c == '\n' || c == '\r' || c == '\t')
+            text[i] = ' ';
+        else if (c < 0x20 || c == 0x7f)
+            text[i] = '?';
     }
 }
 
@@ -484,26 +499,41 @@ static int cli_report_read_error(const char *what, const char *path, int rc)
 }
 
 /* The rest of the one-line failure report of enrol and renew. */
-static void cli_report_failure(int err)
+/* The report of a failed call as one line of text (no newline), into
+ * out: also kept as `last-error` for status and the metrics. */
+static void cli_failure_text(int err, char *out, size_t cap)
 {
     const acme5g_problem *problem = acme5g_last_problem(&cli_ctx);
     int tls_error = acme5g_last_tls_error(&cli_ctx);
+    size_t len;
 
-    fprintf(stderr, "%s", acme5g_strerror(err));
+    snprintf(out, cap, "%s", acme5g_strerror(err));
     if (problem->http_status != 0 || problem->type[0] || problem->detail[0]) {
-        fputs(" (", stderr);
+        len = strlen(out);
         if (problem->http_status != 0)
-            fprintf(stderr, "HTTP %d ", problem->http_status);
-        cli_print_clean(stderr, problem->type);
-        fputs(problem->type[0] ? ": " : "", stderr);
-        cli_print_clean(stderr, problem->detail);
+            snprintf(out + len, cap - len, " (HTTP %d %s%s%s", problem->http_status,
+                     problem->type, problem->type[0] ? ": " : "", problem->detail);
+        else
+            snprintf(out + len, cap - len, " (%s%s%s", problem->type,
+                     problem->type[0] ? ": " : "", problem->detail);
+        cli_clean(out + len);
+        len = strlen(out);
         if (problem->retry_after_s >= 0)
-            fprintf(stderr, "; retry after %ld s", (long)problem->retry_after_s);
-        fputc(')', stderr);
+            snprintf(out + len, cap - len, "; retry after %ld s", (long)problem->retry_after_s);
+        len = strlen(out);
+        snprintf(out + len, cap - len, ")");
     }
+    len = strlen(out);
     if (tls_error != 0)
-        fprintf(stderr, " (BearSSL error %d)", tls_error);
-    fputc('\n', stderr);
+        snprintf(out + len, cap - len, " (BearSSL error %d)", tls_error);
+}
+
+static char cli_last_error[512];
+
+static void cli_report_failure(int err)
+{
+    cli_failure_text(err, cli_last_error, sizeof cli_last_error);
+    fprintf(stderr, "%s\n", cli_last_error);
 }
 
 /* The settings of enrol, kept in the state directory as "key=value" lines
@@ -515,6 +545,8 @@ static char cli_client_cert_path[CLI_PATH_MAX], cli_client_key_path[CLI_PATH_MAX
 
 typedef struct cli_renew_state {
     acme5g_policy_state policy;
+    int64_t last_success_s;  /* the last attempt that stored a certificate; 0 = none */
+    const char *last_error;  /* the last failure's report line; NULL = none */
 } cli_renew_state;
 
 /* Fill what opt lacks from the stored settings (strings point into buf).
@@ -585,6 +617,8 @@ static int cli_load_settings_into(cli_options *opt, cli_renew_state *rs, char *b
             opt->ta_ca = value;
         else if (strcmp(line, "ta-hook") == 0 && !opt->ta_hook && !opt->ta_url)
             opt->ta_hook = value;
+        else if (strcmp(line, "last-error") == 0)
+            rs->last_error = value;
         else if (cli_parse_number(value, 0, 4000000000ul, &n) != 0)
             continue;
         else if (strcmp(line, "http-port") == 0 && !opt->http_port && n <= 65535)
@@ -607,6 +641,8 @@ static int cli_load_settings_into(cli_options *opt, cli_renew_state *rs, char *b
             rs->policy.failures = (uint32_t)n;
         else if (strcmp(line, "last-failure") == 0)
             rs->policy.last_failure_s = (int64_t)n;
+        else if (strcmp(line, "last-success") == 0)
+            rs->last_success_s = (int64_t)n;
     }
     return 0;
 }
@@ -694,6 +730,10 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
     CLI_PUT("jitter-seed=%lu\nfailures=%lu\nlast-failure=%lld\n",
             (unsigned long)rs->policy.jitter_seed, (unsigned long)rs->policy.failures,
             (long long)rs->policy.last_failure_s);
+    if (rs->last_success_s)
+        CLI_PUT("last-success=%lld\n", (long long)rs->last_success_s);
+    if (rs->last_error && rs->last_error[0])
+        CLI_PUT("last-error=%s\n", rs->last_error);
 #undef CLI_PUT
     for (i = 0; i < len; i++)
         if (out[i] == '\r')
@@ -721,6 +761,7 @@ static void cli_policy(const cli_options *opt, acme5g_policy *p)
 }
 
 static void cli_format_time(int64_t unix_s, char *out, size_t cap);
+static void cli_write_metrics(const char *state_dir, const char *path);
 
 static const char *cli_reason_text(acme5g_renew_reason reason)
 {
@@ -1042,6 +1083,7 @@ static void cli_report_via_failure(int err)
 {
     int tls_error = acme5g_last_tls_error(&cli_ctx);
 
+    cli_failure_text(err, cli_last_error, sizeof cli_last_error);
     if (err >= ACME5G_ERR_TLS && err < ACME5G_ERR_HTTP && tls_error >= BR_ERR_RECV_FATAL_ALERT &&
         tls_error < BR_ERR_RECV_FATAL_ALERT + 256) {
         fprintf(stderr, "the shared client refused the TLS handshake with alert %d: our client "
@@ -1294,6 +1336,8 @@ static int cli_obtain(int argc, char **argv, int mode)
             cli_format_time(when, when_text, sizeof when_text);
             printf("acme5g: renewal not due until %s (%s)\n", when_text, cli_reason_text(reason));
             acme5g_wipe(&cli_ctx);
+            if (opt.metrics_file)
+                cli_write_metrics(opt.state_dir, opt.metrics_file);
             return CLI_EXIT_NOTHING;
         }
     }
@@ -1340,12 +1384,13 @@ static int cli_obtain(int argc, char **argv, int mode)
             cli_report_failure(rc);
         rs.policy.failures++;
         rs.policy.last_failure_s = (int64_t)time(NULL);
+        rs.last_error = cli_last_error;
     } else {
         if (!opt.cert_key)
             cli_drop_key_copy(opt.state_dir, 0); /* the new pair is complete */
         printf("acme5g: certificate for %s stored in %s\n", opt.identifiers[0].value, cert_path);
         rs.policy.failures = 0;
-        rs.policy.last_failure_s = 0;
+        rs.last_success_s = (int64_t)time(NULL);
     }
     if (!renew && !kept_seed) {
         uint8_t seed[4];
@@ -1370,6 +1415,8 @@ static int cli_obtain(int argc, char **argv, int mode)
         }
     }
     acme5g_wipe(&cli_ctx);
+    if (opt.metrics_file)
+        cli_write_metrics(opt.state_dir, opt.metrics_file);
     /* the new pair is in place: let the NF pick it up */
     if (rc == ACME5G_OK && opt.deploy_hook && opt.deploy_hook[0]) {
         int st = cli_deploy_hook(&opt);
@@ -1488,13 +1535,250 @@ static void cli_format_time(int64_t unix_s, char *out, size_t cap)
         snprintf(out, cap, "%lld (unix seconds)", (long long)unix_s);
 }
 
+/* Everything status reports about a state directory, gathered once for
+ * the three formats (text, JSON, Prometheus). */
+typedef struct cli_state_info {
+    int have_cert;                /* cert.pem parsed */
+    acme5g_cert_summary cert;
+    long long revoked_at;         /* 0: not revoked */
+    int revoked_reason;           /* -1: none given */
+    int have_settings;
+    cli_renew_state rs;
+    int have_due;                 /* the policy answered */
+    int64_t now, when;
+    const char *reason;           /* a token: lifetime, before-expiry, expired, ... */
+    const char *reason_text;      /* as the text status says it */
+} cli_state_info;
+
+static const char *cli_reason_token(acme5g_renew_reason reason)
+{
+    switch (reason) {
+    case ACME5G_REASON_LIFETIME: return "lifetime";
+    case ACME5G_REASON_BEFORE_EXPIRY: return "before-expiry";
+    case ACME5G_REASON_EXPIRED: return "expired";
+    case ACME5G_REASON_BACKOFF: return "backoff";
+    case ACME5G_REASON_ARI: return "ari";
+    }
+    return "unknown";
+}
+
+/* Fill *si from DIR (offline: the local policy, no ARI).  Returns 0, or
+ * the port's read error for cert.pem (ACME5G_PORT_NOT_FOUND: none). */
+static int cli_gather(const char *state_dir, cli_state_info *si)
+{
+    static char pem[CLI_FILE_MAX];
+    static char buf[sizeof cli_settings_buf];
+    char path[CLI_PATH_MAX];
+    cli_options o;
+    acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
+    size_t len;
+    int rc;
+
+    memset(si, 0, sizeof *si);
+    si->revoked_reason = -1;
+    si->now = (int64_t)time(NULL);
+    si->reason = "no-certificate";
+    si->reason_text = "no usable certificate";
+    memset(&o, 0, sizeof o);
+    o.state_dir = state_dir;
+    si->have_settings = cli_load_settings_into(&o, &si->rs, buf, sizeof buf) == 0;
+    if (cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_CERT) != 0)
+        return ACME5G_PORT_ERROR;
+    rc = acme5g_posix_read_file(path, pem, sizeof pem, &len);
+    if (rc != 0)
+        return rc;
+    if (acme5g_cert_info(pem, len, &si->cert) != ACME5G_OK)
+        return 0; /* have_cert stays 0 */
+    si->have_cert = 1;
+    si->revoked_at = cli_revoked_at(state_dir, &si->cert, &si->revoked_reason);
+    if (si->have_settings) {
+        cli_default_renewal(&o);
+        if (cli_renewal_due(&o, &si->rs, si->now, &si->when, &reason, 0) >= 0) {
+            si->have_due = 1;
+            si->reason = cli_reason_token(reason);
+            si->reason_text = cli_reason_text(reason);
+            if (si->revoked_at)
+                si->reason = "revoked", si->reason_text = "certificate revoked";
+        }
+    }
+    return 0;
+}
+
+/* A JSON string (RFC 8259 escapes), or null for NULL. */
+static void cli_json_str(FILE *out, const char *text)
+{
+    if (text == NULL) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (; *text; text++) {
+        unsigned char c = (unsigned char)*text;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+/* An RFC 3339 time as a JSON string, or null for 0. */
+static void cli_json_time(FILE *out, int64_t unix_s)
+{
+    char text[48];
+    if (unix_s == 0) {
+        fputs("null", out);
+        return;
+    }
+    cli_format_time(unix_s, text, sizeof text);
+    cli_json_str(out, text);
+}
+
+static void cli_print_json(FILE *out, const cli_state_info *si)
+{
+    const char *p = si->cert.names;
+
+    fputs("{\"names\":[", out);
+    while (si->have_cert && *p) {
+        char name[sizeof si->cert.names];
+        size_t n = strcspn(p, ",");
+        memcpy(name, p, n);
+        name[n] = '\0';
+        cli_json_str(out, name);
+        p += n;
+        while (*p == ',' || *p == ' ')
+            p++;
+        if (*p)
+            fputc(',', out);
+    }
+    fputs("],\"serial\":", out);
+    cli_json_str(out, si->have_cert ? si->cert.serial_hex : NULL);
+    fputs(",\"issuer\":", out);
+    cli_json_str(out, si->have_cert ? si->cert.issuer : NULL);
+    fputs(",\"not_before\":", out);
+    cli_json_time(out, si->have_cert ? si->cert.not_before_s : 0);
+    fputs(",\"not_after\":", out);
+    cli_json_time(out, si->have_cert ? si->cert.not_after_s : 0);
+    fputs(",\"next_renewal\":", out);
+    if (si->have_due)
+        cli_json_time(out, si->when);
+    else
+        fputs(si->have_cert ? "null" : "\"now\"", out);
+    fputs(",\"renewal_reason\":", out);
+    cli_json_str(out, si->reason);
+    fprintf(out, ",\"due\":%s", !si->have_due || si->when <= si->now ? "true" : "false");
+    fprintf(out, ",\"revoked\":%s", si->revoked_at ? "true" : "false");
+    fprintf(out, ",\"failures\":%lu", (unsigned long)si->rs.policy.failures);
+    fputs(",\"last_success\":", out);
+    cli_json_time(out, si->rs.last_success_s);
+    fputs(",\"last_failure\":", out);
+    cli_json_time(out, si->rs.policy.last_failure_s);
+    fputs(",\"last_error\":", out);
+    cli_json_str(out, si->rs.last_error && si->rs.last_error[0] ? si->rs.last_error : NULL);
+    fputs("}\n", out);
+}
+
+/* A Prometheus label value: \\, \" and \n escaped (text format 0.0.4). */
+static void cli_prom_label(FILE *out, const char *text)
+{
+    for (; *text; text++) {
+        if (*text == '\\' || *text == '"')
+            fprintf(out, "\\%c", *text);
+        else if (*text == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*text, out);
+    }
+}
+
+static void cli_prom_metric(FILE *out, const char *name, const char *help, const char *state,
+                            long long value)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s{state=\"", name, help, name, name);
+    cli_prom_label(out, state);
+    fprintf(out, "\"} %lld\n", value);
+}
+
+static void cli_print_prometheus(FILE *out, const char *state, const cli_state_info *si)
+{
+    cli_prom_metric(out, "acme5g_certificate_present",
+                    "1 when the state holds a parsable certificate", state, si->have_cert);
+    if (si->have_cert) {
+        fputs("# HELP acme5g_certificate_info the stored certificate (value 1)\n"
+              "# TYPE acme5g_certificate_info gauge\nacme5g_certificate_info{state=\"", out);
+        cli_prom_label(out, state);
+        fputs("\",serial=\"", out);
+        cli_prom_label(out, si->cert.serial_hex);
+        fputs("\",issuer=\"", out);
+        cli_prom_label(out, si->cert.issuer);
+        fputs("\",names=\"", out);
+        cli_prom_label(out, si->cert.names);
+        fputs("\"} 1\n", out);
+        cli_prom_metric(out, "acme5g_certificate_not_before_seconds",
+                        "notBefore of the stored certificate (Unix seconds)", state,
+                        (long long)si->cert.not_before_s);
+        cli_prom_metric(out, "acme5g_certificate_not_after_seconds",
+                        "notAfter of the stored certificate (Unix seconds)", state,
+                        (long long)si->cert.not_after_s);
+        cli_prom_metric(out, "acme5g_certificate_revoked",
+                        "1 when acme5g revoked the stored certificate", state, si->revoked_at != 0);
+    }
+    if (si->have_due) {
+        fputs("# HELP acme5g_renewal_next_seconds when the next renewal is due (Unix seconds)\n"
+              "# TYPE acme5g_renewal_next_seconds gauge\nacme5g_renewal_next_seconds{state=\"",
+              out);
+        cli_prom_label(out, state);
+        fprintf(out, "\",reason=\"%s\"} %lld\n", si->reason, (long long)si->when);
+    }
+    cli_prom_metric(out, "acme5g_renewal_failures", "failed attempts since the last success",
+                    state, (long long)si->rs.policy.failures);
+    if (si->rs.last_success_s)
+        cli_prom_metric(out, "acme5g_last_success_seconds",
+                        "the last attempt that stored a certificate (Unix seconds)", state,
+                        (long long)si->rs.last_success_s);
+    if (si->rs.policy.last_failure_s)
+        cli_prom_metric(out, "acme5g_last_failure_seconds",
+                        "the last failed attempt (Unix seconds)", state,
+                        (long long)si->rs.policy.last_failure_s);
+}
+
+/* --metrics-file PATH: the Prometheus text, written to PATH.tmp.PID,
+ * fsync'd and renamed over PATH (node_exporter's textfile collector never
+ * reads a part).  A failure is a warning: the renewal's result stands. */
+static void cli_write_metrics(const char *state_dir, const char *path)
+{
+    char tmp[CLI_PATH_MAX];
+    cli_state_info si;
+    FILE *out;
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()), ok;
+
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        fprintf(stderr, "acme5g: warning: --metrics-file path too long\n");
+        return;
+    }
+    (void)cli_gather(state_dir, &si);
+    out = fopen(tmp, "w");
+    if (out == NULL) {
+        fprintf(stderr, "acme5g: warning: metrics file %s: %s\n", tmp, strerror(errno));
+        return;
+    }
+    cli_print_prometheus(out, state_dir, &si);
+    ok = fflush(out) == 0 && fsync(fileno(out)) == 0;
+    ok = fclose(out) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        fprintf(stderr, "acme5g: warning: metrics file %s: %s\n", path, strerror(errno));
+        (void)unlink(tmp);
+    }
+}
+
 static int cli_status(int argc, char **argv)
 {
     cli_options opt;
-    acme5g_cert_summary info;
+    cli_state_info si;
     char cert_path[CLI_PATH_MAX];
     char not_before[48], not_after[48];
-    size_t pem_len;
     int rc;
 
     rc = cli_parse(argc, argv, 2, &opt);
@@ -1504,57 +1788,61 @@ static int cli_status(int argc, char **argv)
         return cli_usage_error("status needs --state", NULL);
     if (opt.directory_url != NULL || opt.ca_file != NULL || opt.contact != NULL ||
         opt.identifier_count != 0 || opt.http_port != 0 || opt.timeout_s != 0)
-        return cli_usage_error("status takes only --state", NULL);
+        return cli_usage_error("status takes only --state (and --json or --prometheus)", NULL);
+    if (opt.json && opt.prometheus)
+        return cli_usage_error("--json and --prometheus exclude each other", NULL);
     if (cli_join_path(cert_path, sizeof cert_path, opt.state_dir, ACME5G_STORE_CERT) != 0)
         return cli_usage_error("--state path too long", opt.state_dir);
 
-    rc = acme5g_posix_read_file(cert_path, cli_file_buf, sizeof cli_file_buf, &pem_len);
+    rc = cli_gather(opt.state_dir, &si);
+    if (opt.json || opt.prometheus) {
+        /* machine-readable even without a certificate: monitoring wants to know */
+        if (opt.json)
+            cli_print_json(stdout, &si);
+        else
+            cli_print_prometheus(stdout, opt.state_dir, &si);
+        return si.have_cert ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    }
     if (rc == ACME5G_PORT_NOT_FOUND) {
         fprintf(stderr, "acme5g: no certificate in %s\n", opt.state_dir);
         return CLI_EXIT_FAILURE;
     }
     if (rc != 0)
         return cli_report_read_error("certificate", cert_path, rc);
-    rc = acme5g_cert_info(cli_file_buf, pem_len, &info);
-    if (rc != ACME5G_OK) {
-        fprintf(stderr, "acme5g: certificate %s: %s\n", cert_path, acme5g_strerror(rc));
+    if (!si.have_cert) {
+        fprintf(stderr, "acme5g: certificate %s: %s\n", cert_path,
+                acme5g_strerror(ACME5G_ERR_CERT));
         return CLI_EXIT_FAILURE;
     }
 
-    cli_format_time(info.not_before_s, not_before, sizeof not_before);
-    cli_format_time(info.not_after_s, not_after, sizeof not_after);
-    printf("names:      %s\n", info.names);
-    printf("serial:     %s\n", info.serial_hex);
+    cli_format_time(si.cert.not_before_s, not_before, sizeof not_before);
+    cli_format_time(si.cert.not_after_s, not_after, sizeof not_after);
+    printf("names:      %s\n", si.cert.names);
+    printf("serial:     %s\n", si.cert.serial_hex);
     printf("not before: %s\n", not_before);
     printf("not after:  %s\n", not_after);
-    printf("issuer:     %s\n", info.issuer);
-    printf("chain:      %lu certificate%s\n", (unsigned long)info.chain_length,
-           info.chain_length == 1 ? "" : "s");
-    {
-        int reason = -1;
-        long long when = cli_revoked_at(opt.state_dir, &info, &reason);
-        if (when) {
-            char when_text[48];
-            cli_format_time((int64_t)when, when_text, sizeof when_text);
-            if (reason >= 0)
-                printf("revoked:    %s (reason %d)\n", when_text, reason);
-            else
-                printf("revoked:    %s\n", when_text);
-        }
-    }
-    {
-        cli_renew_state rs;
-        int64_t when = 0, now = (int64_t)time(NULL);
-        acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
+    printf("issuer:     %s\n", si.cert.issuer);
+    printf("chain:      %lu certificate%s\n", (unsigned long)si.cert.chain_length,
+           si.cert.chain_length == 1 ? "" : "s");
+    if (si.revoked_at) {
         char when_text[48];
-        if (cli_load_settings(&opt, &rs) == 0) {
-            cli_default_renewal(&opt);
-            if (cli_renewal_due(&opt, &rs, now, &when, &reason, 0) >= 0) {
-                cli_format_time(when, when_text, sizeof when_text);
-                printf("renewal:    %s %s (%s)\n", when <= now ? "due now, since" : "due at",
-                       when_text, cli_reason_text(reason));
-            }
-        }
+        cli_format_time((int64_t)si.revoked_at, when_text, sizeof when_text);
+        if (si.revoked_reason >= 0)
+            printf("revoked:    %s (reason %d)\n", when_text, si.revoked_reason);
+        else
+            printf("revoked:    %s\n", when_text);
+    }
+    if (si.have_due) {
+        char when_text[48];
+        cli_format_time(si.when, when_text, sizeof when_text);
+        printf("renewal:    %s %s (%s)\n", si.when <= si.now ? "due now, since" : "due at",
+               when_text, si.reason_text);
+    }
+    if (si.rs.policy.failures) {
+        char when_text[48];
+        cli_format_time(si.rs.policy.last_failure_s, when_text, sizeof when_text);
+        printf("failures:   %lu, the last at %s: %s\n", (unsigned long)si.rs.policy.failures,
+               when_text, si.rs.last_error ? si.rs.last_error : "?");
     }
     return CLI_EXIT_OK;
 }
@@ -1699,6 +1987,8 @@ static int cli_run(int argc, char **argv)
     if (rc == 0)
         cli_repair(&opt); /* else the holder repairs */
     cli_unlock_state();
+    if (opt.metrics_file)
+        cli_write_metrics(opt.state_dir, opt.metrics_file);
     while (!cli_stop_signal) {
         int64_t now = (int64_t)time(NULL), when = now;
         acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;

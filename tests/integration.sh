@@ -1342,6 +1342,81 @@ EOF_SRV
     ! grep -q 'stays in use' "$T/run.out" || die "run calls the expired certificate in use"
 }
 
+# Machine-readable status (issue 16): status --json is one JSON object
+# (parsed by jq) with the certificate, the renewal and the last attempts;
+# --prometheus the same in the text format; renew --metrics-file writes it
+# after each attempt, and Debian's prometheus-node-exporter (textfile
+# collector, on loopback) serves it without a scrape error.
+test_status_json_and_metrics() {
+    use_instance A
+    local st=$WORK/metrics port pid i serial na
+    mkdir -p "$st" "$T/textfile"
+    command -v jq >/dev/null || die "jq not installed"
+    enrol_ok enrol "$st" --name metrics.acme5g.test --name m2.acme5g.test
+    cli json status --state "$st" --json
+    [ "$RC" = 0 ] || die "status --json: exit $RC"
+    jq -e . "$T/json.out" >/dev/null || die "status --json is not JSON: $(cat "$T/json.out")"
+    split_chain "$st/cert.pem"
+    serial=$(serial_of "$T/leaf.pem" | tr a-f A-F)
+    na=$(date -u -d "$(openssl x509 -in "$T/leaf.pem" -noout -enddate | sed 's/^notAfter=//')" +%Y-%m-%dT%H:%M:%SZ)
+    jq -e --arg s "$serial" --arg na "$na" '
+        (.names | sort) == ["DNS:m2.acme5g.test", "DNS:metrics.acme5g.test"] and
+        (.serial | ltrimstr("0")) == ($s | ltrimstr("0")) and (.issuer | test("Pebble")) and
+        .not_after == $na and (.not_before | test("^[0-9-]+T[0-9:]+Z$")) and
+        (.next_renewal | test("^[0-9-]+T[0-9:]+Z$")) and .renewal_reason == "lifetime" and
+        .revoked == false and .failures == 0 and (.last_success | type) == "string" and
+        .last_failure == null and .last_error == null' "$T/json.out" >/dev/null ||
+        die "status --json fields: $(cat "$T/json.out")"
+    # a failed attempt: failures, last_failure and last_error
+    cli fail renew --state "$st" --force --directory "https://localhost:1/dir" --timeout 10 \
+        --metrics-file "$T/textfile/acme5g.prom"
+    [ "$RC" = 1 ] || die "renew against a closed port: exit $RC, expected 1"
+    cli json2 status --state "$st" --json
+    jq -e '.failures == 1 and (.last_failure | type) == "string" and
+        (.last_error | test("connect|refused|network"; "i"))' "$T/json2.out" >/dev/null ||
+        die "status --json after a failure: $(cat "$T/json2.out")"
+    grep -q "^acme5g_renewal_failures{state=\"$st\"} 1\$" "$T/textfile/acme5g.prom" ||
+        die "metrics file after the failure: $(cat "$T/textfile/acme5g.prom")"
+    cli ok renew --state "$st" --force --metrics-file "$T/textfile/acme5g.prom"
+    [ "$RC" = 0 ] || die "renew: exit $RC: $(errline ok)"
+    cli prom status --state "$st" --prometheus
+    [ "$RC" = 0 ] || die "status --prometheus: exit $RC"
+    cmp -s "$T/prom.out" "$T/textfile/acme5g.prom" ||
+        die "the metrics file differs from status --prometheus"
+    ls -A "$T/textfile" | grep -v '^acme5g.prom$' && die "temporary metrics file left"
+    # node_exporter's textfile collector reads it
+    for i in 1 2 3 4 5; do
+        port=$((20000 + RANDOM % 40000))
+        prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
+            --collector.disable-defaults --collector.textfile \
+            --collector.textfile.directory="$T/textfile" >"$T/ne.log" 2>&1 &
+        pid=$!
+        for _ in $(seq 1 50); do
+            curl -s "http://127.0.0.1:$port/metrics" >"$T/scrape.txt" 2>/dev/null && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -s "$T/scrape.txt" ] && break
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    [ -s "$T/scrape.txt" ] || die "node_exporter did not answer: $(tail -n 3 "$T/ne.log")"
+    grep '^acme5g_\|node_textfile_scrape_error' "$T/scrape.txt"
+    grep -q '^node_textfile_scrape_error 0$' "$T/scrape.txt" || die "textfile scrape error"
+    # node_exporter prints values as floats (1.9e+09): compare numerically
+    split_chain "$st/cert.pem"
+    na=$(openssl x509 -in "$T/leaf.pem" -noout -enddate | sed 's/^notAfter=//')
+    awk -v m="acme5g_certificate_not_after_seconds{state=\"$st\"}" -v want="$(date -u -d "$na" +%s)" \
+        '$1 == m && $2 + 0 == want { found = 1 } END { exit !found }' "$T/scrape.txt" ||
+        die "no acme5g_certificate_not_after_seconds for the state"
+    awk -v m="acme5g_renewal_failures{state=\"$st\"}" '$1 == m && $2 + 0 == 0 { found = 1 }
+        END { exit !found }' "$T/scrape.txt" || die "acme5g_renewal_failures not 0 after the success"
+    grep -q '^acme5g_renewal_next_seconds{reason="lifetime",state=' "$T/scrape.txt" ||
+        die "no acme5g_renewal_next_seconds"
+}
+
 # name:flags (q = also in --quick, B = needs instance B, C = instance C,
 # F = instance F)
 TESTS="
@@ -1368,6 +1443,7 @@ renew_options_one_off:q
 revoke_mark_stays_with_serial:q
 enrol_on_enrolled_state:q
 cli_small_fixes:q
+status_json_and_metrics:q
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
 wait_timer_restarts_order:q
