@@ -5004,6 +5004,63 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
     return due <= now_s;
 }
 
+/* The backoff after state->failures failed attempts, counted from the
+ * last failure (a failure time in the future is ignored: a clock that was
+ * ahead).  Moves *when_s later, never past a valid certificate's notAfter. */
+static void policy_backoff(const acme5g_policy *policy, const acme5g_policy_state *state,
+                           int64_t not_after_s, int64_t now_s, int64_t *when_s,
+                           acme5g_renew_reason *reason)
+{
+    uint64_t wait = policy->retry_min_s;
+    uint32_t i;
+    int64_t due;
+    if (!state || !state->failures || !state->last_failure_s || state->last_failure_s > now_s)
+        return;
+    for (i = 1; i < state->failures && wait < policy->retry_max_s; i++)
+        wait *= 2;
+    if (wait > policy->retry_max_s)
+        wait = policy->retry_max_s;
+    due = state->last_failure_s + (int64_t)wait;
+    if (due <= *when_s)
+        return;
+    if (not_after_s && due > not_after_s && now_s < not_after_s)
+        due = not_after_s;
+    if (due > *when_s) {
+        *when_s = due;
+        if (due > now_s)
+            *reason = ACME5G_REASON_BACKOFF;
+    }
+}
+
+/* See acme5g.h. */
+int acme5g_renewal_decide(const acme5g_policy *policy, const acme5g_cert_summary *cert,
+                          int revoked, const acme5g_renewal_window *ari,
+                          const acme5g_policy_state *state, int64_t now_s, int64_t *when_s,
+                          acme5g_renew_reason *reason)
+{
+    int64_t when;
+    if (policy->retry_min_s == 0 || policy->retry_max_s < policy->retry_min_s)
+        return -ACME5G_ERR_ARG;
+    if (cert == NULL || revoked) {
+        *when_s = now_s;
+        *reason = cert == NULL ? ACME5G_REASON_NO_CERT : ACME5G_REASON_REVOKED;
+        policy_backoff(policy, state, 0, now_s, when_s, reason);
+        return *when_s <= now_s;
+    }
+    if (ari && now_s < cert->not_after_s &&
+        acme5g_ari_next(ari, state ? state->jitter_seed : 0, now_s, &when) >= 0) {
+        /* the window may move: ask again after Retry-After first */
+        if (when > now_s + ari->retry_after_s)
+            when = now_s + ari->retry_after_s;
+        *when_s = when;
+        *reason = ACME5G_REASON_ARI;
+        policy_backoff(policy, state, cert->not_after_s, now_s, when_s, reason);
+        return *when_s <= now_s;
+    }
+    return acme5g_policy_next(policy, cert->not_before_s, cert->not_after_s, state, now_s, when_s,
+                              reason);
+}
+
 /* ==========================================================================
  * 7. Shared client
  * ======================================================================== */

@@ -771,6 +771,8 @@ static const char *cli_reason_text(acme5g_renew_reason reason)
     case ACME5G_REASON_EXPIRED: return "certificate expired";
     case ACME5G_REASON_BACKOFF: return "waiting after a failed attempt";
     case ACME5G_REASON_ARI: return "the server's renewal window (ARI)";
+    case ACME5G_REASON_REVOKED: return "certificate revoked";
+    case ACME5G_REASON_NO_CERT: return "no usable certificate";
     }
     return "?";
 }
@@ -800,61 +802,43 @@ static long long cli_revoked_at(const char *state_dir, const acme5g_cert_summary
     return n == strlen(info->serial_hex) && strncmp(serial, info->serial_hex, n) == 0 ? when : 0;
 }
 
-/* ACME Renewal Information (RFC 9773), where the directory offers it: a
- * time inside the server's window for the stored certificate (the stored
- * jitter seed draws it).  cli_ctx must hold the trust anchors.  Returns
- * 1 (due), 0 (*when: renew then, or ask again then, after Retry-After), or
- * -1 when there is no ARI answer and the local policy decides. */
-static int cli_ari_due(const cli_options *opt, const cli_renew_state *rs, int64_t now,
-                       int64_t *when)
-{
-    acme5g_renewal_window w;
-    int r;
-    if (!opt->directory_url || opt->via ||
-        acme5g_renewal_info(&cli_ctx, opt->directory_url, 30, &w) != ACME5G_OK)
-        return -1;
-    r = acme5g_ari_next(&w, rs->policy.jitter_seed, now, when);
-    if (r == 0 && *when > now + w.retry_after_s)
-        *when = now + w.retry_after_s; /* the window may move: ask again first */
-    return r;
-}
-
-/* Ask the policy (and, with `ari`, the server's renewal window) about the
- * stored certificate.  Returns 1 (due), 0 (not due: *when set), -1 (no
- * usable certificate: renew). */
+/* Ask the library's renewal decision (acme5g_renewal_decide) about the
+ * stored certificate: the policy, the revoked mark, the failures, and with
+ * `ari` the server's renewal window (RFC 9773) where the directory offers
+ * it (cli_ctx must hold the trust anchors then).  Returns 1 (due), 0 (not
+ * due), -1 (no usable certificate: due as *when says); *when and
+ * *reason_out are set in every case. */
 static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, int64_t now,
                            int64_t *when, acme5g_renew_reason *reason_out, int ari)
 {
     static char pem[CLI_FILE_MAX];
     char path[CLI_PATH_MAX];
     acme5g_cert_summary info;
+    acme5g_renewal_window window;
+    const acme5g_renewal_window *w = NULL;
     acme5g_policy policy;
     size_t len;
+    int have, revoked = 0, reason, r;
 
-    if (cli_join_path(path, sizeof path, opt->state_dir, ACME5G_STORE_CERT) != 0 ||
-        acme5g_posix_read_file(path, pem, sizeof pem, &len) != 0 ||
-        acme5g_cert_info(pem, len, &info) != ACME5G_OK)
-        return -1;
-    {
-        int reason;
-        long long at = cli_revoked_at(opt->state_dir, &info, &reason);
-        if (at) {
-            /* a revoked certificate is of no use: renew now */
-            *when = (int64_t)at <= now ? (int64_t)at : now;
-            *reason_out = ACME5G_REASON_EXPIRED;
-            return 1;
-        }
-    }
-    if (ari && now < info.not_after_s) {
-        int due = cli_ari_due(opt, rs, now, when);
-        if (due >= 0) {
-            *reason_out = ACME5G_REASON_ARI;
-            return due;
-        }
-    }
+    have = cli_join_path(path, sizeof path, opt->state_dir, ACME5G_STORE_CERT) == 0 &&
+           acme5g_posix_read_file(path, pem, sizeof pem, &len) == 0 &&
+           acme5g_cert_info(pem, len, &info) == ACME5G_OK;
+    if (have)
+        revoked = cli_revoked_at(opt->state_dir, &info, &reason) != 0;
+    if (ari && have && !revoked && now < info.not_after_s && opt->directory_url && !opt->via &&
+        acme5g_renewal_info(&cli_ctx, opt->directory_url, 30, &window) == ACME5G_OK)
+        w = &window; /* else no ARI answer: the local policy decides */
     cli_policy(opt, &policy);
-    return acme5g_policy_next(&policy, info.not_before_s, info.not_after_s, &rs->policy, now,
-                              when, reason_out) > 0;
+    r = acme5g_renewal_decide(&policy, have ? &info : NULL, revoked, w, &rs->policy, now, when,
+                              reason_out);
+    if (r < 0 || !have) {
+        if (r < 0) {
+            *when = now;
+            *reason_out = ACME5G_REASON_NO_CERT;
+        }
+        return -1;
+    }
+    return r;
 }
 
 /* In a forked child before exec: the default signal mask and actions
@@ -1558,6 +1542,8 @@ static const char *cli_reason_token(acme5g_renew_reason reason)
     case ACME5G_REASON_EXPIRED: return "expired";
     case ACME5G_REASON_BACKOFF: return "backoff";
     case ACME5G_REASON_ARI: return "ari";
+    case ACME5G_REASON_REVOKED: return "revoked";
+    case ACME5G_REASON_NO_CERT: return "no-certificate";
     }
     return "unknown";
 }
@@ -1597,8 +1583,6 @@ static int cli_gather(const char *state_dir, cli_state_info *si)
             si->have_due = 1;
             si->reason = cli_reason_token(reason);
             si->reason_text = cli_reason_text(reason);
-            if (si->revoked_at)
-                si->reason = "revoked", si->reason_text = "certificate revoked";
         }
     }
     return 0;
@@ -2004,12 +1988,9 @@ static int cli_run(int argc, char **argv)
         due = cli_run_renewal_due(&opt, &rs, now, &when, &reason);
         why = cli_reason_text(reason);
         if (due < 0) {
-            /* no usable certificate: renew at once, then back off */
+            /* no usable certificate: renew at once, then back off (the
+             * library's decision set when) */
             why = "no usable certificate";
-            when = now;
-            /* a failure time in the future came from a wrong clock: ignore it */
-            if (rs.policy.failures && rs.policy.last_failure_s <= now)
-                when = rs.policy.last_failure_s + cli_backoff_s(rs.policy.failures);
         }
         /* the clock went back since `earliest` was set: count from now */
         if (earliest > now + cli_backoff_s(failures ? failures : 1))
