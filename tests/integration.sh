@@ -1141,19 +1141,19 @@ test_renew_options_one_off() {
     local st=$WORK/oneoff before
     mkdir -p "$st" "$T/rel"
     enrol_ok enrol "$st" --name oneoff.acme5g.test
-    before=$(grep -v -E '^(failures|last-failure)=' "$st/settings")
+    before=$(grep -v -E '^(failures|last-failure|last-success|last-error)=' "$st/settings")
     # a typo in --directory fails, and is not saved (not even with --save)
     cli typo renew --state "$st" --force --directory "https://localhost:1/typo" --timeout 10
     [ "$RC" = 1 ] || die "renew with a bad --directory: exit $RC, expected 1"
     cli typo2 renew --state "$st" --force --save --directory "https://localhost:1/typo" --timeout 10
     [ "$RC" = 1 ] || die "renew --save with a bad --directory: exit $RC, expected 1"
-    [ "$(grep -v -E '^(failures|last-failure)=' "$st/settings")" = "$before" ] ||
-        die "a failed renew changed the stored settings: $(diff <(echo "$before") "$st/settings")"
+    [ "$(grep -v -E '^(failures|last-failure|last-success|last-error)=' "$st/settings")" = "$before" ] ||
+        die "a failed renew changed the stored settings: $(diff <(echo "$before") <(grep -v -E '^(failures|last-failure|last-success|last-error)=' "$st/settings"))"
     grep -q '^failures=2$' "$st/settings" || die "the failures were not recorded"
     # a one-off option that works is not saved either
     cli jit renew --state "$st" --force --jitter 77 --deploy-hook true
     [ "$RC" = 0 ] || die "renew --jitter 77: exit $RC: $(errline jit)"
-    [ "$(grep -v -E '^(failures|last-failure)=' "$st/settings")" = "$before" ] ||
+    [ "$(grep -v -E '^(failures|last-failure|last-success|last-error)=' "$st/settings")" = "$before" ] ||
         die "one-off options were saved: $(grep -E '^(jitter|deploy-hook)=' "$st/settings")"
     grep -q '^failures=0$' "$st/settings" || die "the success did not clear the failures"
     # --save after a success stores them, with a relative --ca made absolute
