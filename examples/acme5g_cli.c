@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <sys/select.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -416,6 +417,29 @@ static int cli_join_path(char *out, size_t cap, const char *dir, const char *nam
  * process (also when it is killed); the file stays. */
 #define CLI_LOCK "lock"
 static int cli_lock_fd = -1;
+static int cli_lock_quiet; /* run's first look: no message when busy */
+
+/* Under the lock no other acme5g writes the state: a temporary file the
+ * port left (.NAME.tmp.PID, a write cut by a crash; some hold a key) is
+ * stale, and goes. */
+static void cli_remove_stale_temps(const char *state_dir)
+{
+    char path[CLI_PATH_MAX];
+    struct dirent *e;
+    DIR *d = opendir(state_dir);
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *t = strstr(e->d_name, ".tmp.");
+        if (e->d_name[0] != '.' || t == NULL || t == e->d_name || t[5] == '\0' ||
+            strspn(t + 5, "0123456789") != strlen(t + 5))
+            continue;
+        if (cli_join_path(path, sizeof path, state_dir, e->d_name) == 0)
+            (void)unlink(path);
+    }
+    closedir(d);
+}
 
 /* Returns 0 (held, or the directory does not exist: nothing to guard),
  * CLI_EXIT_LOCKED or CLI_EXIT_FAILURE (after printing why). */
@@ -442,6 +466,7 @@ static int cli_lock_state(const char *state_dir)
     fl.l_whence = SEEK_SET;
     if (fcntl(fd, F_SETLK, &fl) == 0) {
         cli_lock_fd = fd;
+        cli_remove_stale_temps(state_dir);
         return 0;
     }
     if (errno != EACCES && errno != EAGAIN) {
@@ -452,7 +477,9 @@ static int cli_lock_state(const char *state_dir)
     memset(&fl, 0, sizeof fl);
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
-    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+    if (cli_lock_quiet)
+        ; /* the caller goes on without the lock */
+    else if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
         fprintf(stderr, "acme5g: another acme5g (pid %ld) holds the state directory %s; "
                         "try again when it is done\n", (long)fl.l_pid, state_dir);
     else
@@ -1649,7 +1676,7 @@ static void cli_print_json(FILE *out, const cli_state_info *si)
     if (si->have_due)
         cli_json_time(out, si->when);
     else
-        fputs(si->have_cert ? "null" : "\"now\"", out);
+        fputs("null", out); /* no certificate: "due" says it is due now */
     fputs(",\"renewal_reason\":", out);
     cli_json_str(out, si->reason);
     fprintf(out, ",\"due\":%s", !si->have_due || si->when <= si->now ? "true" : "false");
@@ -1965,7 +1992,9 @@ static int cli_run(int argc, char **argv)
     }
 
     printf("acme5g: run: watching %s (pid %ld)\n", opt.state_dir, (long)getpid());
+    cli_lock_quiet = 1;
     rc = cli_lock_state(opt.state_dir);
+    cli_lock_quiet = 0;
     if (rc == CLI_EXIT_FAILURE)
         return rc;
     if (rc == 0)

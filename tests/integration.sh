@@ -1089,10 +1089,14 @@ test_renew_after_wrong_clock() {
 # while a renewal runs is refused the same way.
 test_lock_one_writer() {
     use_instance A
-    local st=$WORK/lock i pids="" rc ok=0 locked=0 pid
+    local st=$WORK/lock i pids="" rc ok=0 locked=0 pid f
     mkdir -p "$st"
     enrol_ok enrol "$st" --name lock.acme5g.test
     PREV_PUB=$(pubkey_of_key "$st/cert.key")
+    # temporaries of runs cut short (stale: the lock holder removes them)
+    echo stale >"$st/.cert.key.tmp.99999"
+    echo stale >"$st/.settings.tmp.1"
+    echo mine >"$st/notes.tmp.1"
     for i in 1 2 3; do
         timeout -k 5 "$CLI_TIMEOUT" "$BIN" renew --state "$st" --force --timeout 60 \
             </dev/null >"$T/r$i.out" 2>"$T/r$i.err" &
@@ -1123,6 +1127,7 @@ test_lock_one_writer() {
     for f in "$st"/.*.tmp*; do
         [ -e "$f" ] && die "temporary file left behind: ${f##*/}"
     done
+    [ -s "$st/notes.tmp.1" ] || die "a file that is no temporary of acme5g was removed"
     # a revoke while a renewal holds the lock
     "$BIN" renew --state "$st" --force --timeout 60 </dev/null >"$T/bg.out" 2>"$T/bg.err" &
     pid=$!
