@@ -5125,9 +5125,16 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
         due -= (int64_t)(state ? state->jitter_seed % policy->jitter_s : 0);
     if (due < not_before_s)
         due = not_before_s;
+    /* a clock more than a lifetime before notBefore contradicts the
+     * certificate (no RTC, a reset clock): wait the policy's interval
+     * counted from now, not until a date that clock cannot be trusted for */
+    if (now_s < not_before_s && not_before_s - now_s > lifetime)
+        due = now_s + (due - not_before_s);
     if (now_s >= not_after_s)
         *reason = ACME5G_REASON_EXPIRED;
-    if (state && state->failures && state->last_failure_s) {
+    /* a failure time in the future was recorded by a clock that was ahead:
+     * no backoff from it (else renewal stalls as long as the clock was off) */
+    if (state && state->failures && state->last_failure_s && state->last_failure_s <= now_s) {
         uint64_t wait = policy->retry_min_s;
         uint32_t i;
         for (i = 1; i < state->failures && wait < policy->retry_max_s; i++)
@@ -5145,6 +5152,65 @@ int acme5g_policy_next(const acme5g_policy *policy, int64_t not_before_s, int64_
     }
     *when_s = due;
     return ACME5G_OK;
+}
+
+/* The backoff after state->failures failed attempts, counted from the
+ * last failure (a failure time in the future is ignored: a clock that was
+ * ahead).  Moves *when_s later, never past a valid certificate's notAfter. */
+static void policy_backoff(const acme5g_policy *policy, const acme5g_policy_state *state,
+                           int64_t not_after_s, int64_t now_s, int64_t *when_s,
+                           acme5g_renew_reason *reason)
+{
+    uint64_t wait = policy->retry_min_s;
+    uint32_t i;
+    int64_t due;
+    if (!state || !state->failures || !state->last_failure_s || state->last_failure_s > now_s)
+        return;
+    for (i = 1; i < state->failures && wait < policy->retry_max_s; i++)
+        wait *= 2;
+    if (wait > policy->retry_max_s)
+        wait = policy->retry_max_s;
+    due = state->last_failure_s + (int64_t)wait;
+    if (due <= *when_s)
+        return;
+    if (not_after_s && due > not_after_s && now_s < not_after_s)
+        due = not_after_s;
+    if (due > *when_s) {
+        *when_s = due;
+        if (due > now_s)
+            *reason = ACME5G_REASON_BACKOFF;
+    }
+}
+
+/* See acme5g.h. */
+int acme5g_renewal_decide(const acme5g_policy *policy, const acme5g_cert_summary *cert,
+                          int revoked, const acme5g_renewal_window *ari,
+                          const acme5g_policy_state *state, int64_t now_s, int64_t *when_s,
+                          acme5g_renew_reason *reason)
+{
+    int64_t when;
+    if (policy->retry_min_s == 0 || policy->retry_max_s < policy->retry_min_s)
+        return -ACME5G_ERR_ARG;
+    if (cert == NULL || revoked) {
+        *when_s = now_s;
+        *reason = cert == NULL ? ACME5G_REASON_NO_CERT : ACME5G_REASON_REVOKED;
+        policy_backoff(policy, state, 0, now_s, when_s, reason);
+        return *when_s <= now_s;
+    }
+    if (ari && now_s < cert->not_after_s &&
+        acme5g_ari_next(ari, state ? state->jitter_seed : 0, &when) == ACME5G_OK) {
+        /* the window may move: ask again after Retry-After first */
+        if (when > now_s + ari->retry_after_s)
+            when = now_s + ari->retry_after_s;
+        *when_s = when;
+        *reason = ACME5G_REASON_ARI;
+        policy_backoff(policy, state, cert->not_after_s, now_s, when_s, reason);
+        return *when_s <= now_s;
+    }
+    if (acme5g_policy_next(policy, cert->not_before_s, cert->not_after_s, state, now_s, when_s,
+                           reason) != ACME5G_OK)
+        return -ACME5G_ERR_ARG;
+    return *when_s <= now_s;
 }
 
 /* ==========================================================================

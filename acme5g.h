@@ -993,8 +993,10 @@ typedef enum acme5g_renew_reason {
     ACME5G_REASON_BEFORE_EXPIRY,   /* renew_before_s before notAfter */
     ACME5G_REASON_EXPIRED,         /* the certificate has expired */
     ACME5G_REASON_BACKOFF,         /* spacing after a failed attempt */
-    ACME5G_REASON_ARI              /* the server's renewal window (RFC 9773); set by
+    ACME5G_REASON_ARI,             /* the server's renewal window (RFC 9773); set by
                                       callers that use acme5g_ari_next() */
+    ACME5G_REASON_REVOKED,         /* the certificate was revoked (acme5g_renewal_decide) */
+    ACME5G_REASON_NO_CERT          /* no usable certificate is stored (idem) */
 } acme5g_renew_reason;
 
 /* The policy's defaults (see the fields). */
@@ -1007,6 +1009,10 @@ void acme5g_policy_default(acme5g_policy *policy);
  * renew_before_s, moved earlier by (jitter_seed mod jitter_s), never
  * before notBefore.  After failures, attempts are spaced by retry_min_s
  * doubling per failure up to retry_max_s, but never pushed past notAfter.
+ * A last_failure_s after now_s (recorded while the clock was ahead) is
+ * ignored, and a clock more than a lifetime before notBefore waits the
+ * policy's interval (due - notBefore) counted from now: a wrong clock
+ * never stalls renewal.
  *
  * Returns ACME5G_OK (the renewal is due when *when_s <= now_s), or
  * ACME5G_ERR_ARG when the dates or the policy make no sense (nothing set). */
@@ -1023,6 +1029,29 @@ typedef struct acme5g_renewal_window {
                                       the server gave none) */
     char explanation_url[ACME5G_URL_MAX]; /* may be empty */
 } acme5g_renewal_window;
+
+/* The whole renewal decision, for a CLI and for firmware alike: pure, no
+ * I/O.  cert: the stored certificate (only its dates are used), or NULL
+ * when none is stored or it cannot be parsed.  revoked: the caller revoked
+ * it.  ari: the server's window for it (acme5g_renewal_info()), or NULL.
+ *
+ *   - no certificate, or a revoked one: due now (ACME5G_REASON_NO_CERT,
+ *     _REVOKED);
+ *   - an ARI window while the certificate is valid: a time inside it drawn
+ *     with state->jitter_seed (acme5g_ari_next()), but no later than now +
+ *     ari->retry_after_s (ask again then) (ACME5G_REASON_ARI);
+ *   - else acme5g_policy_next().
+ * After failures the next attempt waits the backoff counted from the last
+ * failure (never from a failure time in the future: a wrong clock never
+ * stalls renewal), and a still valid certificate is retried at its notAfter
+ * at the latest.
+ *
+ * Sets *when_s (<= now_s: now) and *reason; returns 1 when due now, 0 when
+ * later, -ACME5G_ERR_ARG for a bad policy or dates. */
+int acme5g_renewal_decide(const acme5g_policy *policy, const acme5g_cert_summary *cert,
+                          int revoked, const acme5g_renewal_window *ari,
+                          const acme5g_policy_state *state, int64_t now_s, int64_t *when_s,
+                          acme5g_renew_reason *reason);
 
 /* Fetch the renewal window for the stored certificate (ACME5G_STORE_CERT).
  *

@@ -12,18 +12,23 @@
  *   acme5g run --state DIR [--deploy-hook CMD]   (the renewal daemon)
  *   acme5g status --state DIR
  *
- * Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
+ * Exit status, the same for every subcommand: 0 done, 1 failure (one line
+ * on stderr), 2 usage error, 3 nothing to do (renew: not due; enrol:
+ * already enrolled), 4 another acme5g holds the state directory, 5 the
+ * certificate is stored but the deploy hook failed.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* gmtime_r, pselect, sigaction, setenv */
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <sys/select.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -35,6 +40,9 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAILURE 1
 #define CLI_EXIT_USAGE 2
+#define CLI_EXIT_NOTHING 3 /* renew: not due; enrol: already enrolled */
+#define CLI_EXIT_LOCKED 4  /* another acme5g holds the state directory */
+#define CLI_EXIT_HOOK 5    /* certificate stored, but the deploy hook failed */
 
 #define CLI_MAX_IDENTIFIERS 64    /* the top of ACME5G_MAX_IDENTIFIERS' range */
 #define CLI_FILE_MAX (64 * 1024)  /* CA bundle or certificate chain */
@@ -46,7 +54,7 @@ static const char cli_usage_text[] =
     "                    [--contact mailto:...] [--timeout SECONDS] [-v|-vv|-vvv]\n"
     "                    [--eab-kid KID --eab-hmac-key BASE64URL]\n"
     "                    [--challenge http-01|dns-01|tls-alpn-01] [--dns-hook CMD]\n"
-    "                    [--tls-port N]\n"
+    "                    [--tls-port N] [--pre-authorize] [--force]\n"
     "                    [--preferred-chain ISSUER-CN] [--key-type p256|p384]\n"
     "                    [--cert-key PEMFILE] [--deploy-hook CMD]\n"
     "                    [--nf-instance-id UUID [--ta-url URL --ta-cert PEMFILE\n"
@@ -57,9 +65,9 @@ static const char cli_usage_text[] =
     "                    [--timeout SECONDS] [--deploy-hook CMD] [-v...]\n"
     "       acme5g renew --state DIR [--force] [--wait-timer S] [--max-orders N]\n"
     "                    [--renew-fraction F] [--renew-before S] [--jitter S]\n"
-    "                    [--deploy-hook CMD] [-v...]\n"
+    "                    [--deploy-hook CMD] [--save] [--metrics-file PATH] [-v...]\n"
     "       acme5g run --state DIR [--deploy-hook CMD] [renew's options but --force]\n"
-    "       acme5g status --state DIR\n"
+    "       acme5g status --state DIR [--json | --prometheus]\n"
     "       acme5g revoke --state DIR [--reason N] [--with-cert-key]\n"
     "       acme5g account deactivate|rollover --state DIR\n"
     "       acme5g account contact --state DIR [--contact mailto:...]\n"
@@ -67,7 +75,8 @@ static const char cli_usage_text[] =
 
 static const char cli_help_text[] =
     "\n"
-    "enrol   obtain a certificate from an ACME (RFC 8555) server with http-01\n"
+    "enrol   obtain a certificate from an ACME (RFC 8555) server (http-01, dns-01,\n"
+    "        tls-alpn-01 or tkauth-01); on an enrolled state only with --force\n"
     "  --directory URL    the server's directory, https://host[:port]/path\n"
     "  --ca PEMFILE       CA certificate(s) that sign the server's TLS certificate\n"
     "  --state DIR        keys and certificate live here (created with mode 0700)\n"
@@ -106,6 +115,11 @@ static const char cli_help_text[] =
     "  --renew-fraction F renew when this share of the lifetime passed (default 0.667)\n"
     "  --renew-before S   or S seconds before notAfter, whichever comes first\n"
     "  --jitter S         renew up to S seconds earlier, a different amount per device\n"
+    "  --force            enrol: replace the certificate of an enrolled state;\n"
+    "                     renew: renew now, whatever the policy says\n"
+    "  --save             renew/run: store the options given once a renewal succeeded\n"
+    "  --metrics-file P   renew/run: after every attempt, write status --prometheus to\n"
+    "                     P atomically (for node_exporter's textfile collector)\n"
     ;
 /* (two strings: C99 compilers need to support only 4095 bytes in one) */
 static const char cli_help_text2[] =
@@ -119,14 +133,21 @@ static const char cli_help_text2[] =
     "                     ACME5G_STATE, ACME5G_CERT and ACME5G_KEY set (e.g. reload\n"
     "                     the NF's TLS server); exit 0 = done\n"
     "renew   renew the stored certificate with the stored account when the policy\n"
-    "        says so (now with --force); settings not given are those of enrol\n"
+    "        says so (now with --force); settings not given are those of enrol;\n"
+    "        options given apply to this run only, unless --save: then they are\n"
+    "        stored (paths made absolute) once the renewal succeeded\n"
     "run     the renewal daemon: sleep until the policy's next renewal, renew, run\n"
     "        the deploy hook, go on; after a failure, retry with a growing backoff;\n"
     "        SIGTERM or SIGINT ends it (exit 0)\n"
-    "status  describe the certificate stored in DIR and when it is due for renewal\n"
+    "status  describe the certificate stored in DIR and when it is due for renewal;\n"
+    "        --json: one JSON object, --prometheus: Prometheus' text format\n"
     "revoke  revoke the stored certificate (RFC 5280 reason code N), signed by the\n"
     "        account key or, with --with-cert-key, by the certificate's key\n"
-    "account deactivate the account, roll its key over, or replace its contacts\n";
+    "account deactivate the account, roll its key over, or replace its contacts\n"
+    "exit status, the same for every command: 0 done; 1 failed; 2 usage error;\n"
+    "  3 nothing to do (renew: not due; enrol: already enrolled); 4 another acme5g\n"
+    "  holds the state directory (it is locked while a command writes it); 5 the\n"
+    "  certificate is stored but the deploy hook failed\n";
 
 /* Everything `enrol` and `status` take from the command line.  The strings
  * point into argv. */
@@ -142,6 +163,9 @@ typedef struct cli_options {
     unsigned long timeout_s; /* 0: the library's default */
     int verbose_count;       /* number of -v */
     int force;               /* renew: do not ask the policy */
+    int save;                /* renew/run: store the options given (after a success) */
+    int json, prometheus;    /* status: the output format */
+    const char *metrics_file; /* renew/run: write the metrics there after each attempt */
     int pre_authorize;       /* newAuthz before the order, where offered */
     const char *eab_kid, *eab_hmac_key;
     const char *challenge;   /* "http-01" (default) or "dns-01" */
@@ -269,6 +293,14 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->force = 1;
             continue;
         }
+        if (strcmp(arg, "--save") == 0) {
+            opt->save = 1;
+            continue;
+        }
+        if (strcmp(arg, "--json") == 0 || strcmp(arg, "--prometheus") == 0) {
+            *(arg[2] == 'j' ? &opt->json : &opt->prometheus) = 1;
+            continue;
+        }
         if (strcmp(arg, "--pre-authorize") == 0) {
             opt->pre_authorize = 1;
             continue;
@@ -327,6 +359,8 @@ static int cli_parse(int argc, char **argv, int first, cli_options *opt)
             opt->preferred_chain = value;
         } else if (cli_option(argc, argv, &i, "--dns-hook", &value)) {
             opt->dns_hook = value;
+        } else if (cli_option(argc, argv, &i, "--metrics-file", &value)) {
+            opt->metrics_file = value;
         } else if (cli_option(argc, argv, &i, "--deploy-hook", &value)) {
             opt->deploy_hook = value;
         } else if (cli_option(argc, argv, &i, "--via", &value)) {
@@ -378,11 +412,108 @@ static int cli_join_path(char *out, size_t cap, const char *dir, const char *nam
     return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
-/* Server text may hold anything; keep the report on one line. */
-static void cli_print_clean(FILE *out, const char *text)
+/* The lock on a state directory: every command that writes the state
+ * holds a write lock (fcntl, POSIX) on DIR/lock until it ends, so two
+ * acme5g never write one state at once.  A second one exits at once with
+ * CLI_EXIT_LOCKED, naming the holder's pid.  The lock goes with the
+ * process (also when it is killed); the file stays. */
+#define CLI_LOCK "lock"
+static int cli_lock_fd = -1;
+static int cli_lock_quiet; /* run's first look: no message when busy */
+
+/* Under the lock no other acme5g writes the state: a temporary file the
+ * port left (.NAME.tmp.PID, a write cut by a crash; some hold a key) is
+ * stale, and goes. */
+static void cli_remove_stale_temps(const char *state_dir)
 {
-    for (; *text != '\0'; text++)
-        fputc(((unsigned char)*text < 0x20 || *text == 0x7f) ? '?' : *text, out);
+    char path[CLI_PATH_MAX];
+    struct dirent *e;
+    DIR *d = opendir(state_dir);
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        const char *t = strstr(e->d_name, ".tmp.");
+        if (e->d_name[0] != '.' || t == NULL || t == e->d_name || t[5] == '\0' ||
+            strspn(t + 5, "0123456789") != strlen(t + 5))
+            continue;
+        if (cli_join_path(path, sizeof path, state_dir, e->d_name) == 0)
+            (void)unlink(path);
+    }
+    closedir(d);
+}
+
+/* Returns 0 (held, or the directory does not exist: nothing to guard),
+ * CLI_EXIT_LOCKED or CLI_EXIT_FAILURE (after printing why). */
+static int cli_lock_state(const char *state_dir)
+{
+    char path[CLI_PATH_MAX];
+    struct flock fl;
+    int fd;
+
+    if (cli_lock_fd >= 0)
+        return 0; /* run's renewal: run holds it already */
+    if (cli_join_path(path, sizeof path, state_dir, CLI_LOCK) != 0)
+        return cli_usage_error("--state path too long", state_dir);
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT)
+        return 0; /* no state directory: the command reports that itself */
+    if (fd < 0) {
+        fprintf(stderr, "acme5g: cannot lock the state directory %s: %s%s\n", state_dir,
+                strerror(errno), errno == EACCES ? " (run as the state's owner)" : "");
+        return CLI_EXIT_FAILURE;
+    }
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(fd, F_SETLK, &fl) == 0) {
+        cli_lock_fd = fd;
+        cli_remove_stale_temps(state_dir);
+        return 0;
+    }
+    if (errno != EACCES && errno != EAGAIN) {
+        fprintf(stderr, "acme5g: cannot lock %s: %s\n", path, strerror(errno));
+        close(fd);
+        return CLI_EXIT_FAILURE;
+    }
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (cli_lock_quiet)
+        ; /* the caller goes on without the lock */
+    else if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+        fprintf(stderr, "acme5g: another acme5g (pid %ld) holds the state directory %s; "
+                        "try again when it is done\n", (long)fl.l_pid, state_dir);
+    else
+        fprintf(stderr, "acme5g: another acme5g holds the state directory %s; try again "
+                        "when it is done\n", state_dir);
+    close(fd);
+    return CLI_EXIT_LOCKED;
+}
+
+static void cli_unlock_state(void)
+{
+    if (cli_lock_fd >= 0)
+        close(cli_lock_fd); /* closing releases the lock */
+    cli_lock_fd = -1;
+}
+
+/* Server text may hold anything; keep the report on one line: control
+ * characters become blanks or '?', trailing blanks go (in place). */
+static void cli_clean(char *text)
+{
+    size_t len = strlen(text), i;
+
+    while (len > 0 && ((unsigned char)text[len - 1] <= 0x20 || text[len - 1] == 0x7f))
+        len--;
+    text[len] = '\0';
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n' || c == '\r' || c == '\t')
+            text[i] = ' ';
+        else if (c < 0x20 || c == 0x7f)
+            text[i] = '?';
+    }
 }
 
 static int cli_report_read_error(const char *what, const char *path, int rc)
@@ -397,26 +528,41 @@ static int cli_report_read_error(const char *what, const char *path, int rc)
 }
 
 /* The rest of the one-line failure report of enrol and renew. */
-static void cli_report_failure(int err)
+/* The report of a failed call as one line of text (no newline), into
+ * out: also kept as `last-error` for status and the metrics. */
+static void cli_failure_text(int err, char *out, size_t cap)
 {
     const acme5g_problem *problem = acme5g_last_problem(&cli_ctx);
     int tls_error = acme5g_last_tls_error(&cli_ctx);
+    size_t len;
 
-    fprintf(stderr, "%s", acme5g_strerror(err));
+    snprintf(out, cap, "%s", acme5g_strerror(err));
     if (problem->http_status != 0 || problem->type[0] || problem->detail[0]) {
-        fputs(" (", stderr);
+        len = strlen(out);
         if (problem->http_status != 0)
-            fprintf(stderr, "HTTP %d ", problem->http_status);
-        cli_print_clean(stderr, problem->type);
-        fputs(problem->type[0] ? ": " : "", stderr);
-        cli_print_clean(stderr, problem->detail);
+            snprintf(out + len, cap - len, " (HTTP %d %s%s%s", problem->http_status,
+                     problem->type, problem->type[0] ? ": " : "", problem->detail);
+        else
+            snprintf(out + len, cap - len, " (%s%s%s", problem->type,
+                     problem->type[0] ? ": " : "", problem->detail);
+        cli_clean(out + len);
+        len = strlen(out);
         if (problem->retry_after_s >= 0)
-            fprintf(stderr, "; retry after %ld s", (long)problem->retry_after_s);
-        fputc(')', stderr);
+            snprintf(out + len, cap - len, "; retry after %ld s", (long)problem->retry_after_s);
+        len = strlen(out);
+        snprintf(out + len, cap - len, ")");
     }
+    len = strlen(out);
     if (tls_error != 0)
-        fprintf(stderr, " (BearSSL error %d)", tls_error);
-    fputc('\n', stderr);
+        snprintf(out + len, cap - len, " (BearSSL error %d)", tls_error);
+}
+
+static char cli_last_error[512];
+
+static void cli_report_failure(int err)
+{
+    cli_failure_text(err, cli_last_error, sizeof cli_last_error);
+    fprintf(stderr, "%s\n", cli_last_error);
 }
 
 /* The settings of enrol, kept in the state directory as "key=value" lines
@@ -428,11 +574,13 @@ static char cli_client_cert_path[CLI_PATH_MAX], cli_client_key_path[CLI_PATH_MAX
 
 typedef struct cli_renew_state {
     acme5g_policy_state policy;
+    int64_t last_success_s;  /* the last attempt that stored a certificate; 0 = none */
+    const char *last_error;  /* the last failure's report line; NULL = none */
 } cli_renew_state;
 
-/* Fill what opt lacks from the stored settings (strings point into
- * cli_settings_buf).  Returns 0, or -1 when there are none. */
-static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
+/* Fill what opt lacks from the stored settings (strings point into buf).
+ * Returns 0, or -1 when there are none. */
+static int cli_load_settings_into(cli_options *opt, cli_renew_state *rs, char *buf, size_t cap)
 {
     char path[CLI_PATH_MAX];
     size_t len;
@@ -441,9 +589,9 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
 
     memset(rs, 0, sizeof *rs);
     if (cli_join_path(path, sizeof path, opt->state_dir, CLI_SETTINGS) != 0 ||
-        acme5g_posix_read_file(path, cli_settings_buf, sizeof cli_settings_buf, &len) != 0)
+        acme5g_posix_read_file(path, buf, cap, &len) != 0)
         return -1;
-    for (line = cli_settings_buf; line && *line; line = next) {
+    for (line = buf; line && *line; line = next) {
         char *eq, *value;
         unsigned long n = 0;
         next = strchr(line, '\n');
@@ -498,6 +646,8 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             opt->ta_ca = value;
         else if (strcmp(line, "ta-hook") == 0 && !opt->ta_hook && !opt->ta_url)
             opt->ta_hook = value;
+        else if (strcmp(line, "last-error") == 0)
+            rs->last_error = value;
         else if (cli_parse_number(value, 0, 4000000000ul, &n) != 0)
             continue;
         else if (strcmp(line, "http-port") == 0 && !opt->http_port && n <= 65535)
@@ -520,8 +670,38 @@ static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
             rs->policy.failures = (uint32_t)n;
         else if (strcmp(line, "last-failure") == 0)
             rs->policy.last_failure_s = (int64_t)n;
+        else if (strcmp(line, "last-success") == 0)
+            rs->last_success_s = (int64_t)n;
     }
     return 0;
+}
+
+static int cli_load_settings(cli_options *opt, cli_renew_state *rs)
+{
+    return cli_load_settings_into(opt, rs, cli_settings_buf, sizeof cli_settings_buf);
+}
+
+/* Why the settings of DIR could not be loaded: absent (not enrolled), or
+ * not readable (permissions: another user's state).  Returns
+ * CLI_EXIT_FAILURE. */
+static int cli_no_settings(const char *state_dir)
+{
+    char path[CLI_PATH_MAX];
+    size_t len;
+    int rc;
+
+    if (cli_join_path(path, sizeof path, state_dir, CLI_SETTINGS) != 0)
+        return cli_usage_error("--state path too long", state_dir);
+    rc = acme5g_posix_read_file(path, cli_settings_buf, sizeof cli_settings_buf, &len);
+    if (rc == ACME5G_PORT_NOT_FOUND)
+        fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", state_dir);
+    else if (rc == ACME5G_PORT_TOO_LARGE)
+        fprintf(stderr, "acme5g: settings %s: larger than %lu bytes\n", path,
+                (unsigned long)sizeof cli_settings_buf - 1);
+    else
+        fprintf(stderr, "acme5g: cannot read the settings %s: %s\n", path,
+                rc != 0 ? strerror(errno) : "unreadable");
+    return CLI_EXIT_FAILURE;
 }
 
 /* Write the settings (and the renewal state) atomically through the port. */
@@ -579,6 +759,10 @@ static int cli_save_settings(const acme5g_port *port, const cli_options *opt,
     CLI_PUT("jitter-seed=%lu\nfailures=%lu\nlast-failure=%lld\n",
             (unsigned long)rs->policy.jitter_seed, (unsigned long)rs->policy.failures,
             (long long)rs->policy.last_failure_s);
+    if (rs->last_success_s)
+        CLI_PUT("last-success=%lld\n", (long long)rs->last_success_s);
+    if (rs->last_error && rs->last_error[0])
+        CLI_PUT("last-error=%s\n", rs->last_error);
 #undef CLI_PUT
     for (i = 0; i < len; i++)
         if (out[i] == '\r')
@@ -606,6 +790,7 @@ static void cli_policy(const cli_options *opt, acme5g_policy *p)
 }
 
 static void cli_format_time(int64_t unix_s, char *out, size_t cap);
+static void cli_write_metrics(const char *state_dir, const char *path);
 
 static const char *cli_reason_text(acme5g_renew_reason reason)
 {
@@ -615,81 +800,74 @@ static const char *cli_reason_text(acme5g_renew_reason reason)
     case ACME5G_REASON_EXPIRED: return "certificate expired";
     case ACME5G_REASON_BACKOFF: return "waiting after a failed attempt";
     case ACME5G_REASON_ARI: return "the server's renewal window (ARI)";
+    case ACME5G_REASON_REVOKED: return "certificate revoked";
+    case ACME5G_REASON_NO_CERT: return "no usable certificate";
     }
     return "?";
 }
 
-/* When revoke recorded that the stored certificate (issued at
- * not_before_s) was revoked: the time, or 0. */
-static long long cli_revoked_at(const char *state_dir, int64_t not_before_s, int *reason)
+/* When revoke recorded that the stored certificate was revoked: the time,
+ * or 0.  The mark belongs to the serial it revoked ("serial=" line); a
+ * note without one (older versions) counts for a certificate issued
+ * before the revocation. */
+static long long cli_revoked_at(const char *state_dir, const acme5g_cert_summary *info,
+                                int *reason)
 {
-    char path[CLI_PATH_MAX], note[128];
-    size_t len;
+    char path[CLI_PATH_MAX], note[256];
+    const char *serial;
+    size_t len, n;
     long long when = 0;
     if (cli_join_path(path, sizeof path, state_dir, "cert.revoked") != 0 ||
-        acme5g_posix_read_file(path, note, sizeof note, &len) != 0 ||
-        sscanf(note, "reason=%d\ntime=%lld", reason, &when) != 2 || when < not_before_s)
+        acme5g_posix_read_file(path, note, sizeof note - 1, &len) != 0)
         return 0;
-    return when;
+    note[len] = '\0';
+    if (sscanf(note, "reason=%d\ntime=%lld", reason, &when) != 2)
+        return 0;
+    serial = strstr(note, "\nserial=");
+    if (serial == NULL)
+        return when < info->not_before_s ? 0 : when;
+    serial += strlen("\nserial=");
+    n = strcspn(serial, "\n");
+    return n == strlen(info->serial_hex) && strncmp(serial, info->serial_hex, n) == 0 ? when : 0;
 }
 
-/* ACME Renewal Information (RFC 9773), where the directory offers it: a
- * time inside the server's window for the stored certificate (the stored
- * jitter seed draws it).  cli_ctx must hold the trust anchors.  Returns
- * 1 (due), 0 (*when: renew then, or ask again then, after Retry-After), or
- * -1 when there is no ARI answer and the local policy decides. */
-static int cli_ari_due(const cli_options *opt, const cli_renew_state *rs, int64_t now,
-                       int64_t *when)
-{
-    acme5g_renewal_window w;
-    int r;
-    if (!opt->directory_url || opt->via ||
-        acme5g_renewal_info(&cli_ctx, opt->directory_url, 30, &w) != ACME5G_OK)
-        return -1;
-    if (acme5g_ari_next(&w, rs->policy.jitter_seed, when) != ACME5G_OK)
-        return -1;
-    r = *when <= now;
-    if (r == 0 && *when > now + w.retry_after_s)
-        *when = now + w.retry_after_s; /* the window may move: ask again first */
-    return r;
-}
-
-/* Ask the policy (and, with `ari`, the server's renewal window) about the
- * stored certificate.  Returns 1 (due), 0 (not due: *when set), -1 (no
- * usable certificate: renew). */
+/* Ask the library's renewal decision (acme5g_renewal_decide) about the
+ * stored certificate: the policy, the revoked mark, the failures, and with
+ * `ari` the server's renewal window (RFC 9773) where the directory offers
+ * it (cli_ctx must hold the trust anchors then).  Returns 1 (due), 0 (not
+ * due), -1 (no usable certificate: due as *when says); *when and
+ * *reason_out are set in every case. */
 static int cli_renewal_due(const cli_options *opt, const cli_renew_state *rs, int64_t now,
                            int64_t *when, acme5g_renew_reason *reason_out, int ari)
 {
     static char pem[CLI_FILE_MAX];
     char path[CLI_PATH_MAX];
     acme5g_cert_summary info;
+    acme5g_renewal_window window;
+    const acme5g_renewal_window *w = NULL;
     acme5g_policy policy;
     size_t len;
+    int have, revoked = 0, reason, r;
 
-    if (cli_join_path(path, sizeof path, opt->state_dir, ACME5G_STORE_CERT) != 0 ||
-        acme5g_posix_read_file(path, pem, sizeof pem, &len) != 0 ||
-        acme5g_cert_info(pem, len, &info) != ACME5G_OK)
-        return -1;
-    {
-        int reason;
-        long long at = cli_revoked_at(opt->state_dir, info.not_before_s, &reason);
-        if (at) {
-            /* a revoked certificate is of no use: renew now */
-            *when = (int64_t)at;
-            *reason_out = ACME5G_REASON_EXPIRED;
-            return 1;
-        }
-    }
-    if (ari && now < info.not_after_s) {
-        int due = cli_ari_due(opt, rs, now, when);
-        if (due >= 0) {
-            *reason_out = ACME5G_REASON_ARI;
-            return due;
-        }
-    }
+    have = cli_join_path(path, sizeof path, opt->state_dir, ACME5G_STORE_CERT) == 0 &&
+           acme5g_posix_read_file(path, pem, sizeof pem, &len) == 0 &&
+           acme5g_cert_info(pem, len, &info) == ACME5G_OK;
+    if (have)
+        revoked = cli_revoked_at(opt->state_dir, &info, &reason) != 0;
+    if (ari && have && !revoked && now < info.not_after_s && opt->directory_url && !opt->via &&
+        acme5g_renewal_info(&cli_ctx, opt->directory_url, 30, &window) == ACME5G_OK)
+        w = &window; /* else no ARI answer: the local policy decides */
     cli_policy(opt, &policy);
-    return acme5g_policy_next(&policy, info.not_before_s, info.not_after_s, &rs->policy, now,
-                              when, reason_out) == ACME5G_OK && *when <= now;
+    r = acme5g_renewal_decide(&policy, have ? &info : NULL, revoked, w, &rs->policy, now, when,
+                              reason_out);
+    if (r < 0 || !have) {
+        if (r < 0) {
+            *when = now;
+            *reason_out = ACME5G_REASON_NO_CERT;
+        }
+        return -1;
+    }
+    return r;
 }
 
 /* In a forked child before exec: the default signal mask and actions
@@ -918,6 +1096,7 @@ static void cli_report_via_failure(int err)
 {
     int tls_error = acme5g_last_tls_error(&cli_ctx);
 
+    cli_failure_text(err, cli_last_error, sizeof cli_last_error);
     if (err >= ACME5G_ERR_TLS && err < ACME5G_ERR_HTTP && tls_error >= BR_ERR_RECV_FATAL_ALERT &&
         tls_error < BR_ERR_RECV_FATAL_ALERT + 256) {
         fprintf(stderr, "the shared client refused the TLS handshake with alert %d: our client "
@@ -936,6 +1115,78 @@ static void cli_report_via_failure(int err)
     cli_report_failure(err);
 }
 
+/* cert.key.new, a second copy of the certificate key, is needed only
+ * while a pair is being replaced (acme5g_repair_pair) and as the key of an
+ * order a killed run finalized (the next run resumes it): remove it once
+ * the library said the pair is complete -- after a success, or after a
+ * repair when no order is pending (order.url absent or empty; after_repair). */
+static void cli_drop_key_copy(const char *state_dir, int after_repair)
+{
+    char path[CLI_PATH_MAX], url[16];
+    size_t len = 0;
+
+    if (after_repair) {
+        int rc = cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_ORDER_URL) != 0
+                     ? ACME5G_PORT_ERROR
+                     : acme5g_posix_read_file(path, url, sizeof url, &len);
+        if (rc != ACME5G_PORT_NOT_FOUND && (rc != 0 || len != 0))
+            return; /* an order may still need the key (or order.url is unreadable) */
+    }
+    if (cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_CERT_KEY_NEW) == 0 &&
+        unlink(path) != 0 && errno != ENOENT)
+        fprintf(stderr, "acme5g: warning: cannot remove %s: %s\n", path, strerror(errno));
+}
+
+/* enrol on a state that holds settings: refused with CLI_EXIT_NOTHING
+ * while its certificate is valid (not expired, not revoked) unless
+ * --force; otherwise what the command line does not replace is kept (the
+ * deploy hook, the renewal policy, the jitter seed, the contact).
+ * Returns 0 or an exit status (after printing why); *kept_seed is 1 when
+ * the stored jitter seed is in rs. */
+static int cli_enrol_prior(cli_options *opt, cli_renew_state *rs, int *kept_seed)
+{
+    static char prior_buf[sizeof cli_settings_buf];
+    static char pem[CLI_FILE_MAX];
+    char path[CLI_PATH_MAX], until[48];
+    cli_options prior;
+    cli_renew_state prior_rs;
+    acme5g_cert_summary info;
+    size_t len;
+    int reason;
+
+    *kept_seed = 0;
+    memset(&prior, 0, sizeof prior);
+    prior.state_dir = opt->state_dir;
+    if (cli_load_settings_into(&prior, &prior_rs, prior_buf, sizeof prior_buf) != 0)
+        return 0; /* a new state */
+    if (!opt->force && cli_join_path(path, sizeof path, opt->state_dir, ACME5G_STORE_CERT) == 0 &&
+        acme5g_posix_read_file(path, pem, sizeof pem, &len) == 0 &&
+        acme5g_cert_info(pem, len, &info) == ACME5G_OK && (int64_t)time(NULL) < info.not_after_s &&
+        !cli_revoked_at(opt->state_dir, &info, &reason)) {
+        cli_format_time(info.not_after_s, until, sizeof until);
+        printf("acme5g: %s is enrolled (%s, valid until %s): use renew, or enrol --force to "
+               "replace it\n", opt->state_dir, info.names, until);
+        return CLI_EXIT_NOTHING;
+    }
+    if (!opt->deploy_hook)
+        opt->deploy_hook = prior.deploy_hook;
+    if (!opt->contact)
+        opt->contact = prior.contact;
+    if (!opt->have_jitter && prior.have_jitter)
+        opt->jitter_s = prior.jitter_s, opt->have_jitter = 1;
+    if (!opt->have_permille && prior.have_permille)
+        opt->renew_permille = prior.renew_permille, opt->have_permille = 1;
+    if (!opt->have_before && prior.have_before)
+        opt->renew_before_s = prior.renew_before_s, opt->have_before = 1;
+    if (!opt->have_wait_timer && prior.have_wait_timer)
+        opt->wait_timer_s = prior.wait_timer_s, opt->have_wait_timer = 1;
+    if (!opt->have_max_orders && prior.have_max_orders)
+        opt->max_orders = prior.max_orders, opt->have_max_orders = 1;
+    rs->policy.jitter_seed = prior_rs.policy.jitter_seed;
+    *kept_seed = 1;
+    return 0;
+}
+
 /* enrol and renew: the same steps, renew with the stored account.
  * CLI_RENEW_NOW is run's renewal: renew as with --force, and a failed
  * deploy hook is reported but does not make the renewal fail. */
@@ -946,13 +1197,14 @@ static int cli_obtain(int argc, char **argv, int mode)
 {
     int renew = mode != CLI_ENROL;
     const char *verb = renew ? "renew" : "enrol";
-    cli_options opt;
-    cli_renew_state rs;
+    cli_options opt, stored;
+    cli_renew_state rs, stored_rs;
     acme5g_port port;
     acme5g_enrol_params params;
     char cert_path[CLI_PATH_MAX];
     size_t ca_len;
-    int rc;
+    int rc, have_stored = 0, store_paths, kept_seed = 0;
+    static char stored_buf[sizeof cli_settings_buf];
 
     rc = cli_parse(argc, argv, 2, &opt);
     if (rc != 0)
@@ -961,11 +1213,19 @@ static int cli_obtain(int argc, char **argv, int mode)
     if (renew) {
         if (opt.state_dir == NULL)
             return cli_usage_error("renew needs --state", NULL);
-        if (cli_load_settings(&opt, &rs) != 0) {
-            fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
-            return CLI_EXIT_FAILURE;
-        }
+        if ((rc = cli_lock_state(opt.state_dir)) != 0)
+            return rc;
+        if (cli_load_settings(&opt, &rs) != 0)
+            return cli_no_settings(opt.state_dir);
+        /* the stored settings alone: what is saved unless --save */
+        memset(&stored, 0, sizeof stored);
+        stored.state_dir = opt.state_dir;
+        have_stored = cli_load_settings_into(&stored, &stored_rs, stored_buf,
+                                             sizeof stored_buf) == 0;
+        if (have_stored)
+            cli_default_renewal(&stored);
     }
+    store_paths = !renew || opt.save;
     cli_default_renewal(&opt);
     if (opt.via != NULL && opt.directory_url != NULL)
         return cli_usage_error("--via and --directory exclude each other", NULL);
@@ -1012,17 +1272,26 @@ static int cli_obtain(int argc, char **argv, int mode)
         fprintf(stderr, "acme5g: state directory %s: %s\n", opt.state_dir, strerror(rc));
         return CLI_EXIT_FAILURE;
     }
+    if ((rc = cli_lock_state(opt.state_dir)) != 0)
+        return rc;
+    if (!renew && (rc = cli_enrol_prior(&opt, &rs, &kept_seed)) != 0)
+        return rc;
     rc = acme5g_posix_read_file(opt.ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len);
     if (rc != 0)
         return cli_report_read_error("CA file", opt.ca_file, rc);
-    /* renew may run from another directory: keep the CA's absolute path */
-    if (!renew && realpath(opt.ca_file, cli_ca_path) != NULL)
+    /* renew may run from another directory: the stored paths are absolute */
+    if (store_paths && realpath(opt.ca_file, cli_ca_path) != NULL)
         opt.ca_file = cli_ca_path;
-    if (!renew && opt.via != NULL && realpath(opt.client_cert, cli_client_cert_path) != NULL)
+    if (store_paths && opt.via != NULL && realpath(opt.client_cert, cli_client_cert_path) != NULL)
         opt.client_cert = cli_client_cert_path;
-    if (!renew && opt.via != NULL && realpath(opt.client_key, cli_client_key_path) != NULL)
+    if (store_paths && opt.via != NULL && realpath(opt.client_key, cli_client_key_path) != NULL)
         opt.client_key = cli_client_key_path;
-    if (!renew && opt.ta_url != NULL) {
+    if (store_paths && opt.cert_key != NULL) {
+        static char cert_key_path[CLI_PATH_MAX];
+        if (realpath(opt.cert_key, cert_key_path) != NULL)
+            opt.cert_key = cert_key_path;
+    }
+    if (store_paths && opt.ta_url != NULL) {
         static char ta_paths[3][CLI_PATH_MAX];
         if (realpath(opt.ta_cert, ta_paths[0]) != NULL)
             opt.ta_cert = ta_paths[0];
@@ -1070,6 +1339,8 @@ static int cli_obtain(int argc, char **argv, int mode)
     if (!opt.cert_key && acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
         fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
                 opt.state_dir);
+    else if (!opt.cert_key)
+        cli_drop_key_copy(opt.state_dir, 1);
     if (mode == CLI_RENEW && !opt.force) {
         int64_t when = 0;
         acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
@@ -1078,7 +1349,9 @@ static int cli_obtain(int argc, char **argv, int mode)
             cli_format_time(when, when_text, sizeof when_text);
             printf("acme5g: renewal not due until %s (%s)\n", when_text, cli_reason_text(reason));
             acme5g_wipe(&cli_ctx);
-            return CLI_EXIT_OK;
+            if (opt.metrics_file)
+                cli_write_metrics(opt.state_dir, opt.metrics_file);
+            return CLI_EXIT_NOTHING;
         }
     }
 
@@ -1124,24 +1397,39 @@ static int cli_obtain(int argc, char **argv, int mode)
             cli_report_failure(rc);
         rs.policy.failures++;
         rs.policy.last_failure_s = (int64_t)time(NULL);
+        rs.last_error = cli_last_error;
     } else {
+        if (!opt.cert_key)
+            cli_drop_key_copy(opt.state_dir, 0); /* the new pair is complete */
         printf("acme5g: certificate for %s stored in %s\n", opt.identifiers[0].value, cert_path);
         rs.policy.failures = 0;
-        rs.policy.last_failure_s = 0;
+        rs.last_success_s = (int64_t)time(NULL);
     }
-    if (!renew) {
+    if (!renew && !kept_seed) {
         uint8_t seed[4];
         if (port.entropy(port.user, seed, sizeof seed) == 0)
             rs.policy.jitter_seed = ((uint32_t)seed[0] << 24) | ((uint32_t)seed[1] << 16) |
                                     ((uint32_t)seed[2] << 8) | seed[3];
     }
-    /* enrol keeps its settings once it succeeded; renew records each attempt */
-    if ((renew || rc == ACME5G_OK) && cli_save_settings(&port, &opt, &rs) != 0) {
-        fprintf(stderr, "acme5g: could not store the settings in %s\n", opt.state_dir);
-        if (rc == ACME5G_OK)
-            rc = ACME5G_ERR_STORAGE_WRITE;
+    /* enrol keeps its settings once it succeeded; renew records each
+     * attempt's result with the stored settings, and the options given
+     * only with --save after a success (one-off options stay one-off) */
+    {
+        const cli_options *to_save = NULL;
+        if (rc == ACME5G_OK && (!renew || opt.save))
+            to_save = &opt;
+        else if (renew)
+            to_save = have_stored ? &stored : NULL;
+        if ((renew || rc == ACME5G_OK) &&
+            (to_save == NULL || cli_save_settings(&port, to_save, &rs) != 0)) {
+            fprintf(stderr, "acme5g: could not store the settings in %s\n", opt.state_dir);
+            if (rc == ACME5G_OK)
+                rc = ACME5G_ERR_STORAGE_WRITE;
+        }
     }
     acme5g_wipe(&cli_ctx);
+    if (opt.metrics_file)
+        cli_write_metrics(opt.state_dir, opt.metrics_file);
     /* the new pair is in place: let the NF pick it up */
     if (rc == ACME5G_OK && opt.deploy_hook && opt.deploy_hook[0]) {
         int st = cli_deploy_hook(&opt);
@@ -1152,7 +1440,7 @@ static int cli_obtain(int argc, char **argv, int mode)
                 fprintf(stderr, "acme5g: deploy hook exited %d; ", st);
             fprintf(stderr, "the new certificate is stored in %s\n", cert_path);
             if (mode != CLI_RENEW_NOW)
-                return CLI_EXIT_FAILURE;
+                return CLI_EXIT_HOOK;
         }
     }
     return rc == ACME5G_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
@@ -1168,6 +1456,7 @@ static int cli_account_op(int argc, char **argv, const char *op)
     size_t ca_len;
     int rc, first = strcmp(op, "revoke") == 0 ? 2 : 3;
     int reason = -1, with_cert_key = 0, i;
+    acme5g_cert_summary revoked;
     char *args[64];
     int nargs = 0;
 
@@ -1189,15 +1478,15 @@ static int cli_account_op(int argc, char **argv, const char *op)
         return rc;
     if (opt.state_dir == NULL)
         return cli_usage_error("needs --state", NULL);
+    if ((rc = cli_lock_state(opt.state_dir)) != 0)
+        return rc;
     if (cli_load_settings(&opt, &rs) == 0 && opt.via != NULL && !opt.directory_url) {
         fprintf(stderr, "acme5g: %s was enrolled through the shared client %s, which holds "
                         "the ACME account: %s it there\n", opt.state_dir, opt.via, op);
         return CLI_EXIT_FAILURE;
     }
-    if (!opt.directory_url || !opt.ca_file) {
-        fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
-        return CLI_EXIT_FAILURE;
-    }
+    if (!opt.directory_url || !opt.ca_file)
+        return cli_no_settings(opt.state_dir);
     rc = acme5g_posix_read_file(opt.ca_file, cli_file_buf, sizeof cli_file_buf, &ca_len);
     if (rc != 0)
         return cli_report_read_error("CA file", opt.ca_file, rc);
@@ -1208,6 +1497,16 @@ static int cli_account_op(int argc, char **argv, const char *op)
         (rc = acme5g_add_trust_anchors_pem(&cli_ctx, cli_file_buf, ca_len)) != ACME5G_OK) {
         fprintf(stderr, "acme5g: %s\n", acme5g_strerror(rc));
         return CLI_EXIT_FAILURE;
+    }
+    if (strcmp(op, "revoke") == 0) {
+        /* the serial the revocation mark will belong to */
+        static char pem[CLI_FILE_MAX];
+        char path[CLI_PATH_MAX];
+        size_t len;
+        if (cli_join_path(path, sizeof path, opt.state_dir, ACME5G_STORE_CERT) != 0 ||
+            acme5g_posix_read_file(path, pem, sizeof pem, &len) != 0 ||
+            acme5g_cert_info(pem, len, &revoked) != ACME5G_OK)
+            revoked.serial_hex[0] = '\0';
     }
     if (strcmp(op, "deactivate") == 0)
         rc = acme5g_account_deactivate(&cli_ctx, opt.directory_url, (uint32_t)opt.timeout_s);
@@ -1224,9 +1523,9 @@ static int cli_account_op(int argc, char **argv, const char *op)
         cli_report_failure(rc);
     } else if (strcmp(op, "revoke") == 0) {
         /* status reports it from this note */
-        char note[64];
-        int n = snprintf(note, sizeof note, "reason=%d\ntime=%lld\n", reason,
-                         (long long)time(NULL));
+        char note[160];
+        int n = snprintf(note, sizeof note, "reason=%d\ntime=%lld\nserial=%s\n", reason,
+                         (long long)time(NULL), revoked.serial_hex);
         if (port.store_write(port.user, "cert.revoked", (const uint8_t *)note, (size_t)n, 0) != 0)
             fprintf(stderr, "acme5g: could not record the revocation in %s\n", opt.state_dir);
         printf("acme5g: certificate in %s revoked\n", opt.state_dir);
@@ -1249,13 +1548,250 @@ static void cli_format_time(int64_t unix_s, char *out, size_t cap)
         snprintf(out, cap, "%lld (unix seconds)", (long long)unix_s);
 }
 
+/* Everything status reports about a state directory, gathered once for
+ * the three formats (text, JSON, Prometheus). */
+typedef struct cli_state_info {
+    int have_cert;                /* cert.pem parsed */
+    acme5g_cert_summary cert;
+    long long revoked_at;         /* 0: not revoked */
+    int revoked_reason;           /* -1: none given */
+    int have_settings;
+    cli_renew_state rs;
+    int have_due;                 /* the policy answered */
+    int64_t now, when;
+    const char *reason;           /* a token: lifetime, before-expiry, expired, ... */
+    const char *reason_text;      /* as the text status says it */
+} cli_state_info;
+
+static const char *cli_reason_token(acme5g_renew_reason reason)
+{
+    switch (reason) {
+    case ACME5G_REASON_LIFETIME: return "lifetime";
+    case ACME5G_REASON_BEFORE_EXPIRY: return "before-expiry";
+    case ACME5G_REASON_EXPIRED: return "expired";
+    case ACME5G_REASON_BACKOFF: return "backoff";
+    case ACME5G_REASON_ARI: return "ari";
+    case ACME5G_REASON_REVOKED: return "revoked";
+    case ACME5G_REASON_NO_CERT: return "no-certificate";
+    }
+    return "unknown";
+}
+
+/* Fill *si from DIR (offline: the local policy, no ARI).  Returns 0, or
+ * the port's read error for cert.pem (ACME5G_PORT_NOT_FOUND: none). */
+static int cli_gather(const char *state_dir, cli_state_info *si)
+{
+    static char pem[CLI_FILE_MAX];
+    static char buf[sizeof cli_settings_buf];
+    char path[CLI_PATH_MAX];
+    cli_options o;
+    acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
+    size_t len;
+    int rc;
+
+    memset(si, 0, sizeof *si);
+    si->revoked_reason = -1;
+    si->now = (int64_t)time(NULL);
+    si->reason = "no-certificate";
+    si->reason_text = "no usable certificate";
+    memset(&o, 0, sizeof o);
+    o.state_dir = state_dir;
+    si->have_settings = cli_load_settings_into(&o, &si->rs, buf, sizeof buf) == 0;
+    if (cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_CERT) != 0)
+        return ACME5G_PORT_ERROR;
+    rc = acme5g_posix_read_file(path, pem, sizeof pem, &len);
+    if (rc != 0)
+        return rc;
+    if (acme5g_cert_info(pem, len, &si->cert) != ACME5G_OK)
+        return 0; /* have_cert stays 0 */
+    si->have_cert = 1;
+    si->revoked_at = cli_revoked_at(state_dir, &si->cert, &si->revoked_reason);
+    if (si->have_settings) {
+        cli_default_renewal(&o);
+        if (cli_renewal_due(&o, &si->rs, si->now, &si->when, &reason, 0) >= 0) {
+            si->have_due = 1;
+            si->reason = cli_reason_token(reason);
+            si->reason_text = cli_reason_text(reason);
+        }
+    }
+    return 0;
+}
+
+/* A JSON string (RFC 8259 escapes), or null for NULL. */
+static void cli_json_str(FILE *out, const char *text)
+{
+    if (text == NULL) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (; *text; text++) {
+        unsigned char c = (unsigned char)*text;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+/* An RFC 3339 time as a JSON string, or null for 0. */
+static void cli_json_time(FILE *out, int64_t unix_s)
+{
+    char text[48];
+    if (unix_s == 0) {
+        fputs("null", out);
+        return;
+    }
+    cli_format_time(unix_s, text, sizeof text);
+    cli_json_str(out, text);
+}
+
+static void cli_print_json(FILE *out, const cli_state_info *si)
+{
+    const char *p = si->cert.names;
+
+    fputs("{\"names\":[", out);
+    while (si->have_cert && *p) {
+        char name[sizeof si->cert.names];
+        size_t n = strcspn(p, ",");
+        memcpy(name, p, n);
+        name[n] = '\0';
+        cli_json_str(out, name);
+        p += n;
+        while (*p == ',' || *p == ' ')
+            p++;
+        if (*p)
+            fputc(',', out);
+    }
+    fputs("],\"serial\":", out);
+    cli_json_str(out, si->have_cert ? si->cert.serial_hex : NULL);
+    fputs(",\"issuer\":", out);
+    cli_json_str(out, si->have_cert ? si->cert.issuer : NULL);
+    fputs(",\"not_before\":", out);
+    cli_json_time(out, si->have_cert ? si->cert.not_before_s : 0);
+    fputs(",\"not_after\":", out);
+    cli_json_time(out, si->have_cert ? si->cert.not_after_s : 0);
+    fputs(",\"next_renewal\":", out);
+    if (si->have_due)
+        cli_json_time(out, si->when);
+    else
+        fputs("null", out); /* no certificate: "due" says it is due now */
+    fputs(",\"renewal_reason\":", out);
+    cli_json_str(out, si->reason);
+    fprintf(out, ",\"due\":%s", !si->have_due || si->when <= si->now ? "true" : "false");
+    fprintf(out, ",\"revoked\":%s", si->revoked_at ? "true" : "false");
+    fprintf(out, ",\"failures\":%lu", (unsigned long)si->rs.policy.failures);
+    fputs(",\"last_success\":", out);
+    cli_json_time(out, si->rs.last_success_s);
+    fputs(",\"last_failure\":", out);
+    cli_json_time(out, si->rs.policy.last_failure_s);
+    fputs(",\"last_error\":", out);
+    cli_json_str(out, si->rs.last_error && si->rs.last_error[0] ? si->rs.last_error : NULL);
+    fputs("}\n", out);
+}
+
+/* A Prometheus label value: \\, \" and \n escaped (text format 0.0.4). */
+static void cli_prom_label(FILE *out, const char *text)
+{
+    for (; *text; text++) {
+        if (*text == '\\' || *text == '"')
+            fprintf(out, "\\%c", *text);
+        else if (*text == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*text, out);
+    }
+}
+
+static void cli_prom_metric(FILE *out, const char *name, const char *help, const char *state,
+                            long long value)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n%s{state=\"", name, help, name, name);
+    cli_prom_label(out, state);
+    fprintf(out, "\"} %lld\n", value);
+}
+
+static void cli_print_prometheus(FILE *out, const char *state, const cli_state_info *si)
+{
+    cli_prom_metric(out, "acme5g_certificate_present",
+                    "1 when the state holds a parsable certificate", state, si->have_cert);
+    if (si->have_cert) {
+        fputs("# HELP acme5g_certificate_info the stored certificate (value 1)\n"
+              "# TYPE acme5g_certificate_info gauge\nacme5g_certificate_info{state=\"", out);
+        cli_prom_label(out, state);
+        fputs("\",serial=\"", out);
+        cli_prom_label(out, si->cert.serial_hex);
+        fputs("\",issuer=\"", out);
+        cli_prom_label(out, si->cert.issuer);
+        fputs("\",names=\"", out);
+        cli_prom_label(out, si->cert.names);
+        fputs("\"} 1\n", out);
+        cli_prom_metric(out, "acme5g_certificate_not_before_seconds",
+                        "notBefore of the stored certificate (Unix seconds)", state,
+                        (long long)si->cert.not_before_s);
+        cli_prom_metric(out, "acme5g_certificate_not_after_seconds",
+                        "notAfter of the stored certificate (Unix seconds)", state,
+                        (long long)si->cert.not_after_s);
+        cli_prom_metric(out, "acme5g_certificate_revoked",
+                        "1 when acme5g revoked the stored certificate", state, si->revoked_at != 0);
+    }
+    if (si->have_due) {
+        fputs("# HELP acme5g_renewal_next_seconds when the next renewal is due (Unix seconds)\n"
+              "# TYPE acme5g_renewal_next_seconds gauge\nacme5g_renewal_next_seconds{state=\"",
+              out);
+        cli_prom_label(out, state);
+        fprintf(out, "\",reason=\"%s\"} %lld\n", si->reason, (long long)si->when);
+    }
+    cli_prom_metric(out, "acme5g_renewal_failures", "failed attempts since the last success",
+                    state, (long long)si->rs.policy.failures);
+    if (si->rs.last_success_s)
+        cli_prom_metric(out, "acme5g_last_success_seconds",
+                        "the last attempt that stored a certificate (Unix seconds)", state,
+                        (long long)si->rs.last_success_s);
+    if (si->rs.policy.last_failure_s)
+        cli_prom_metric(out, "acme5g_last_failure_seconds",
+                        "the last failed attempt (Unix seconds)", state,
+                        (long long)si->rs.policy.last_failure_s);
+}
+
+/* --metrics-file PATH: the Prometheus text, written to PATH.tmp.PID,
+ * fsync'd and renamed over PATH (node_exporter's textfile collector never
+ * reads a part).  A failure is a warning: the renewal's result stands. */
+static void cli_write_metrics(const char *state_dir, const char *path)
+{
+    char tmp[CLI_PATH_MAX];
+    cli_state_info si;
+    FILE *out;
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()), ok;
+
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        fprintf(stderr, "acme5g: warning: --metrics-file path too long\n");
+        return;
+    }
+    (void)cli_gather(state_dir, &si);
+    out = fopen(tmp, "w");
+    if (out == NULL) {
+        fprintf(stderr, "acme5g: warning: metrics file %s: %s\n", tmp, strerror(errno));
+        return;
+    }
+    cli_print_prometheus(out, state_dir, &si);
+    ok = fflush(out) == 0 && fsync(fileno(out)) == 0;
+    ok = fclose(out) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        fprintf(stderr, "acme5g: warning: metrics file %s: %s\n", path, strerror(errno));
+        (void)unlink(tmp);
+    }
+}
+
 static int cli_status(int argc, char **argv)
 {
     cli_options opt;
-    acme5g_cert_summary info;
+    cli_state_info si;
     char cert_path[CLI_PATH_MAX];
     char not_before[48], not_after[48];
-    size_t pem_len;
     int rc;
 
     rc = cli_parse(argc, argv, 2, &opt);
@@ -1265,57 +1801,61 @@ static int cli_status(int argc, char **argv)
         return cli_usage_error("status needs --state", NULL);
     if (opt.directory_url != NULL || opt.ca_file != NULL || opt.contact != NULL ||
         opt.identifier_count != 0 || opt.http_port != 0 || opt.timeout_s != 0)
-        return cli_usage_error("status takes only --state", NULL);
+        return cli_usage_error("status takes only --state (and --json or --prometheus)", NULL);
+    if (opt.json && opt.prometheus)
+        return cli_usage_error("--json and --prometheus exclude each other", NULL);
     if (cli_join_path(cert_path, sizeof cert_path, opt.state_dir, ACME5G_STORE_CERT) != 0)
         return cli_usage_error("--state path too long", opt.state_dir);
 
-    rc = acme5g_posix_read_file(cert_path, cli_file_buf, sizeof cli_file_buf, &pem_len);
+    rc = cli_gather(opt.state_dir, &si);
+    if (opt.json || opt.prometheus) {
+        /* machine-readable even without a certificate: monitoring wants to know */
+        if (opt.json)
+            cli_print_json(stdout, &si);
+        else
+            cli_print_prometheus(stdout, opt.state_dir, &si);
+        return si.have_cert ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    }
     if (rc == ACME5G_PORT_NOT_FOUND) {
         fprintf(stderr, "acme5g: no certificate in %s\n", opt.state_dir);
         return CLI_EXIT_FAILURE;
     }
     if (rc != 0)
         return cli_report_read_error("certificate", cert_path, rc);
-    rc = acme5g_cert_info(cli_file_buf, pem_len, &info);
-    if (rc != ACME5G_OK) {
-        fprintf(stderr, "acme5g: certificate %s: %s\n", cert_path, acme5g_strerror(rc));
+    if (!si.have_cert) {
+        fprintf(stderr, "acme5g: certificate %s: %s\n", cert_path,
+                acme5g_strerror(ACME5G_ERR_CERT));
         return CLI_EXIT_FAILURE;
     }
 
-    cli_format_time(info.not_before_s, not_before, sizeof not_before);
-    cli_format_time(info.not_after_s, not_after, sizeof not_after);
-    printf("names:      %s\n", info.names);
-    printf("serial:     %s\n", info.serial_hex);
+    cli_format_time(si.cert.not_before_s, not_before, sizeof not_before);
+    cli_format_time(si.cert.not_after_s, not_after, sizeof not_after);
+    printf("names:      %s\n", si.cert.names);
+    printf("serial:     %s\n", si.cert.serial_hex);
     printf("not before: %s\n", not_before);
     printf("not after:  %s\n", not_after);
-    printf("issuer:     %s\n", info.issuer);
-    printf("chain:      %lu certificate%s\n", (unsigned long)info.chain_length,
-           info.chain_length == 1 ? "" : "s");
-    {
-        int reason = -1;
-        long long when = cli_revoked_at(opt.state_dir, info.not_before_s, &reason);
-        if (when) {
-            char when_text[48];
-            cli_format_time((int64_t)when, when_text, sizeof when_text);
-            if (reason >= 0)
-                printf("revoked:    %s (reason %d)\n", when_text, reason);
-            else
-                printf("revoked:    %s\n", when_text);
-        }
-    }
-    {
-        cli_renew_state rs;
-        int64_t when = 0, now = (int64_t)time(NULL);
-        acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
+    printf("issuer:     %s\n", si.cert.issuer);
+    printf("chain:      %lu certificate%s\n", (unsigned long)si.cert.chain_length,
+           si.cert.chain_length == 1 ? "" : "s");
+    if (si.revoked_at) {
         char when_text[48];
-        if (cli_load_settings(&opt, &rs) == 0) {
-            cli_default_renewal(&opt);
-            if (cli_renewal_due(&opt, &rs, now, &when, &reason, 0) >= 0) {
-                cli_format_time(when, when_text, sizeof when_text);
-                printf("renewal:    %s %s (%s)\n", when <= now ? "due now, since" : "due at",
-                       when_text, cli_reason_text(reason));
-            }
-        }
+        cli_format_time((int64_t)si.revoked_at, when_text, sizeof when_text);
+        if (si.revoked_reason >= 0)
+            printf("revoked:    %s (reason %d)\n", when_text, si.revoked_reason);
+        else
+            printf("revoked:    %s\n", when_text);
+    }
+    if (si.have_due) {
+        char when_text[48];
+        cli_format_time(si.when, when_text, sizeof when_text);
+        printf("renewal:    %s %s (%s)\n", si.when <= si.now ? "due now, since" : "due at",
+               when_text, si.reason_text);
+    }
+    if (si.rs.policy.failures) {
+        char when_text[48];
+        cli_format_time(si.rs.policy.last_failure_s, when_text, sizeof when_text);
+        printf("failures:   %lu, the last at %s: %s\n", (unsigned long)si.rs.policy.failures,
+               when_text, si.rs.last_error ? si.rs.last_error : "?");
     }
     return CLI_EXIT_OK;
 }
@@ -1356,10 +1896,41 @@ static void cli_repair(const cli_options *opt)
     acme5g_posix_port(&cli_posix, opt->state_dir,
                       opt->verbose_count == 0 ? -1 : (opt->verbose_count > 3 ? 3 : opt->verbose_count),
                       &port);
-    if (acme5g_init(&cli_ctx, &port) == ACME5G_OK && acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
-        fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
-                opt->state_dir);
+    if (acme5g_init(&cli_ctx, &port) == ACME5G_OK) {
+        if (acme5g_repair_pair(&cli_ctx) != ACME5G_OK)
+            fprintf(stderr, "acme5g: warning: %s: the stored certificate and key do not match\n",
+                    opt->state_dir);
+        else
+            cli_drop_key_copy(opt->state_dir, 1);
+    }
     acme5g_wipe(&cli_ctx);
+}
+
+/* What run says of the stored certificate after a failed renewal: in use
+ * only while it is valid.  Uses buf for the text. */
+static const char *cli_stored_cert_state(const char *state_dir, int64_t now, char *buf,
+                                         size_t cap)
+{
+    static char pem[CLI_FILE_MAX];
+    static char line[160];
+    char path[CLI_PATH_MAX];
+    acme5g_cert_summary info;
+    size_t len;
+    int reason;
+
+    if (cli_join_path(path, sizeof path, state_dir, ACME5G_STORE_CERT) != 0 ||
+        acme5g_posix_read_file(path, pem, sizeof pem, &len) != 0 ||
+        acme5g_cert_info(pem, len, &info) != ACME5G_OK)
+        return "no usable certificate is stored";
+    cli_format_time(info.not_after_s, buf, cap);
+    if (cli_revoked_at(state_dir, &info, &reason))
+        snprintf(line, sizeof line, "the stored certificate is revoked (it expires at %s)", buf);
+    else if (now >= info.not_after_s)
+        snprintf(line, sizeof line, "the stored certificate expired at %s: no valid "
+                                    "certificate until a renewal succeeds", buf);
+    else
+        snprintf(line, sizeof line, "the stored certificate stays in use (valid until %s)", buf);
+    return line;
 }
 
 /* run's decision: the policy, and ARI through a context made for the
@@ -1402,10 +1973,8 @@ static int cli_run(int argc, char **argv)
         return cli_usage_error("run needs --state", NULL);
     if (opt.force)
         return cli_usage_error("run takes no --force (use renew --force)", NULL);
-    if (cli_load_settings(&opt, &rs) != 0) {
-        fprintf(stderr, "acme5g: no settings in %s: run enrol first\n", opt.state_dir);
-        return CLI_EXIT_FAILURE;
-    }
+    if (cli_load_settings(&opt, &rs) != 0)
+        return cli_no_settings(opt.state_dir);
 
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
@@ -1425,7 +1994,16 @@ static int cli_run(int argc, char **argv)
     }
 
     printf("acme5g: run: watching %s (pid %ld)\n", opt.state_dir, (long)getpid());
-    cli_repair(&opt);
+    cli_lock_quiet = 1;
+    rc = cli_lock_state(opt.state_dir);
+    cli_lock_quiet = 0;
+    if (rc == CLI_EXIT_FAILURE)
+        return rc;
+    if (rc == 0)
+        cli_repair(&opt); /* else the holder repairs */
+    cli_unlock_state();
+    if (opt.metrics_file)
+        cli_write_metrics(opt.state_dir, opt.metrics_file);
     while (!cli_stop_signal) {
         int64_t now = (int64_t)time(NULL), when = now;
         acme5g_renew_reason reason = ACME5G_REASON_LIFETIME;
@@ -1441,12 +2019,13 @@ static int cli_run(int argc, char **argv)
         due = cli_run_renewal_due(&opt, &rs, now, &when, &reason);
         why = cli_reason_text(reason);
         if (due < 0) {
-            /* no usable certificate: renew at once, then back off */
+            /* no usable certificate: renew at once, then back off (the
+             * library's decision set when) */
             why = "no usable certificate";
-            when = rs.policy.failures ? rs.policy.last_failure_s +
-                                            cli_backoff_s(rs.policy.failures)
-                                      : now;
         }
+        /* the clock went back since `earliest` was set: count from now */
+        if (earliest > now + cli_backoff_s(failures ? failures : 1))
+            earliest = now + cli_backoff_s(failures ? failures : 1);
         if (when < earliest) {
             /* failures the settings do not show (the attempt did not get
              * that far), or a new certificate due at once */
@@ -1481,11 +2060,17 @@ static int cli_run(int argc, char **argv)
         printf("acme5g: run: renewing (%s)\n", why);
         fflush(stdout);
         rc = cli_obtain(argc, argv, CLI_RENEW_NOW);
+        cli_unlock_state();
         fflush(stdout);
         now = (int64_t)time(NULL);
         if (rc == CLI_EXIT_USAGE)
             return rc;
-        if (rc == CLI_EXIT_OK) {
+        if (rc == CLI_EXIT_LOCKED) {
+            /* another acme5g is at work on the state: look again later */
+            earliest = now + cli_backoff_s(1);
+            printf("acme5g: run: the state is busy; checking again in %lld s\n",
+                   (long long)cli_backoff_s(1));
+        } else if (rc == CLI_EXIT_OK) {
             renewals++;
             failures = 0;
             /* a policy that finds the new certificate due at once would
@@ -1499,8 +2084,8 @@ static int cli_run(int argc, char **argv)
         } else {
             failures++;
             earliest = now + cli_backoff_s(failures);
-            printf("acme5g: run: renewal failed (%lu in a row); the stored certificate stays "
-                   "in use\n", (unsigned long)failures);
+            printf("acme5g: run: renewal failed (%lu in a row); %s\n", (unsigned long)failures,
+                   cli_stored_cert_state(opt.state_dir, now, text, sizeof text));
         }
         shown = -1;
     }
@@ -1520,6 +2105,17 @@ int main(int argc, char **argv)
         fputs(cli_help_text, stdout);
         fputs(cli_help_text2, stdout);
         return CLI_EXIT_OK;
+    }
+    {
+        /* acme5g enrol --help, acme5g renew --help ...: the same help */
+        int i;
+        for (i = 2; i < argc; i++)
+            if (strcmp(argv[i], "--help") == 0) {
+                fputs(cli_usage_text, stdout);
+                fputs(cli_help_text, stdout);
+                fputs(cli_help_text2, stdout);
+                return CLI_EXIT_OK;
+            }
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("acme5g %s\n", ACME5G_VERSION);

@@ -52,7 +52,7 @@
 #endif
 
 #define PX_BACKLOG 16
-#define PX_NAME_MAX 200 /* longest blob name; ".<name>.tmp" must fit NAME_MAX */
+#define PX_NAME_MAX 200 /* longest blob name; ".<name>.tmp.<pid>" must fit NAME_MAX */
 #define PX_LOG_LINE 256
 
 /* ------------------------------------------------------------------------
@@ -627,10 +627,10 @@ static int px_store_write(void *user, const char *name, const uint8_t *buf, size
         px_logf(p, 0, "storage: bad blob name \"%s\"", name);
         return ACME5G_PORT_ERROR;
     }
-    /* One name per blob, not per process: a write cut by a crash leaves
-     * one stale temporary, which the next write of that blob replaces
-     * (one writer per state directory). */
-    snprintf(tmp_name, sizeof tmp_name, ".%s.tmp", name);
+    /* One name per blob and process (.NAME.tmp.PID), so that a second
+     * writer never replaces or deletes the first one's temporary; a write
+     * cut by a crash leaves its temporary behind. */
+    snprintf(tmp_name, sizeof tmp_name, ".%s.tmp.%ld", name, (long)getpid());
     dir_fd = px_open_state_dir(p);
     if (dir_fd < 0) {
         px_logf(p, 0, "storage: state directory %s: %s",

@@ -408,8 +408,8 @@ acme5g_side() {
         args=(enrol --directory "$PEBBLE_DIR_URL" --ca "$PEBBLE_CA" --state "$st"
             --http-port "$PEBBLE_HTTP_PORT" "${v[@]}")
         measure acme5g $run enrol acme5g "$BIN" "${args[@]}" --name "a-$run.$NAME" &&
-            measure acme5g2 $run enrol acme5g "$BIN" "${args[@]}" --name "a-$run.$NAME" &&
-            measure acme5g3 $run enrol acme5g "$BIN" "${args[@]}" --name "b-$run.$NAME" &&
+            measure acme5g2 $run enrol acme5g "$BIN" "${args[@]}" --name "a-$run.$NAME" --force &&
+            measure acme5g3 $run enrol acme5g "$BIN" "${args[@]}" --name "b-$run.$NAME" --force &&
             measure acme5g4 $run renew acme5g "$BIN" renew --state "$st" --force "${v[@]}"
     done
     for run in $(seq 1 "$WALL_RUNS"); do

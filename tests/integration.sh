@@ -285,7 +285,7 @@ test_enrol_reuses_account() {
     url=$(cat "$st/account.url")
     split_chain "$st/cert.pem"
     serial=$(serial_of "$T/leaf.pem")
-    enrol_ok enrol "$st" --name one.acme5g.test
+    enrol_ok enrol "$st" --name one.acme5g.test --force
     check_state "$st" DNS:one.acme5g.test
     [ "$(sha256sum <"$st/account.key")" = "$key_sum" ] || die "account.key changed"
     [ "$(cat "$st/account.url")" = "$url" ] || die "account.url changed"
@@ -599,15 +599,18 @@ test_cut_pair_is_repaired() {
     cp -p "$st/cert.key" "$T/old.key"
     cli renew renew --state "$st" --force
     [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
-    cmp -s "$st/cert.key" "$st/cert.key.new" || die "cert.key.new is not the current key"
+    [ ! -e "$st/cert.key.new" ] || die "cert.key.new left after a complete renewal"
+    # the cut between the last two writes: cert.pem and cert.key.new new, cert.key old
+    cp -p "$st/cert.key" "$st/cert.key.new"
     cp -p "$T/old.key" "$st/cert.key"
     split_chain "$st/cert.pem"
     [ "$(pubkey_of_key "$st/cert.key")" != "$(pubkey_of_cert "$T/leaf.pem")" ] || die "setup failed"
     cli again renew --state "$st" -v
-    [ "$RC" = 0 ] || die "renew exited $RC: $(errline again)"
+    [ "$RC" = 3 ] || die "renew (repair, not due) exited $RC, expected 3: $(errline again)"
     grep -q repaired "$T/again.err" || die "no repair reported"
     [ "$(pubkey_of_key "$st/cert.key")" = "$(pubkey_of_cert "$T/leaf.pem")" ] ||
         die "cert.key still does not match cert.pem"
+    [ ! -e "$st/cert.key.new" ] || die "cert.key.new left after the repair"
 }
 
 # P-384 account and certificate keys (JWS ES384, CSR ecdsa-with-SHA384), and
@@ -722,7 +725,7 @@ test_deploy_hook_after_enrol_and_renew() {
     [ "$(wc -l <"$T/hook.log")" = 2 ] || die "the hook ran although nothing was renewed"
     cp "$st/cert.pem" "$T/before.pem"
     cli fail renew --state "$st" --force --deploy-hook 'exit 3'
-    [ "$RC" = 1 ] || die "failing hook: exit $RC, expected 1"
+    [ "$RC" = 5 ] || die "failing hook: exit $RC, expected 5"
     grep -q 'deploy hook exited 3; the new certificate is stored in' "$T/fail.err" ||
         die "message: $(errline fail)"
     ! cmp -s "$T/before.pem" "$st/cert.pem" || die "no new certificate stored"
@@ -965,7 +968,7 @@ test_renew_not_due() {
     enrol_ok enrol "$st" --name renew1.acme5g.test
     sum=$(sha256sum <"$st/cert.pem")
     cli renew renew --state "$st"
-    [ "$RC" = 0 ] || die "renew exited $RC: $(errline renew)"
+    [ "$RC" = 3 ] || die "renew (not due) exited $RC, expected 3: $(errline renew)"
     grep -q 'not due until' "$T/renew.out" || die "no 'not due' line: $(cat "$T/renew.out")"
     [ "$(sha256sum <"$st/cert.pem")" = "$sum" ] || die "cert.pem changed"
     cli status status --state "$st"
@@ -1141,6 +1144,422 @@ test_renew_without_enrol_fails() {
     grep -q 'run enrol first' "$T/renew.err" || die "message: $(errline renew)"
 }
 
+# Issue 16, defect 1: a wrong clock during one failed attempt does not
+# stall renewal.  tests/fakeclock.c (LD_PRELOAD) moves the wall clock a
+# year ahead for one `renew`, which fails (the server's TLS certificate
+# "expired") and records its failure time a year in the future.  With the
+# clock right again, that time is ignored: status says due now, renew
+# renews at once, and run starts renewing at once (Pebble F, 60 s
+# certificates, due from notBefore on with --renew-fraction 0.001).
+test_renew_after_wrong_clock() {
+    use_instance F
+    local st=$WORK/wrongclock shim=$T/fakeclock.so year=31536000 serial lf pid i
+    mkdir -p "$st"
+    cc -shared -fPIC -o "$shim" "$ROOT/tests/fakeclock.c" -ldl || die "cannot build the shim"
+    [ "$(ACME5G_FAKE_OFFSET=$year LD_PRELOAD=$shim date -u +%Y)" = $(($(date -u +%Y) + 1)) ] ||
+        die "the shim does not move the clock"
+    enrol_ok enrol "$st" --name wrongclock.acme5g.test --renew-fraction 0.001
+    split_chain "$st/cert.pem"
+    serial=$(serial_of "$T/leaf.pem")
+    wrong_clock() { # TAG ARG...: cli with the clock a year ahead
+        local tag=$1
+        shift
+        echo "+ (clock +1 year) acme5g $*"
+        ACME5G_FAKE_OFFSET=$year LD_PRELOAD=$shim timeout -k 5 "$CLI_TIMEOUT" "$BIN" "$@" \
+            </dev/null >"$T/$tag.out" 2>"$T/$tag.err"
+        RC=$?
+        cli_checks "$tag" "${1:-}"
+    }
+    wrong_clock ahead renew --state "$st" --timeout 20
+    [ "$RC" = 1 ] || die "renew with the clock a year ahead: exit $RC, expected 1"
+    lf=$(sed -n 's/^last-failure=//p' "$st/settings")
+    if [ -z "$lf" ] || [ "$lf" -le $(($(date +%s) + year - 100)) ]; then
+        die "the failure time is not a year ahead (last-failure=$lf): the shim did not act"
+    fi
+    cli status status --state "$st"
+    grep -q '^renewal: *due now' "$T/status.out" ||
+        die "status after the wrong clock: $(grep renewal "$T/status.out")"
+    cli renew renew --state "$st"
+    [ "$RC" = 0 ] || die "renew with the right clock: exit $RC: $(errline renew)"
+    grep -q 'stored in' "$T/renew.out" || die "renew did not renew: $(cat "$T/renew.out")"
+    split_chain "$st/cert.pem"
+    [ "$(serial_of "$T/leaf.pem")" != "$serial" ] || die "same certificate as before"
+    grep -q '^failures=0$' "$st/settings" || die "failures not cleared"
+    # the daemon: one more failure a year ahead, then run with the right clock
+    wrong_clock ahead2 renew --state "$st" --force --timeout 20
+    [ "$RC" = 1 ] || die "second renew with the clock a year ahead: exit $RC, expected 1"
+    "$BIN" run --state "$st" </dev/null >"$T/run.out" 2>"$T/run.err" &
+    pid=$!
+    for i in $(seq 1 100); do
+        grep -q 'run: renewing' "$T/run.out" && break
+        sleep 0.1
+    done
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; die "run ignored SIGTERM"; }
+    wait "$pid"
+    cat "$T/run.out" "$T/run.err"
+    grep -q 'run: renewing' "$T/run.out" || die "run did not renew within 10 s"
+    ! grep -q 'next renewal at .*waiting after a failed attempt' "$T/run.out" ||
+        die "run waits after the failure of the wrong clock"
+}
+
+# Issue 16, defect 2: one writer per state directory.  Three `renew
+# --force` started at once on one state: exactly one renews (exit 0), the
+# others exit 4 at once, naming the holder's pid; the pair and the
+# settings stay consistent and no temporary file is left.  A `revoke`
+# while a renewal runs is refused the same way.
+test_lock_one_writer() {
+    use_instance A
+    local st=$WORK/lock i pids="" rc ok=0 locked=0 pid f
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name lock.acme5g.test
+    PREV_PUB=$(pubkey_of_key "$st/cert.key")
+    # temporaries of runs cut short (stale: the lock holder removes them)
+    echo stale >"$st/.cert.key.tmp.99999"
+    echo stale >"$st/.settings.tmp.1"
+    echo mine >"$st/notes.tmp.1"
+    for i in 1 2 3; do
+        timeout -k 5 "$CLI_TIMEOUT" "$BIN" renew --state "$st" --force --timeout 60 \
+            </dev/null >"$T/r$i.out" 2>"$T/r$i.err" &
+        pids="$pids $!"
+    done
+    i=0
+    for pid in $pids; do
+        i=$((i + 1))
+        wait "$pid"
+        rc=$?
+        echo "renew $i (pid $pid): exit $rc"
+        sed 's/^/  out: /' "$T/r$i.out"
+        sed 's/^/  err: /' "$T/r$i.err"
+        case $rc in
+        0) ok=$((ok + 1)) ;;
+        4) locked=$((locked + 1))
+           grep -Eq "another acme5g \(pid [0-9]+\) holds the state directory $st" "$T/r$i.err" ||
+               die "renew $i: lock message: $(cat "$T/r$i.err")"
+           [ ! -s "$T/r$i.out" ] || die "renew $i (locked) printed on stdout" ;;
+        *) die "renew $i exited $rc, expected 0 or 4: $(cat "$T/r$i.err")" ;;
+        esac
+    done
+    if [ $ok != 1 ] || [ $locked != 2 ]; then
+        die "$ok renewed and $locked were locked out, expected 1 and 2"
+    fi
+    check_state "$st" DNS:lock.acme5g.test
+    grep -q '^failures=0$' "$st/settings" || die "settings record failures: $(grep failures "$st/settings")"
+    for f in "$st"/.*.tmp*; do
+        [ -e "$f" ] && die "temporary file left behind: ${f##*/}"
+    done
+    [ -s "$st/notes.tmp.1" ] || die "a file that is no temporary of acme5g was removed"
+    # a revoke while a renewal holds the lock
+    "$BIN" renew --state "$st" --force --timeout 60 </dev/null >"$T/bg.out" 2>"$T/bg.err" &
+    pid=$!
+    sleep 0.3
+    cli revoke revoke --state "$st"
+    wait "$pid" || die "the background renew failed: $(cat "$T/bg.err")"
+    [ "$RC" = 4 ] || die "revoke during a renewal: exit $RC, expected 4"
+    grep -q "another acme5g (pid $pid) holds" "$T/revoke.err" || die "message: $(errline revoke)"
+    check_state "$st" DNS:lock.acme5g.test
+}
+
+# Issue 16, defect 3: options given to renew apply to that run only unless
+# --save; nothing is saved from a failed run; stored paths are absolute.
+test_renew_options_one_off() {
+    use_instance A
+    local st=$WORK/oneoff before
+    mkdir -p "$st" "$T/rel"
+    enrol_ok enrol "$st" --name oneoff.acme5g.test
+    before=$(grep -v -E '^(failures|last-failure|last-success|last-error)=' "$st/settings")
+    # a typo in --directory fails, and is not saved (not even with --save)
+    cli typo renew --state "$st" --force --directory "https://localhost:1/typo" --timeout 10
+    [ "$RC" = 1 ] || die "renew with a bad --directory: exit $RC, expected 1"
+    cli typo2 renew --state "$st" --force --save --directory "https://localhost:1/typo" --timeout 10
+    [ "$RC" = 1 ] || die "renew --save with a bad --directory: exit $RC, expected 1"
+    [ "$(grep -v -E '^(failures|last-failure|last-success|last-error)=' "$st/settings")" = "$before" ] ||
+        die "a failed renew changed the stored settings: $(diff <(echo "$before") <(grep -v -E '^(failures|last-failure|last-success|last-error)=' "$st/settings"))"
+    grep -q '^failures=2$' "$st/settings" || die "the failures were not recorded"
+    # a one-off option that works is not saved either
+    cli jit renew --state "$st" --force --jitter 77 --deploy-hook true
+    [ "$RC" = 0 ] || die "renew --jitter 77: exit $RC: $(errline jit)"
+    [ "$(grep -v -E '^(failures|last-failure|last-success|last-error)=' "$st/settings")" = "$before" ] ||
+        die "one-off options were saved: $(grep -E '^(jitter|deploy-hook)=' "$st/settings")"
+    grep -q '^failures=0$' "$st/settings" || die "the success did not clear the failures"
+    # --save after a success stores them, with a relative --ca made absolute
+    cp "$P_CA" "$T/rel/ca.pem"
+    (cd "$T/rel" && "$BIN" renew --state "$st" --force --save --ca ca.pem --jitter 77 \
+        </dev/null >"$T/save.out" 2>"$T/save.err") || die "renew --save: $(cat "$T/save.err")"
+    grep -qx "ca=$T/rel/ca.pem" "$st/settings" || die "ca not stored absolute: $(grep '^ca=' "$st/settings")"
+    grep -qx 'jitter=77' "$st/settings" || die "--jitter 77 not saved with --save"
+    cd / || die "cannot cd /"
+    cli after renew --state "$st" --force
+    [ "$RC" = 0 ] || die "renew from / after --save: exit $RC: $(errline after)"
+    check_state "$st" DNS:oneoff.acme5g.test
+}
+
+# Issue 16, defect 4: the revoked mark belongs to the serial it revoked.
+# revoke, then renew at once (the same second): the new certificate is not
+# revoked in status and not due; the next renew issues nothing.
+test_revoke_mark_stays_with_serial() {
+    use_instance A
+    local st=$WORK/revmark old
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name revmark.acme5g.test
+    split_chain "$st/cert.pem"
+    old=$(serial_of "$T/leaf.pem")
+    cli revoke revoke --state "$st" --reason 1
+    [ "$RC" = 0 ] || die "revoke exited $RC: $(errline revoke)"
+    # as if the renewal below came in the same second (or a clock went back)
+    sed -i "s/^time=.*/time=$(($(date +%s) + 100))/" "$st/cert.revoked"
+    cli st1 status --state "$st"
+    grep -q '^revoked: .*reason 1' "$T/st1.out" || die "status does not show the revocation"
+    grep -q '^renewal: *due now' "$T/st1.out" || die "a revoked certificate is not due now"
+    cli renew renew --state "$st"
+    [ "$RC" = 0 ] || die "renew of the revoked certificate exited $RC: $(errline renew)"
+    split_chain "$st/cert.pem"
+    [ "$(serial_of "$T/leaf.pem")" != "$old" ] || die "renew kept the revoked certificate"
+    cli st2 status --state "$st"
+    ! grep -q '^revoked:' "$T/st2.out" || die "the new certificate is shown as revoked"
+    grep -q '^renewal: *due at' "$T/st2.out" ||
+        die "the new certificate: $(grep '^renewal' "$T/st2.out")"
+    cli again renew --state "$st"
+    [ "$RC" = 3 ] || die "renew after the renewal: exit $RC, expected 3 (not due)"
+    grep -q "^serial=$(serial_of "$T/leaf.pem" | tr a-f A-F)" "$st/cert.revoked" &&
+        die "the revocation mark names the new serial"
+    grep -qi "^serial=0*$old\$" "$st/cert.revoked" || die "the mark does not name the revoked serial: $(cat "$st/cert.revoked")"
+}
+
+# Issue 16, defect 5: enrol on an enrolled state (a valid certificate) says
+# so and exits 3, with the same or other names; --force replaces the
+# certificate and keeps what it does not replace (deploy hook, jitter and
+# its seed, the renewal policy).
+test_enrol_on_enrolled_state() {
+    use_instance A
+    local st=$WORK/enrolled sum seed
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name enrolled.acme5g.test --jitter 50 --renew-fraction 0.8 \
+        --deploy-hook "echo deployed >>$T/hook.log"
+    sum=$(sha256sum <"$st/cert.pem")
+    seed=$(sed -n 's/^jitter-seed=//p' "$st/settings")
+    cli again enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$st" \
+        --http-port "$P_HTTP_PORT" --name enrolled.acme5g.test
+    [ "$RC" = 3 ] || die "enrol on an enrolled state: exit $RC, expected 3"
+    grep -q "is enrolled (DNS:enrolled.acme5g.test, valid until .*): use renew, or enrol --force" \
+        "$T/again.out" || die "message: $(cat "$T/again.out")"
+    cli other enrol --directory "$P_DIR_URL" --ca "$P_CA" --state "$st" \
+        --http-port "$P_HTTP_PORT" --name other.acme5g.test
+    [ "$RC" = 3 ] || die "enrol with other names on an enrolled state: exit $RC, expected 3"
+    [ "$(sha256sum <"$st/cert.pem")" = "$sum" ] || die "cert.pem changed"
+    [ "$(wc -l <"$T/hook.log")" = 1 ] || die "the hook ran without a new certificate"
+    enrol_ok force "$st" --name other.acme5g.test --force
+    check_state "$st" DNS:other.acme5g.test
+    [ "$(wc -l <"$T/hook.log")" = 2 ] || die "the kept deploy hook did not run"
+    grep -qx "deploy-hook=echo deployed >>$T/hook.log" "$st/settings" || die "deploy hook dropped"
+    grep -qx 'jitter=50' "$st/settings" || die "jitter dropped: $(grep '^jitter=' "$st/settings")"
+    grep -qx 'renew-permille=800' "$st/settings" || die "renewal fraction dropped"
+    grep -qx "jitter-seed=$seed" "$st/settings" || die "jitter seed drawn again"
+    grep -qx 'name=other.acme5g.test' "$st/settings" || die "names not replaced"
+    ! grep -qx 'name=enrolled.acme5g.test' "$st/settings" || die "old name kept"
+}
+
+# Issue 16, defect 6, the smaller ones: per-subcommand --help; the usage
+# names --pre-authorize; a state another user owns or unreadable settings
+# say so (not "run enrol first"); a problem detail with newlines prints on
+# one line without a trailing '?'; no cert.key.new (a second copy of the
+# key) after a success.
+test_cli_small_fixes() {
+    use_instance A
+    local st=$WORK/small pid i port c
+    mkdir -p "$st"
+    for c in enrol renew run status revoke; do
+        cli "help$c" "$c" --help
+        [ "$RC" = 0 ] || die "$c --help: exit $RC, expected 0"
+        grep -q '^usage: acme5g enrol' "$T/help$c.out" || die "$c --help prints no usage"
+    done
+    sed -n '/^usage:/,/^$/p' "$T/helpenrol.out" | grep -q -- '\[--pre-authorize\]' ||
+        die "the usage omits --pre-authorize"
+    ! grep -q 'server with http-01$' "$T/helpenrol.out" || die "enrol still described as http-01 only"
+    enrol_ok enrol "$st" --name small.acme5g.test
+    [ ! -e "$st/cert.key.new" ] || die "cert.key.new left after enrol"
+    cli renew renew --state "$st" --force
+    [ "$RC" = 0 ] || die "renew: exit $RC: $(errline renew)"
+    [ ! -e "$st/cert.key.new" ] || die "cert.key.new left after renew"
+    # another user's state
+    if [ "$(id -u)" = 0 ]; then
+        echo "+ (as nobody) acme5g renew --state $st"
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" renew --state "$st" \
+            </dev/null >"$T/perm.out" 2>"$T/perm.err"
+    else
+        chmod 000 "$st/settings"
+        "$BIN" renew --state "$st" </dev/null >"$T/perm.out" 2>"$T/perm.err"
+    fi
+    RC=$?
+    chmod 644 "$st/settings"
+    cli_checks perm renew
+    [ "$RC" = 1 ] || die "renew on another user's state: exit $RC, expected 1"
+    grep -q 'Permission denied' "$T/perm.err" || die "message: $(errline perm)"
+    ! grep -q 'run enrol first' "$T/perm.err" || die "a permission error says 'run enrol first'"
+    mv "$st/settings" "$T/settings.saved"
+    mkdir "$st/settings"
+    cli isdir renew --state "$st"
+    rmdir "$st/settings"
+    mv "$T/settings.saved" "$st/settings"
+    [ "$RC" = 1 ] || die "unreadable settings: exit $RC, expected 1"
+    grep -q "cannot read the settings $st/settings: Is a directory" "$T/isdir.err" ||
+        die "message: $(errline isdir)"
+    # a problem detail with newlines, from a server of our own
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj /CN=localhost \
+        -addext subjectAltName=DNS:localhost -addext basicConstraints=critical,CA:TRUE \
+        -days 2 -nodes -keyout "$T/srv.key" -out "$T/srv.pem" 2>/dev/null || die "openssl req"
+    cat >"$T/srv.py" <<'EOF_SRV'
+import http.server, json, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def send(self, code, body, ctype):
+        b = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(b)))
+        self.send_header("Replay-Nonce", "bm9uY2Vub25jZW5vbmNl")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(b)
+    def do_GET(self):
+        base = "https://localhost:%d" % srv.server_port
+        self.send(200, json.dumps({k: base + "/" + k for k in
+                                   ("newNonce", "newAccount", "newOrder", "revokeCert",
+                                    "keyChange")}), "application/json")
+    do_HEAD = do_GET
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send(400, json.dumps({"type": "urn:ietf:params:acme:error:malformed",
+                                   "detail": "two lines\nof detail\n"}),
+                  "application/problem+json")
+srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+open(sys.argv[3], "w").write("%d\n" % srv.server_port)
+srv.serve_forever()
+EOF_SRV
+    python3 "$T/srv.py" "$T/srv.pem" "$T/srv.key" "$T/srv.port" >"$T/srv.log" 2>&1 &
+    pid=$!
+    for i in $(seq 1 50); do [ -s "$T/srv.port" ] && break; sleep 0.1; done
+    port=$(cat "$T/srv.port" 2>/dev/null)
+    [ -n "$port" ] || { kill "$pid"; die "the problem server did not start: $(cat "$T/srv.log")"; }
+    cli detail enrol --directory "https://localhost:$port/dir" --ca "$T/srv.pem" \
+        --state "$T/detail" --name x.acme5g.test --http-port "$P_HTTP_PORT" --timeout 20
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    [ "$RC" = 1 ] || die "enrol against the problem server: exit $RC, expected 1"
+    grep -q 'malformed: two lines of detail)$' "$T/detail.err" || die "message: $(errline detail)"
+}
+
+# Machine-readable status (issue 16): status --json is one JSON object
+# (parsed by jq) with the certificate, the renewal and the last attempts;
+# --prometheus the same in the text format; renew --metrics-file writes it
+# after each attempt, and Debian's prometheus-node-exporter (textfile
+# collector, on loopback) serves it without a scrape error.
+test_status_json_and_metrics() {
+    use_instance A
+    local st=$WORK/metrics port pid i serial na f
+    mkdir -p "$st" "$T/textfile"
+    command -v jq >/dev/null || die "jq not installed"
+    enrol_ok enrol "$st" --name metrics.acme5g.test --name m2.acme5g.test
+    cli json status --state "$st" --json
+    [ "$RC" = 0 ] || die "status --json: exit $RC"
+    jq -e . "$T/json.out" >/dev/null || die "status --json is not JSON: $(cat "$T/json.out")"
+    split_chain "$st/cert.pem"
+    serial=$(serial_of "$T/leaf.pem" | tr a-f A-F)
+    na=$(date -u -d "$(openssl x509 -in "$T/leaf.pem" -noout -enddate | sed 's/^notAfter=//')" +%Y-%m-%dT%H:%M:%SZ)
+    jq -e --arg s "$serial" --arg na "$na" '
+        (.names | sort) == ["DNS:m2.acme5g.test", "DNS:metrics.acme5g.test"] and
+        (.serial | ltrimstr("0")) == ($s | ltrimstr("0")) and (.issuer | test("Pebble")) and
+        .not_after == $na and (.not_before | test("^[0-9-]+T[0-9:]+Z$")) and
+        (.next_renewal | test("^[0-9-]+T[0-9:]+Z$")) and .renewal_reason == "lifetime" and
+        .revoked == false and .failures == 0 and (.last_success | type) == "string" and
+        .last_failure == null and .last_error == null' "$T/json.out" >/dev/null ||
+        die "status --json fields: $(cat "$T/json.out")"
+    # a failed attempt: failures, last_failure and last_error
+    cli fail renew --state "$st" --force --directory "https://localhost:1/dir" --timeout 10 \
+        --metrics-file "$T/textfile/acme5g.prom"
+    [ "$RC" = 1 ] || die "renew against a closed port: exit $RC, expected 1"
+    cli json2 status --state "$st" --json
+    jq -e '.failures == 1 and (.last_failure | type) == "string" and
+        (.last_error | test("connect|refused|network"; "i"))' "$T/json2.out" >/dev/null ||
+        die "status --json after a failure: $(cat "$T/json2.out")"
+    grep -q "^acme5g_renewal_failures{state=\"$st\"} 1\$" "$T/textfile/acme5g.prom" ||
+        die "metrics file after the failure: $(cat "$T/textfile/acme5g.prom")"
+    cli ok renew --state "$st" --force --metrics-file "$T/textfile/acme5g.prom"
+    [ "$RC" = 0 ] || die "renew: exit $RC: $(errline ok)"
+    cli prom status --state "$st" --prometheus
+    [ "$RC" = 0 ] || die "status --prometheus: exit $RC"
+    cmp -s "$T/prom.out" "$T/textfile/acme5g.prom" ||
+        die "the metrics file differs from status --prometheus"
+    for f in "$T"/textfile/*; do
+        [ "$f" = "$T/textfile/acme5g.prom" ] || die "temporary metrics file left: $f"
+    done
+    # node_exporter's textfile collector reads it
+    for i in 1 2 3 4 5; do
+        port=$((20000 + RANDOM % 40000))
+        prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
+            --collector.disable-defaults --collector.textfile \
+            --collector.textfile.directory="$T/textfile" >"$T/ne.log" 2>&1 &
+        pid=$!
+        for _ in $(seq 1 50); do
+            curl -s "http://127.0.0.1:$port/metrics" >"$T/scrape.txt" 2>/dev/null && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -s "$T/scrape.txt" ] && break
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    [ -s "$T/scrape.txt" ] || die "node_exporter did not answer: $(tail -n 3 "$T/ne.log")"
+    grep '^acme5g_\|node_textfile_scrape_error' "$T/scrape.txt"
+    grep -q '^node_textfile_scrape_error 0$' "$T/scrape.txt" || die "textfile scrape error"
+    # node_exporter prints values as floats (1.9e+09): compare numerically
+    split_chain "$st/cert.pem"
+    na=$(openssl x509 -in "$T/leaf.pem" -noout -enddate | sed 's/^notAfter=//')
+    awk -v m="acme5g_certificate_not_after_seconds{state=\"$st\"}" -v want="$(date -u -d "$na" +%s)" \
+        '$1 == m && $2 + 0 == want { found = 1 } END { exit !found }' "$T/scrape.txt" ||
+        die "no acme5g_certificate_not_after_seconds for the state"
+    awk -v m="acme5g_renewal_failures{state=\"$st\"}" '$1 == m && $2 + 0 == 0 { found = 1 }
+        END { exit !found }' "$T/scrape.txt" || die "acme5g_renewal_failures not 0 after the success"
+    grep -q '^acme5g_renewal_next_seconds{reason="lifetime",state=' "$T/scrape.txt" ||
+        die "no acme5g_renewal_next_seconds"
+}
+
+# Issue 16, defect 6: after a failed renewal, run does not call an expired
+# certificate "in use".  The wall clock is moved 6 years ahead (Pebble's
+# certificates live 5) with tests/fakeclock.c; not in --quick (the shim
+# and the ASan build do not mix).
+test_run_says_expired_certificate() {
+    use_instance A
+    local st=$WORK/runexp shim=$T/fakeclock.so pid i
+    mkdir -p "$st"
+    enrol_ok enrol "$st" --name runexp.acme5g.test
+    # run with the clock 6 years ahead (Pebble's certificates live 5): the
+    # certificate expired, and the renewal fails
+    cc -shared -fPIC -o "$shim" "$ROOT/tests/fakeclock.c" -ldl || die "cannot build the shim"
+    ACME5G_FAKE_OFFSET=189216000 LD_PRELOAD=$shim "$BIN" run --state "$st" --timeout 20 \
+        </dev/null >"$T/run.out" 2>"$T/run.err" &
+    pid=$!
+    for i in $(seq 1 150); do
+        grep -q 'renewal failed' "$T/run.out" && break
+        sleep 0.1
+    done
+    kill -TERM "$pid" 2>/dev/null
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { kill -9 "$pid"; die "run ignored SIGTERM"; }
+    wait "$pid"
+    cat "$T/run.out" "$T/run.err"
+    grep -q 'renewal failed (1 in a row); the stored certificate expired at ' "$T/run.out" ||
+        die "run's line after the failure: $(grep 'renewal failed' "$T/run.out")"
+    ! grep -q 'stays in use' "$T/run.out" || die "run calls the expired certificate in use"
+}
+
 # name:flags (q = also in --quick, B = needs instance B, C = instance C,
 # F = instance F)
 TESTS="
@@ -1167,6 +1586,13 @@ renew_with_moved_directory_url:C
 renew_with_unusable_cache:C
 renew_answers_challenges_without_reuse:G
 renew_without_enrol_fails:q
+lock_one_writer:q
+renew_options_one_off:q
+revoke_mark_stays_with_serial:q
+enrol_on_enrolled_state:q
+cli_small_fixes:q
+status_json_and_metrics:q
+run_says_expired_certificate:
 eab_required_and_accepted:D
 enrol_dns01_with_hook:q
 wait_timer_restarts_order:q
@@ -1183,6 +1609,7 @@ killed_order_is_resumed:q
 deploy_hook_after_enrol_and_renew:q
 run_stops_on_signal:q
 run_renews_unattended:F
+renew_after_wrong_clock:F
 renew_killed_anywhere_keeps_a_pair:C
 "
 

@@ -157,8 +157,23 @@ static const pcase cases[] = {
       0, 0, 0, 0, 0, NB, NA, 0, 0, 0, 0, NB - H, 0, SHARE, LIFETIME },
     { "clock before notBefore, renew_before > lifetime: not due until notBefore",
       0, 100 * DAY, 0, 0, 0, NB, NA, 0, 0, 0, 0, NB - H, 0, NB, BEFORE },
-    { "clock far in the past (1970): not due",
-      0, 0, 0, 0, 0, NB, NA, 0, 0, 0, 0, 0, 0, SHARE, LIFETIME },
+    { "clock a lifetime + 1 s before notBefore: the share's interval from now",
+      0, 0, 0, 0, 0, NB, NA, 0, 0, 0, 0, NB - LIFE - 1, 0, SHARE - LIFE - 1, LIFETIME },
+    { "clock far in the past (1970): not due, waits the share's interval from now",
+      0, 0, 0, 0, 0, NB, NA, 0, 0, 0, 0, 0, 0, SHARE - NB, LIFETIME },
+    /* a wrong clock during a failed attempt (issue 16, defect 1) */
+    { "failure recorded a year ahead, valid certificate: not pushed to notAfter",
+      0, 0, 0, 0, 0, NB, NA, 0, 1, NA + 365 * DAY, 0, NB + 1, 0, SHARE, LIFETIME },
+    { "failure recorded a year ahead, at the share: due now",
+      0, 0, 0, 0, 0, NB, NA, 0, 1, NA + 365 * DAY, 0, SHARE + 1, 1, SHARE, LIFETIME },
+    { "failure recorded a year ahead, 10 failures: still due at the share",
+      0, 0, 0, 0, 0, NB, NA, 0, 10, SHARE + 365 * DAY, 0, SHARE, 1, SHARE, LIFETIME },
+    { "failure recorded a year ahead, expired certificate: due now",
+      0, 0, 0, 0, 0, NB, NA, 0, 1, NA + 365 * DAY, 0, NA + 10, 1, SHARE, EXPIRED },
+    { "failure recorded 1 s ahead: ignored too",
+      0, 0, 0, 0, 0, NB, NA, 0, 3, NA + 11, 0, NA + 10, 1, SHARE, EXPIRED },
+    { "failure at now: backoff counted from now",
+      0, 0, 0, 0, 0, NB, NA, 0, 1, NA + 10, 0, NA + 10, 0, NA + 70, BACKOFF },
     /* bad input */
     { "bad: renew_permille 1001", 1001, 0, 0, 0, 0, NB, NA, 0, 0, 0, 0, NB, BAD, 0, LIFETIME },
     { "bad: notAfter == notBefore", 0, 0, 0, 0, 0, NB, NB, 0, 0, 0, 0, NB, BAD, 0, LIFETIME },
@@ -174,6 +189,8 @@ static const char *reason_name(acme5g_renew_reason r)
     case ACME5G_REASON_EXPIRED: return "expired";
     case ACME5G_REASON_BACKOFF: return "backoff";
     case ACME5G_REASON_ARI: return "ari";
+    case ACME5G_REASON_REVOKED: return "revoked";
+    case ACME5G_REASON_NO_CERT: return "no-cert";
     }
     return "?";
 }
@@ -349,6 +366,93 @@ static void backoff_walk(void)
     result(ok, "backoff walk: 12 failed attempts, gaps 60, 120, ... 15360, 21600, 21600 s", why);
 }
 
+/* acme5g_renewal_decide: the whole decision (certificate or none, the
+ * revoked mark, an ARI window, failures). */
+typedef struct dcase {
+    const char *name;
+    int no_cert, revoked, ari;  /* ari: use the window [ari_start, ari_end) */
+    int64_t ari_start, ari_end;
+    int32_t retry_after;
+    uint32_t failures;
+    int64_t last_failure;
+    uint32_t seed;
+    int64_t now;
+    int want_rc;
+    int64_t want_when;
+    acme5g_renew_reason want_reason;
+} dcase;
+
+#define REVOKED ACME5G_REASON_REVOKED
+#define NOCERT ACME5G_REASON_NO_CERT
+#define ARI ACME5G_REASON_ARI
+
+static const dcase dcases[] = {
+    { "decide: no certificate: due now", 1, 0, 0, 0, 0, 0, 0, 0, 0, NB, 1, NB, NOCERT },
+    { "decide: no certificate, 2 failures, last 10 s ago: backoff 120 s",
+      1, 0, 0, 0, 0, 0, 2, NB - 10, 0, NB, 0, NB + 110, BACKOFF },
+    { "decide: no certificate, failure time a year ahead: due now (wrong clock ignored)",
+      1, 0, 0, 0, 0, 0, 5, NB + 365 * DAY, 0, NB, 1, NB, NOCERT },
+    { "decide: revoked: due now", 0, 1, 0, 0, 0, 0, 0, 0, 0, NB + 1, 1, NB + 1, REVOKED },
+    { "decide: revoked, 1 failure 5 s ago: backoff 60 s",
+      0, 1, 0, 0, 0, 0, 1, NB + 10, 0, NB + 15, 0, NB + 70, BACKOFF },
+    { "decide: no ARI: the local policy", 0, 0, 0, 0, 0, 0, 0, 0, 0, NB + 1, 0, SHARE, LIFETIME },
+    { "decide: ARI window later: asked again after Retry-After",
+      0, 0, 1, NB + 30 * DAY, NB + 31 * DAY, 21600, 0, 0, 0, NB + DAY, 0, NB + DAY + 21600, ARI },
+    { "decide: ARI window soon: seed 100 picks start + 100",
+      0, 0, 1, NB + DAY + 1000, NB + DAY + 5000, 21600, 0, 0, 100, NB + DAY, 0,
+      NB + DAY + 1100, ARI },
+    { "decide: ARI window now: due",
+      0, 0, 1, NB + DAY - 10, NB + DAY + 10, 21600, 0, 0, 0, NB + DAY, 1, NB + DAY - 10, ARI },
+    { "decide: ARI window now, 1 failure 5 s ago: backoff",
+      0, 0, 1, NB + DAY - 10, NB + DAY + 10, 21600, 1, NB + DAY - 5, 0, NB + DAY, 0,
+      NB + DAY + 55, BACKOFF },
+    { "decide: ARI after notAfter is ignored: expired",
+      0, 0, 1, NA + DAY, NA + 2 * DAY, 21600, 0, 0, 0, NA + 1, 1, SHARE, EXPIRED },
+    { "decide: empty ARI window: the local policy",
+      0, 0, 1, NB + DAY, NB + DAY, 21600, 0, 0, 0, NB + 1, 0, SHARE, LIFETIME },
+};
+
+static void decide_cases(void)
+{
+    size_t i;
+    for (i = 0; i < sizeof dcases / sizeof dcases[0]; i++) {
+        const dcase *c = &dcases[i];
+        acme5g_policy p;
+        acme5g_policy_state st;
+        acme5g_cert_summary cert;
+        acme5g_renewal_window w;
+        int64_t when = -1;
+        acme5g_renew_reason reason = (acme5g_renew_reason)0;
+        char why[256];
+        int rc;
+        acme5g_policy_default(&p);
+        memset(&st, 0, sizeof st);
+        st.failures = c->failures;
+        st.last_failure_s = c->last_failure;
+        st.jitter_seed = c->seed;
+        memset(&cert, 0, sizeof cert);
+        cert.not_before_s = NB;
+        cert.not_after_s = NA;
+        memset(&w, 0, sizeof w);
+        w.start_s = c->ari_start;
+        w.end_s = c->ari_end;
+        w.retry_after_s = c->retry_after;
+        rc = acme5g_renewal_decide(&p, c->no_cert ? NULL : &cert, c->revoked, c->ari ? &w : NULL,
+                                   &st, c->now, &when, &reason);
+        if (rc != c->want_rc)
+            snprintf(why, sizeof why, "returned %d, expected %d", rc, c->want_rc);
+        else if (when != c->want_when)
+            snprintf(why, sizeof why, "time %+lld s from now, expected %+lld",
+                     (long long)(when - c->now), (long long)(c->want_when - c->now));
+        else if (reason != c->want_reason)
+            snprintf(why, sizeof why, "reason %s, expected %s", reason_name(reason),
+                     reason_name(c->want_reason));
+        else
+            why[0] = '\0';
+        result(why[0] == '\0', c->name, why);
+    }
+}
+
 int main(void)
 {
     size_t i;
@@ -358,6 +462,7 @@ int main(void)
     bad_policies();
     jitter_bounds();
     backoff_walk();
+    decide_cases();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
