@@ -215,6 +215,9 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
                      ACME5G_SHARED_CSR_MAX);
         else if (err == ACME5G_ERR_TIMEOUT || err == ACME5G_ERR_NET_CLOSED || err == ACME5G_ERR_NET)
             snprintf(msg, sizeof msg, "the NF sent no complete request");
+        else if (err == ACME5G_ERR_HTTP)
+            snprintf(msg, sizeof msg, "malformed request: not one POST of application/pkcs10 "
+                                      "with a Content-Length, or bytes after its body");
         else
             snprintf(msg, sizeof msg, "malformed request: %s", acme5g_strerror(err));
         log_line("", "refused", msg);

@@ -488,6 +488,75 @@ test_silent_flood_waits_at_most_timeout() {
         die "the enrolment took $t_enrol ms: more than --nf-timeout ($NF_TIMEOUT s) + $base ms"
 }
 
+# A dns-01 hook slower than --nf-timeout (a DNS provider that takes a
+# while): the ACME work runs under --timeout, and the NF still gets its
+# certificate; the answer is not bounded by the time the NF connected.
+test_slow_hook_still_delivers() {
+    local t0 ms
+    echo $((NF_TIMEOUT + 2)) >"$PKI/hook-delay"
+    t0=$(now_ms)
+    enrol_via enrol 4 "$T/nf" --name "$(shared_name 4)"
+    ms=$(($(now_ms) - t0))
+    rm -f "$PKI/hook-delay"
+    echo "enrolment with a $((NF_TIMEOUT + 2)) s hook: $ms ms"
+    [ "$RC" = 0 ] || die "enrol exited $RC: $(errline enrol)"
+    [ "$ms" -ge $((NF_TIMEOUT * 1000)) ] || die "the hook did not delay the enrolment ($ms ms)"
+    check_nf_state "$T/nf" "DNS:$(shared_name 4)"
+}
+
+# raw_request_as I OUT HEADERS BODYFILE: as raw_request, with nf I's
+# bootstrap certificate.
+raw_request_as() {
+    local i=$1
+    shift
+    {
+        printf 'POST /acme5g/v1/certificate HTTP/1.1\r\nHost: localhost\r\n%s\r\n' "$2"
+        [ -z "$3" ] || cat "$3"
+    } | timeout 30 openssl s_client -quiet -connect "127.0.0.1:$SHARED_PORT" \
+        -CAfile "$PKI/coreca.pem" -cert "$PKI/nf$i.pem" -key "$PKI/nf$i.key" \
+        >"$1" 2>"$1.err"
+    sed 's/^/  /' "$1" "$1.err"
+}
+
+# A request followed by a CRLF (as many hand-written clients send): the
+# certificate is issued and delivered, the chain is for the CSR's key.
+test_crlf_after_body_still_answered() {
+    local len
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k.pem" 2>/dev/null
+    csr_der "$T/csr.der" "$T/k.pem" "DNS:$(shared_name 5)" || die "openssl req failed"
+    len=$(stat -c %s "$T/csr.der")
+    { cat "$T/csr.der"; printf '\r\n'; } >"$T/body"
+    raw_request_as 5 "$T/resp" "Content-Type: application/pkcs10"$'\r\n'"Content-Length: $len"$'\r\n' "$T/body"
+    [ "$(status_of "$T/resp")" = 200 ] || die "status '$(status_of "$T/resp")', expected 200"
+    sed -n '/-----BEGIN CERTIFICATE-----/,$p' "$T/resp" | tr -d '\r' >"$T/chain.pem"
+    split_chain "$T/chain.pem"
+    openssl verify -CAfile "$PEBBLE_ROOT" -untrusted "$T/rest.pem" "$T/leaf.pem" ||
+        die "the chain does not verify"
+    [ "$(pubkey_of_cert "$T/leaf.pem")" = "$(pubkey_of_key "$T/k.pem")" ] ||
+        die "the leaf is not for the CSR's key"
+}
+
+# Bytes after the body that are not a line end: a body longer than its
+# Content-Length, and a pipelined second request.  Each is refused (400
+# malformed, answered) before anything is issued.
+test_extra_bytes_refused_and_answered() {
+    local len before tag
+    before=$(issued_snapshot)
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k.pem" 2>/dev/null
+    csr_der "$T/csr.der" "$T/k.pem" "DNS:$(shared_name 6)" || die "openssl req failed"
+    len=$(stat -c %s "$T/csr.der")
+    { cat "$T/csr.der"; printf 'XY'; } >"$T/longer"
+    { cat "$T/csr.der"; printf 'POST /acme5g/v1/certificate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/pkcs10\r\nContent-Length: %d\r\n\r\n' "$len"; cat "$T/csr.der"; } >"$T/pipelined"
+    for tag in longer pipelined; do
+        raw_request_as 6 "$T/$tag.resp" "Content-Type: application/pkcs10"$'\r\n'"Content-Length: $len"$'\r\n' "$T/$tag"
+        [ "$(status_of "$T/$tag.resp")" = 400 ] ||
+            die "$tag: status '$(status_of "$T/$tag.resp")', expected 400"
+        grep -q '"type":"urn:acme5g:error:malformed"' "$T/$tag.resp" ||
+            die "$tag: unclear problem: $(tail -n 1 "$T/$tag.resp")"
+    done
+    nothing_issued "$before" "$WORK/none"
+}
+
 TESTS="
 enrol_via_shared_client
 refuses_no_client_certificate
@@ -501,6 +570,9 @@ renew_via_reuses_account
 concurrent_50
 silent_nf_does_not_delay_others
 silent_flood_waits_at_most_timeout
+slow_hook_still_delivers
+crlf_after_body_still_answered
+extra_bytes_refused_and_answered
 "
 
 run_test() { # NAME
