@@ -5,7 +5,8 @@
  *   acme5g-shared --listen PORT --cert PEM --key PEM --nf-ca PEM --policy FILE
  *                 --directory URL --ca PEM --state DIR
  *                 [--challenge dns-01 --dns-hook CMD] [--nf-timeout S]
- *                 [--timeout S] [--max-children N] [-v...]
+ *                 [--handshake-timeout S] [--timeout S] [--max-children N]
+ *                 [--max-per-source N] [-v...]
  *
  * NFs connect with mutual TLS (a client certificate from the operator's
  * bootstrap CA, --nf-ca) and POST their own CSR (see acme5g.h, "Shared ACME
@@ -16,14 +17,19 @@
  *
  * Each NF gets its own ACME account, kept in DIR/nf-<hash of identity>/.
  * Every connection is served by a child process with its own timeouts, so
- * a slow or hostile NF holds up nobody else.  A thin user of acme5g.h and
+ * a slow or hostile NF holds up nobody else: the TLS handshake must end
+ * within --handshake-timeout (3 s), the request within --nf-timeout, and
+ * one source address holds at most --max-per-source children (8); more
+ * connections from it are closed at once.  A thin user of acme5g.h and
  * the POSIX port: the protocol and the checks live in the library.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +49,7 @@ typedef struct shared_options {
     unsigned long listen_port;
     const char *cert, *key, *nf_ca, *policy, *directory, *ca, *state;
     const char *challenge, *dns_hook;
-    unsigned long nf_timeout_s, timeout_s, max_children;
+    unsigned long nf_timeout_s, handshake_timeout_s, timeout_s, max_children, max_per_source;
     int verbosity;
 } shared_options;
 
@@ -56,6 +62,14 @@ static char policy_text[SHARED_FILE_MAX];
 static char file_buf[SHARED_FILE_MAX];
 static acme5g_shared_request request;
 static acme5g_csr csr;
+
+/* The children and the address each one serves (per-source limits). */
+typedef struct shared_slot {
+    pid_t pid; /* 0: free */
+    unsigned char addr[16];
+    size_t addr_len;
+} shared_slot;
+static shared_slot slots[1024];
 
 static void on_signal(int sig)
 {
@@ -70,7 +84,9 @@ static int usage(const char *why)
                     "--policy FILE\n"
                     "                     --directory URL --ca PEM --state DIR\n"
                     "                     [--challenge dns-01 --dns-hook CMD] [--nf-timeout S]\n"
-                    "                     [--timeout S] [--max-children N] [-v...]\n",
+                    "                     [--handshake-timeout S] [--timeout S] "
+                    "[--max-children N]\n"
+                    "                     [--max-per-source N] [-v...]\n",
             why);
     return 2;
 }
@@ -203,6 +219,7 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
     if (acme5g_init(&nf_ctx, &port) || acme5g_add_trust_anchors_pem(&nf_ctx, nf_ca, nf_ca_len) ||
         acme5g_set_own_cert(&nf_ctx, own_cert, own_cert_len, own_key, own_key_len))
         return 1;
+    acme5g_shared_set_handshake_timeout(&nf_ctx, (uint32_t)(opt.handshake_timeout_s * 1000u));
     err = acme5g_shared_accept(&nf_ctx, fd, (uint32_t)opt.nf_timeout_s, &request);
     if (err) {
         int tls = acme5g_last_tls_error(&nf_ctx);
@@ -214,7 +231,8 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
             snprintf(msg, sizeof msg, "request too large (a CSR has at most %d bytes)",
                      ACME5G_SHARED_CSR_MAX);
         else if (err == ACME5G_ERR_TIMEOUT || err == ACME5G_ERR_NET_CLOSED || err == ACME5G_ERR_NET)
-            snprintf(msg, sizeof msg, "the NF sent no complete request");
+            snprintf(msg, sizeof msg, "the NF completed no TLS handshake within "
+                                      "--handshake-timeout, or sent no complete request");
         else if (err == ACME5G_ERR_HTTP)
             snprintf(msg, sizeof msg, "malformed request: not one POST of application/pkcs10 "
                                       "with a Content-Length, or bytes after its body");
@@ -294,8 +312,10 @@ static int parse_args(int argc, char **argv)
     int i;
     memset(&opt, 0, sizeof opt);
     opt.nf_timeout_s = 10;
+    opt.handshake_timeout_s = 3;
     opt.timeout_s = 120;
     opt.max_children = 16;
+    opt.max_per_source = 8;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
@@ -320,6 +340,12 @@ static int parse_args(int argc, char **argv)
         else if (!strcmp(a, "--nf-timeout")) {
             if (number(v, 1, 3600, &opt.nf_timeout_s))
                 return usage("--nf-timeout must be 1..3600");
+        } else if (!strcmp(a, "--handshake-timeout")) {
+            if (number(v, 1, 3600, &opt.handshake_timeout_s))
+                return usage("--handshake-timeout must be 1..3600");
+        } else if (!strcmp(a, "--max-per-source")) {
+            if (number(v, 1, 1024, &opt.max_per_source))
+                return usage("--max-per-source must be 1..1024");
         } else if (!strcmp(a, "--timeout")) {
             if (number(v, 1, 86400, &opt.timeout_s))
                 return usage("--timeout must be 1..86400");
@@ -339,6 +365,62 @@ static int parse_args(int argc, char **argv)
     if (opt.challenge && !opt.dns_hook)
         return usage("--challenge dns-01 needs --dns-hook");
     return 0;
+}
+
+/* The peer's address as bytes (an IPv4-mapped IPv6 address as IPv4);
+ * 0 bytes when unknown. */
+static size_t peer_addr(int fd, unsigned char out[16])
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return 0;
+    if (ss.ss_family == AF_INET) {
+        memcpy(out, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+        return 4;
+    }
+    if (ss.ss_family == AF_INET6) {
+        const unsigned char *a = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
+        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        if (!memcmp(a, mapped, 12)) {
+            memcpy(out, a + 12, 4);
+            return 4;
+        }
+        memcpy(out, a, 16);
+        return 16;
+    }
+    return 0;
+}
+
+/* How many children serve this address now. */
+static unsigned long source_count(const unsigned char *addr, size_t len)
+{
+    unsigned long i, n = 0;
+    for (i = 0; i < opt.max_children; i++)
+        if (slots[i].pid && slots[i].addr_len == len && !memcmp(slots[i].addr, addr, len))
+            n++;
+    return n;
+}
+
+static void slot_free(pid_t pid)
+{
+    unsigned long i;
+    for (i = 0; i < opt.max_children; i++)
+        if (slots[i].pid == pid)
+            slots[i].pid = 0;
+}
+
+static void slot_take(pid_t pid, const unsigned char *addr, size_t len)
+{
+    unsigned long i;
+    for (i = 0; i < opt.max_children; i++)
+        if (!slots[i].pid) {
+            slots[i].pid = pid;
+            memcpy(slots[i].addr, addr, len);
+            slots[i].addr_len = len;
+            return;
+        }
 }
 
 int main(int argc, char **argv)
@@ -388,15 +470,30 @@ int main(int argc, char **argv)
 
     while (!stop_requested) {
         int fd, status;
+        unsigned char addr[16];
+        size_t addr_len;
         pid_t pid;
         /* reap finished children; at the limit, wait for one */
-        while ((pid = waitpid(-1, &status, children >= opt.max_children ? 0 : WNOHANG)) > 0)
+        while ((pid = waitpid(-1, &status, children >= opt.max_children ? 0 : WNOHANG)) > 0) {
+            slot_free(pid);
             children--;
+        }
         if (children >= opt.max_children)
             continue;
         fd = port.accept(port.user, listener, 500);
         if (fd < 0)
             continue;
+        addr_len = peer_addr(fd, addr);
+        if (source_count(addr, addr_len) >= opt.max_per_source) {
+            if (opt.verbosity >= 1) {
+                char text[INET6_ADDRSTRLEN] = "?";
+                inet_ntop(addr_len == 16 ? AF_INET6 : AF_INET, addr, text, sizeof text);
+                fprintf(stderr, "acme5g-shared: refused: %s already has %lu connections "
+                                "(--max-per-source)\n", text, opt.max_per_source);
+            }
+            port.close(port.user, fd);
+            continue;
+        }
         pid = fork();
         if (pid == 0) {
             port.close(port.user, listener);
@@ -407,8 +504,10 @@ int main(int argc, char **argv)
             _exit(rc);
         }
         port.close(port.user, fd);
-        if (pid > 0)
+        if (pid > 0) {
+            slot_take(pid, addr, addr_len);
             children++;
+        }
     }
     port.close(port.user, listener);
     while (wait(NULL) > 0)
