@@ -29,14 +29,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acme5g.h"
@@ -188,6 +191,33 @@ static int dns_txt(void *user, const char *name, const char *value, int present)
     return acme5g_posix_dns_hook(dns_hook_cmd, name, value, present);
 }
 
+/* One writer per NF: an exclusive flock on DIR/lock, held until this
+ * child exits.  A second request for the same NF waits for the first, at
+ * most `timeout_s`.  0, or -1 (busy past the deadline, or no lock file). */
+static int nf_lock(const char *dir, unsigned long timeout_s)
+{
+    char path[SHARED_PATH_MAX + 8];
+    unsigned long waited_ms = 0;
+    int fd;
+    if (snprintf(path, sizeof path, "%s/lock", dir) >= (int)sizeof path)
+        return -1;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || waited_ms >= timeout_s * 1000ul) {
+            close(fd);
+            return -1;
+        }
+        {
+            struct timespec ts = { 0, 50 * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+        waited_ms += 50;
+    }
+    return 0; /* fd stays open: the lock ends with the process */
+}
+
 /* Close so that the answer survives: unread request bytes would make the
  * kernel reset the connection and drop what we sent.  Bounded: 1 s, 256 KB. */
 static void drain_and_close(acme5g_port *port, int fd)
@@ -273,6 +303,11 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
         log_line(request.identity, "failed", "state directory");
         return acme5g_shared_respond(&nf_ctx, 500, NULL, 0, "serverInternal",
                                      "state directory"), 1;
+    }
+    if (nf_lock(dir, opt.timeout_s)) {
+        log_line(request.identity, "refused", "another request for this NF is still running");
+        return acme5g_shared_respond(&nf_ctx, 503, NULL, 0, "busy",
+                                     "another request for this NF is still running"), 1;
     }
     acme5g_posix_port(&acme_posix, dir, opt.verbosity - 1, &port);
     if (opt.dns_hook) {

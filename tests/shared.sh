@@ -596,6 +596,46 @@ test_idle_flood_from_one_source() {
     [ "$ms" -le $((base + 2000)) ] || die "the enrolment took $ms ms, $base ms unloaded"
 }
 
+# Eight requests at once from one NF identity (nf8), each with its own key:
+# each is answered with a chain for its own key, or refused cleanly; the
+# daemon's files for nf8 stay consistent (one account, a chain that
+# verifies and is one of those delivered).
+test_same_identity_concurrent_8() {
+    local i ok=0 refused=0 bad=0
+    for i in 1 2 3 4 5 6 7 8; do
+        (timeout -k 5 "$CLI_TIMEOUT" "$BIN" enrol --via "$SHARED_URL" --ca "$PKI/coreca.pem" \
+            --client-cert "$PKI/nf8.pem" --client-key "$PKI/nf8.key" --state "$T/s$i" \
+            --name "$(shared_name 8)" >"$T/s$i.out" 2>&1
+        echo $? >"$T/s$i.rc") &
+    done
+    wait
+    for i in 1 2 3 4 5 6 7 8; do
+        echo "request $i: exit $(cat "$T/s$i.rc"): $(tail -n 1 "$T/s$i.out")"
+        if [ "$(cat "$T/s$i.rc")" = 0 ]; then
+            if (check_nf_state "$T/s$i" "DNS:$(shared_name 8)") >"$T/check$i" 2>&1; then
+                ok=$((ok + 1))
+            else
+                echo "  request $i: $(cat "$T/.why")"
+                bad=$((bad + 1))
+            fi
+        elif grep -q 'HTTP 503 urn:acme5g:error:busy' "$T/s$i.out"; then
+            refused=$((refused + 1))
+        else
+            bad=$((bad + 1))
+        fi
+    done
+    echo "$ok delivered, $refused refused as busy, $bad broken"
+    [ "$bad" = 0 ] || die "$bad of 8 requests failed or got a wrong chain"
+    [ "$ok" -ge 1 ] || die "no request was served"
+    split_chain "$(nf_dir 8)/cert.pem"
+    openssl verify -CAfile "$PEBBLE_ROOT" -untrusted "$T/rest.pem" "$T/leaf.pem" ||
+        die "the daemon's chain for nf8 does not verify"
+    for i in 1 2 3 4 5 6 7 8; do
+        cmp -s "$(nf_dir 8)/cert.pem" "$T/s$i/cert.pem" && return 0
+    done
+    die "the daemon's chain for nf8 is none of those delivered"
+}
+
 TESTS="
 enrol_via_shared_client
 refuses_no_client_certificate
@@ -613,6 +653,7 @@ slow_hook_still_delivers
 crlf_after_body_still_answered
 extra_bytes_refused_and_answered
 idle_flood_from_one_source
+same_identity_concurrent_8
 "
 
 run_test() { # NAME
