@@ -183,12 +183,100 @@ static void log_line(const char *identity, const char *what, const char *detail)
                 identity[0] ? identity : "-", what, detail ? ": " : "", detail ? detail : "");
 }
 
+/* dns-01 in a child.  Every TXT record is noted before its "add" runs and
+ * forgotten after its "del": whatever is still noted when the order ends,
+ * or when the child is told to stop (SIGTERM), is deleted then.  Each hook
+ * runs in its own process group under a deadline: "add" the time left of
+ * --timeout, "del" DEL_HOOK_MS whatever happened before. */
+#define DEL_HOOK_MS 30000u
+typedef struct txt_record {
+    volatile sig_atomic_t live;
+    char name[300];
+    char value[128];
+} txt_record;
 static const char *dns_hook_cmd;
+static char dns_hook_script[4096 + 16]; /* for the signal handler: CMD "$@" */
+static txt_record published[ACME5G_MAX_IDENTIFIERS];
+static volatile long hook_pgid; /* the running hook's process group, or 0 */
+static uint64_t acme_deadline_ms;
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static int dns_txt(void *user, const char *name, const char *value, int present)
 {
+    size_t i;
+    int r;
     (void)user;
-    return acme5g_posix_dns_hook(dns_hook_cmd, name, value, present);
+    if (present) {
+        uint64_t now = mono_ms();
+        for (i = 0; i < ACME5G_MAX_IDENTIFIERS; i++)
+            if (!published[i].live && strlen(name) < sizeof published[i].name &&
+                strlen(value) < sizeof published[i].value) {
+                strcpy(published[i].name, name);
+                strcpy(published[i].value, value);
+                published[i].live = 1;
+                break;
+            }
+        if (i == ACME5G_MAX_IDENTIFIERS || now >= acme_deadline_ms)
+            return ACME5G_PORT_ERROR;
+        return acme5g_posix_dns_hook_timeout(dns_hook_cmd, name, value, 1,
+                                             (uint32_t)(acme_deadline_ms - now), &hook_pgid);
+    }
+    r = acme5g_posix_dns_hook_timeout(dns_hook_cmd, name, value, 0, DEL_HOOK_MS, &hook_pgid);
+    for (i = 0; i < ACME5G_MAX_IDENTIFIERS; i++)
+        if (published[i].live && !strcmp(published[i].name, name) &&
+            !strcmp(published[i].value, value))
+            published[i].live = 0;
+    return r;
+}
+
+/* The order is over: delete what is still published. */
+static void dns_cleanup(void)
+{
+    size_t i;
+    for (i = 0; i < ACME5G_MAX_IDENTIFIERS; i++)
+        if (published[i].live)
+            dns_txt(NULL, published[i].name, published[i].value, 0);
+}
+
+/* SIGTERM in a child: kill the running hook, delete what is published
+ * (fork, exec and wait only: async-signal-safe), and end. */
+static void child_on_term(int sig)
+{
+    long pg = hook_pgid;
+    size_t i;
+    (void)sig;
+    if (pg > 0)
+        kill(-(pid_t)pg, SIGKILL);
+    for (i = 0; dns_hook_cmd && i < ACME5G_MAX_IDENTIFIERS; i++) {
+        pid_t pid;
+        int status, waited_ms = 0;
+        if (!published[i].live)
+            continue;
+        pid = fork();
+        if (pid == 0) {
+            char *argv[] = { "sh", "-c", dns_hook_script, "acme5g-hook", "del",
+                             published[i].name, published[i].value, NULL };
+            setpgid(0, 0);
+            dup2(2, 1);
+            execv("/bin/sh", argv);
+            _exit(127);
+        }
+        while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+            struct timespec ts = { 0, 50 * 1000000L };
+            if ((waited_ms += 50) > (int)DEL_HOOK_MS) {
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+            }
+            nanosleep(&ts, NULL);
+        }
+    }
+    _exit(1);
 }
 
 /* One writer per NF: an exclusive flock on DIR/lock, held until this
@@ -311,8 +399,8 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
     }
     acme5g_posix_port(&acme_posix, dir, opt.verbosity - 1, &port);
     if (opt.dns_hook) {
-        dns_hook_cmd = opt.dns_hook;
         port.dns_txt = dns_txt;
+        acme_deadline_ms = mono_ms() + opt.timeout_s * 1000u;
     }
     if (acme5g_posix_read_file(opt.ca, file_buf, sizeof file_buf, &ca_len) ||
         acme5g_init(&acme_ctx, &port) || acme5g_add_trust_anchors_pem(&acme_ctx, file_buf, ca_len))
@@ -328,6 +416,7 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
     if (!opt.dns_hook)
         p.challenge = ACME5G_CHALLENGE_HTTP01; /* only pre-authorized orders can succeed */
     err = acme5g_enrol(&acme_ctx, &p);
+    dns_cleanup();
     if (err) {
         const acme5g_problem *pr = acme5g_last_problem(&acme_ctx);
         snprintf(msg, sizeof msg, "%s%s%s%s%s", acme5g_strerror(err), pr->type[0] ? " (" : "",
@@ -478,6 +567,12 @@ int main(int argc, char **argv)
                 strerror(errno));
         return 1;
     }
+    if (opt.dns_hook) {
+        int n = snprintf(dns_hook_script, sizeof dns_hook_script, "%s \"$@\"", opt.dns_hook);
+        if (n < 0 || (size_t)n >= sizeof dns_hook_script)
+            return usage("--dns-hook too long");
+        dns_hook_cmd = opt.dns_hook;
+    }
     if (acme5g_posix_ensure_dir(opt.state)) {
         fprintf(stderr, "acme5g-shared: state directory %s unusable\n", opt.state);
         return 1;
@@ -531,6 +626,9 @@ int main(int argc, char **argv)
         }
         pid = fork();
         if (pid == 0) {
+            sa.sa_handler = child_on_term;
+            sigaction(SIGTERM, &sa, NULL);
+            sigaction(SIGINT, &sa, NULL);
             port.close(port.user, listener);
             rc = serve_nf(fd, nf_ca, nf_ca_len, own_cert, own_cert_len, own_key, own_key_len);
             drain_and_close(&port, fd);

@@ -577,7 +577,7 @@ test_idle_flood_from_one_source() {
     base=$(($(now_ms) - t0))
     [ "$RC" = 0 ] || die "unloaded enrolment exited $RC: $(errline base)"
     for ((i = 0; i < N_FLOOD; i++)); do
-        (while [ ! -e "$T/stop" ]; do
+        (trap - EXIT; while [ ! -e "$T/stop" ]; do
             socat -u "TCP:127.0.0.1:$SHARED_PORT,bind=127.0.0.2" /dev/null 2>/dev/null ||
                 sleep 0.05
         done) &
@@ -636,6 +636,56 @@ test_same_identity_concurrent_8() {
     die "the daemon's chain for nf8 is none of those delivered"
 }
 
+# A hung dns-01 hook (its "add" sleeps 987 s), with a daemon of its own
+# (--timeout 4): the hook and its process group are killed at the
+# deadline, the NF is answered (502), and "del" runs for the record.  Then
+# the same with --timeout 60 and the serving child stopped with SIGTERM
+# while its hook hangs: the hook is killed and "del" runs.
+hung_hook_gone() {
+    local i
+    for i in $(seq 1 "$1"); do
+        pgrep -f '^sleep 987$' >/dev/null || return 0
+        sleep 0.2
+    done
+    return 1
+}
+test_hung_hook_killed_and_cleaned_up() {
+    local d=$T/d f t0 ms child bg
+    mkdir -p "$d"
+    for f in srv.pem srv.key bootca.pem policy; do ln -s "$PKI/$f" "$d/$f"; done
+    echo 987 >"$d/hook-delay"
+    trap 'pkill -f "^sleep 987$"; shared_stop' EXIT
+    shared_start "$d" --timeout 4 --nf-timeout "$NF_TIMEOUT" -v || die "daemon did not start"
+    t0=$(now_ms)
+    enrol_via enrol 9 "$T/nf" --name "$(shared_name 9)"
+    ms=$(($(now_ms) - t0))
+    echo "answered after $ms ms"
+    [ "$RC" = 1 ] || die "enrol exited $RC, expected 1"
+    grep -q 'HTTP 502' "$T/enrol.err" || die "no 502 answer: $(errline enrol)"
+    [ "$ms" -lt 12000 ] || die "the answer took $ms ms with --timeout 4"
+    hung_hook_gone 10 || die "the hung hook still runs after the deadline"
+    grep -q "^del _acme-challenge.$(shared_name 9) " "$d/dns-hook.log" ||
+        die "no del for the record of $(shared_name 9)"
+    shared_stop
+    : >"$d/daemon.log"
+    shared_start "$d" --timeout 60 --nf-timeout "$NF_TIMEOUT" -v || die "daemon did not restart"
+    (trap - EXIT; enrol_via enrol2 10 "$T/nf2" --name "$(shared_name 10)") &
+    bg=$!
+    for f in $(seq 1 50); do pgrep -f '^sleep 987$' >/dev/null && break; sleep 0.2; done
+    pgrep -f '^sleep 987$' >/dev/null || die "the hook did not start"
+    child=$(pgrep -P "$SHARED_PID")
+    [ -n "$child" ] || die "no serving child"
+    kill -TERM $child
+    hung_hook_gone 25 || die "the hook of the stopped child still runs"
+    for f in $(seq 1 25); do
+        grep -q "^del _acme-challenge.$(shared_name 10) " "$d/dns-hook.log" && break
+        sleep 0.2
+    done
+    grep -q "^del _acme-challenge.$(shared_name 10) " "$d/dns-hook.log" ||
+        die "no del for the record of the stopped child"
+    wait "$bg"
+}
+
 TESTS="
 enrol_via_shared_client
 refuses_no_client_certificate
@@ -654,6 +704,7 @@ crlf_after_body_still_answered
 extra_bytes_refused_and_answered
 idle_flood_from_one_source
 same_identity_concurrent_8
+hung_hook_killed_and_cleaned_up
 "
 
 run_test() { # NAME
