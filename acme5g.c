@@ -5316,6 +5316,79 @@ int acme5g_enrol_via(acme5g_ctx *ctx, const acme5g_enrol_params *p)
 #endif
 
 #if ACME5G_WITH_SHARED
+/* How long the shared client waits for bytes after a request's body. */
+#define SHR_TRAILING_MS 100
+
+/* Run the server engine until its state has a bit of `want`, moving
+ * records through the port under ctx->deadline_ms.  With `discard`,
+ * received application data is thrown away on the way (before an answer:
+ * the one-direction buffer cannot send while it holds any).  0 or -1 (why
+ * in ctx->io_error or the engine's error). */
+static int shr_pump(acme5g_ctx *ctx, unsigned want, int discard)
+{
+    br_ssl_engine_context *eng = &ctx->tls.server.eng;
+    for (;;) {
+        unsigned st = br_ssl_engine_current_state(eng);
+        unsigned char *buf;
+        size_t len;
+        int r;
+        if (st & BR_SSL_CLOSED)
+            return -1;
+        if (st & BR_SSL_SENDREC) {
+            buf = br_ssl_engine_sendrec_buf(eng, &len);
+            if ((r = io_port_write(ctx, buf, len)) < 0)
+                return -1;
+            br_ssl_engine_sendrec_ack(eng, (size_t)r);
+            continue;
+        }
+        if (discard && (st & BR_SSL_RECVAPP)) {
+            br_ssl_engine_recvapp_buf(eng, &len);
+            br_ssl_engine_recvapp_ack(eng, len);
+            continue;
+        }
+        if (st & want)
+            return 0;
+        if (!(st & BR_SSL_RECVREC))
+            return -1;
+        buf = br_ssl_engine_recvrec_buf(eng, &len);
+        if ((r = io_port_read(ctx, buf, len)) < 0)
+            return -1;
+        br_ssl_engine_recvrec_ack(eng, (size_t)r);
+    }
+}
+
+/* After the body: does the request end there?  Waits SHR_TRAILING_MS for
+ * more bytes; line ends are dropped, anything else refuses the request. */
+static int shr_request_ends(acme5g_ctx *ctx)
+{
+    br_ssl_engine_context *eng = &ctx->tls.server.eng;
+    uint64_t deadline = ctx->deadline_ms,
+             until = ctx->port.monotonic_ms(ctx->port.user) + SHR_TRAILING_MS;
+    int err = ACME5G_OK;
+    if (until < deadline)
+        ctx->deadline_ms = until;
+    while (!err) {
+        size_t len, i;
+        unsigned char *p;
+        if (shr_pump(ctx, BR_SSL_RECVAPP, 0))
+            break; /* nothing more in time, or the NF closed its side */
+        p = br_ssl_engine_recvapp_buf(eng, &len);
+        for (i = 0; i < len && !err; i++)
+            if (p[i] != '\r' && p[i] != '\n')
+                err = ACME5G_ERR_HTTP;
+        br_ssl_engine_recvapp_ack(eng, len);
+    }
+    ctx->io_error = 0;
+    ctx->deadline_ms = deadline;
+    return err;
+}
+
+/* See acme5g.h. */
+void acme5g_shared_set_handshake_timeout(acme5g_ctx *ctx, uint32_t timeout_ms)
+{
+    ctx->shared_handshake_ms = timeout_ms;
+}
+
 /* See acme5g.h. */
 int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
                          acme5g_shared_request *req)
@@ -5326,7 +5399,8 @@ int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
     unsigned char seed[32];
     http_framing fr;
     int64_t now = ctx->port.now_s(ctx->port.user);
-    int err = ACME5G_OK, headers = 0, is_pkcs10 = 0, i;
+    int err = ACME5G_OK, headers = 0, is_pkcs10 = 0, handshake_done = 0, i;
+    uint64_t start_ms;
     long n;
 
     memset(req, 0, sizeof(*req));
@@ -5338,8 +5412,11 @@ int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
         return set_error(ctx, ACME5G_ERR_CLOCK);
     if (entropy_get(ctx, seed, sizeof(seed)))
         return set_error(ctx, ACME5G_ERR_ENTROPY);
-    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
-                       (uint64_t)(timeout_s ? timeout_s : 10) * 1000u;
+    ctx->shared_io_ms = (timeout_s ? timeout_s : 10) * 1000u;
+    start_ms = ctx->port.monotonic_ms(ctx->port.user);
+    ctx->deadline_ms = start_ms + ctx->shared_io_ms;
+    if (ctx->shared_handshake_ms && ctx->shared_handshake_ms < ctx->shared_io_ms)
+        ctx->deadline_ms = start_ms + ctx->shared_handshake_ms;
 
     br_ssl_server_init_full_ec(sc, ctx->own_chain, ctx->own_chain_count,
                                ctx->own_issuer_key_type, &ctx->own_key.sk);
@@ -5368,8 +5445,10 @@ int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
     ctx->io_error = 0;
     br_sslio_init(&ctx->io, &sc->eng, io_port_read, ctx, io_port_write, ctx);
 
-    /* request line: POST <path> HTTP/1.1 */
-    n = http_line(ctx);
+    /* the handshake under its own (shorter) deadline, then the request */
+    handshake_done = !shr_pump(ctx, BR_SSL_SENDAPP | BR_SSL_RECVAPP, 0);
+    ctx->deadline_ms = start_ms + ctx->shared_io_ms;
+    n = handshake_done ? http_line(ctx) : -(long)io_failure(ctx);
     if (n < 0)
         err = (int)-n;
     else if (n < 14 || memcmp(ctx->line, "POST /", 6) || !strstr(ctx->line, " HTTP/1."))
@@ -5402,6 +5481,8 @@ int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
         err = ACME5G_ERR_BODY_TOO_LARGE;
     if (!err && io_read(ctx, req->csr, (size_t)fr.length))
         err = io_failure(ctx);
+    if (!err)
+        err = shr_request_ends(ctx);
     if (!err) {
         req->csr_len = (size_t)fr.length;
         for (i = 0; i < 3 && !req->identity[0]; i++)
@@ -5416,7 +5497,8 @@ int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
         if (!ctx->last_tls_error && br != BR_ERR_OK && br != BR_ERR_IO)
             ctx->last_tls_error = br;
         /* after a completed handshake the NF can still be told why */
-        if (ctx->last_tls_error || br_ssl_engine_current_state(&sc->eng) == BR_SSL_CLOSED)
+        if (!handshake_done || ctx->last_tls_error ||
+            br_ssl_engine_current_state(&sc->eng) == BR_SSL_CLOSED)
             ctx->sock = -1;
     }
     return set_error(ctx, err);
@@ -5431,6 +5513,11 @@ int acme5g_shared_respond(acme5g_ctx *ctx, int http_status, const char *chain_pe
     int err = ACME5G_OK;
     if (ctx->sock < 0)
         return set_error(ctx, ACME5G_ERR_ARG);
+    /* the NF waits as long as the ACME work took: its answer gets the
+     * accept's time afresh */
+    ctx->deadline_ms = ctx->port.monotonic_ms(ctx->port.user) +
+                       (ctx->shared_io_ms ? ctx->shared_io_ms : 10000u);
+    ctx->io_error = 0;
     /* a problem body is built in ctx->body (free: the request was read) */
     if (http_status != 200 || !chain_pem) {
         w_init(&b, ctx->body, ACME5G_BODY_MAX);
@@ -5452,7 +5539,9 @@ int acme5g_shared_respond(acme5g_ctx *ctx, int http_status, const char *chain_pe
     w_str(&w, "Content-Length: ");
     w_u64(&w, chain_len);
     w_str(&w, "\r\nConnection: close\r\n\r\n");
-    if (br_sslio_write_all(&ctx->io, head, w.len) < 0 ||
+    /* whatever the NF sent after its request goes first: the one-direction
+     * buffer cannot send while it holds received data */
+    if (shr_pump(ctx, BR_SSL_SENDAPP, 1) || br_sslio_write_all(&ctx->io, head, w.len) < 0 ||
         br_sslio_write_all(&ctx->io, chain_pem, chain_len) < 0 || br_sslio_flush(&ctx->io) < 0)
         err = io_failure(ctx);
     else

@@ -732,6 +732,8 @@ typedef struct acme5g_ctx {
     br_name_element peer_names[3];       /* shared client: the NF's URI, DNS, CN */
     char peer_name_buf[3][256];
 #endif
+    uint32_t shared_handshake_ms;        /* 0: the whole accept timeout */
+    uint32_t shared_io_ms;               /* the accept timeout, again for the answer */
 } acme5g_ctx;
 
 /* ------------------------------------------------------------------------
@@ -951,7 +953,11 @@ typedef struct acme5g_shared_request {
  * this context's trust anchors (the operator's bootstrap CA, added with
  * acme5g_add_trust_anchors_pem()); reads one request.  Everything within
  * timeout_s.  On ACME5G_OK the connection stays open for
- * acme5g_shared_respond().  Errors: ACME5G_ERR_TLS* (no or untrusted
+ * acme5g_shared_respond().  The request must end with its body: after it,
+ * 100 ms are given to more bytes; blank
+ * line ends (CR, LF) are ignored, anything else (a body longer than its
+ * Content-Length, a pipelined second request) is ACME5G_ERR_HTTP.
+ * Errors: ACME5G_ERR_TLS* (no or untrusted
  * client certificate: BearSSL code in acme5g_last_tls_error()),
  * ACME5G_ERR_HTTP (not a POST of application/pkcs10 with a length),
  * ACME5G_ERR_BODY_TOO_LARGE (CSR over ACME5G_SHARED_CSR_MAX), timeouts.
@@ -959,7 +965,18 @@ typedef struct acme5g_shared_request {
 int acme5g_shared_accept(acme5g_ctx *ctx, int handle, uint32_t timeout_s,
                          acme5g_shared_request *request);
 
+/* Shared client side: bound the TLS handshake of every later
+ * acme5g_shared_accept() on this context to `timeout_ms` (0: the accept's
+ * whole timeout, the default), so that a connection that never
+ * authenticates is dropped early.  The request must then be complete within
+ * the accept's timeout, counted from the accept's start. */
+void acme5g_shared_set_handshake_timeout(acme5g_ctx *ctx, uint32_t timeout_ms);
+
 /* Shared client side: answer the accepted NF and end the TLS session.
+ * The answer gets the accept's timeout_s afresh (the ACME work between
+ * accept and respond does not eat into it).  Request bytes the NF sent
+ * after its request (read or not) are discarded first, so the answer can
+ * always be written.
  * With a chain (PEM) and status 200, or a problem: status 4xx/5xx, type
  * (a token appended to "urn:acme5g:error:") and detail (escaped here). */
 int acme5g_shared_respond(acme5g_ctx *ctx, int http_status, const char *chain_pem,

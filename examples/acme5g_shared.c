@@ -7,7 +7,8 @@
  *   acme5g-shared --listen PORT --cert PEM --key PEM --nf-ca PEM --policy FILE
  *                 --directory URL --ca PEM --state DIR
  *                 [--challenge dns-01 --dns-hook CMD] [--nf-timeout S]
- *                 [--timeout S] [--max-children N] [-v...]
+ *                 [--handshake-timeout S] [--timeout S] [--max-children N]
+ *                 [--max-per-source N] [-v...]
  *
  * NFs connect with mutual TLS (a client certificate from the operator's
  * bootstrap CA, --nf-ca) and POST their own CSR (see acme5g.h, "Shared ACME
@@ -18,21 +19,29 @@
  *
  * Each NF gets its own ACME account, kept in DIR/nf-<hash of identity>/.
  * Every connection is served by a child process with its own timeouts, so
- * a slow or hostile NF holds up nobody else.  A thin user of acme5g.h and
+ * a slow or hostile NF holds up nobody else: the TLS handshake must end
+ * within --handshake-timeout (3 s), the request within --nf-timeout, and
+ * one source address holds at most --max-per-source children (8); more
+ * connections from it are closed at once.  A thin user of acme5g.h and
  * the POSIX port: the protocol and the checks live in the library.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acme5g.h"
@@ -45,7 +54,7 @@ typedef struct shared_options {
     unsigned long listen_port;
     const char *cert, *key, *nf_ca, *policy, *directory, *ca, *state;
     const char *challenge, *dns_hook;
-    unsigned long nf_timeout_s, timeout_s, max_children;
+    unsigned long nf_timeout_s, handshake_timeout_s, timeout_s, max_children, max_per_source;
     int verbosity;
 } shared_options;
 
@@ -58,6 +67,14 @@ static char policy_text[SHARED_FILE_MAX];
 static char file_buf[SHARED_FILE_MAX];
 static acme5g_shared_request request;
 static acme5g_csr csr;
+
+/* The children and the address each one serves (per-source limits). */
+typedef struct shared_slot {
+    pid_t pid; /* 0: free */
+    unsigned char addr[16];
+    size_t addr_len;
+} shared_slot;
+static shared_slot slots[1024];
 
 static void on_signal(int sig)
 {
@@ -72,7 +89,9 @@ static int usage(const char *why)
                     "--policy FILE\n"
                     "                     --directory URL --ca PEM --state DIR\n"
                     "                     [--challenge dns-01 --dns-hook CMD] [--nf-timeout S]\n"
-                    "                     [--timeout S] [--max-children N] [-v...]\n",
+                    "                     [--handshake-timeout S] [--timeout S] "
+                    "[--max-children N]\n"
+                    "                     [--max-per-source N] [-v...]\n",
             why);
     return 2;
 }
@@ -166,12 +185,127 @@ static void log_line(const char *identity, const char *what, const char *detail)
                 identity[0] ? identity : "-", what, detail ? ": " : "", detail ? detail : "");
 }
 
+/* dns-01 in a child.  Every TXT record is noted before its "add" runs and
+ * forgotten after its "del": whatever is still noted when the order ends,
+ * or when the child is told to stop (SIGTERM), is deleted then.  Each hook
+ * runs in its own process group under a deadline: "add" the time left of
+ * --timeout, "del" DEL_HOOK_MS whatever happened before. */
+#define DEL_HOOK_MS 30000u
+typedef struct txt_record {
+    volatile sig_atomic_t live;
+    char name[300];
+    char value[128];
+} txt_record;
 static const char *dns_hook_cmd;
+static char dns_hook_script[4096 + 16]; /* for the signal handler: CMD "$@" */
+static txt_record published[ACME5G_MAX_IDENTIFIERS];
+static volatile long hook_pgid; /* the running hook's process group, or 0 */
+static uint64_t acme_deadline_ms;
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static int dns_txt(void *user, const char *name, const char *value, int present)
 {
+    size_t i;
+    int r;
     (void)user;
-    return acme5g_posix_dns_hook(dns_hook_cmd, name, value, present);
+    if (present) {
+        uint64_t now = mono_ms();
+        for (i = 0; i < ACME5G_MAX_IDENTIFIERS; i++)
+            if (!published[i].live && strlen(name) < sizeof published[i].name &&
+                strlen(value) < sizeof published[i].value) {
+                strcpy(published[i].name, name);
+                strcpy(published[i].value, value);
+                published[i].live = 1;
+                break;
+            }
+        if (i == ACME5G_MAX_IDENTIFIERS || now >= acme_deadline_ms)
+            return ACME5G_PORT_ERROR;
+        return acme5g_posix_dns_hook_timeout(dns_hook_cmd, name, value, 1,
+                                             (uint32_t)(acme_deadline_ms - now), &hook_pgid);
+    }
+    r = acme5g_posix_dns_hook_timeout(dns_hook_cmd, name, value, 0, DEL_HOOK_MS, &hook_pgid);
+    for (i = 0; i < ACME5G_MAX_IDENTIFIERS; i++)
+        if (published[i].live && !strcmp(published[i].name, name) &&
+            !strcmp(published[i].value, value))
+            published[i].live = 0;
+    return r;
+}
+
+/* The order is over: delete what is still published. */
+static void dns_cleanup(void)
+{
+    size_t i;
+    for (i = 0; i < ACME5G_MAX_IDENTIFIERS; i++)
+        if (published[i].live)
+            dns_txt(NULL, published[i].name, published[i].value, 0);
+}
+
+/* SIGTERM in a child: kill the running hook, delete what is published
+ * (fork, exec and wait only: async-signal-safe), and end. */
+static void child_on_term(int sig)
+{
+    long pg = hook_pgid;
+    size_t i;
+    (void)sig;
+    if (pg > 0)
+        kill(-(pid_t)pg, SIGKILL);
+    for (i = 0; dns_hook_cmd && i < ACME5G_MAX_IDENTIFIERS; i++) {
+        pid_t pid;
+        int status, waited_ms = 0;
+        if (!published[i].live)
+            continue;
+        pid = fork();
+        if (pid == 0) {
+            char *argv[] = { "sh", "-c", dns_hook_script, "acme5g-hook", "del",
+                             published[i].name, published[i].value, NULL };
+            setpgid(0, 0);
+            dup2(2, 1);
+            execv("/bin/sh", argv);
+            _exit(127);
+        }
+        while (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+            struct timespec ts = { 0, 50 * 1000000L };
+            if ((waited_ms += 50) > (int)DEL_HOOK_MS) {
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+            }
+            nanosleep(&ts, NULL);
+        }
+    }
+    _exit(1);
+}
+
+/* One writer per NF: an exclusive flock on DIR/lock, held until this
+ * child exits.  A second request for the same NF waits for the first, at
+ * most `timeout_s`.  0, or -1 (busy past the deadline, or no lock file). */
+static int nf_lock(const char *dir, unsigned long timeout_s)
+{
+    char path[SHARED_PATH_MAX + 8];
+    unsigned long waited_ms = 0;
+    int fd;
+    if (snprintf(path, sizeof path, "%s/lock", dir) >= (int)sizeof path)
+        return -1;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || waited_ms >= timeout_s * 1000ul) {
+            close(fd);
+            return -1;
+        }
+        {
+            struct timespec ts = { 0, 50 * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+        waited_ms += 50;
+    }
+    return 0; /* fd stays open: the lock ends with the process */
 }
 
 /* Close so that the answer survives: unread request bytes would make the
@@ -205,6 +339,7 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
     if (acme5g_init(&nf_ctx, &port) || acme5g_add_trust_anchors_pem(&nf_ctx, nf_ca, nf_ca_len) ||
         acme5g_set_own_cert(&nf_ctx, own_cert, own_cert_len, own_key, own_key_len))
         return 1;
+    acme5g_shared_set_handshake_timeout(&nf_ctx, (uint32_t)(opt.handshake_timeout_s * 1000u));
     err = acme5g_shared_accept(&nf_ctx, fd, (uint32_t)opt.nf_timeout_s, &request);
     if (err) {
         int tls = acme5g_last_tls_error(&nf_ctx);
@@ -216,7 +351,11 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
             snprintf(msg, sizeof msg, "request too large (a CSR has at most %d bytes)",
                      ACME5G_SHARED_CSR_MAX);
         else if (err == ACME5G_ERR_TIMEOUT || err == ACME5G_ERR_NET_CLOSED || err == ACME5G_ERR_NET)
-            snprintf(msg, sizeof msg, "the NF sent no complete request");
+            snprintf(msg, sizeof msg, "the NF completed no TLS handshake within "
+                                      "--handshake-timeout, or sent no complete request");
+        else if (err == ACME5G_ERR_HTTP)
+            snprintf(msg, sizeof msg, "malformed request: not one POST of application/pkcs10 "
+                                      "with a Content-Length, or bytes after its body");
         else
             snprintf(msg, sizeof msg, "malformed request: %s", acme5g_strerror(err));
         log_line("", "refused", msg);
@@ -255,10 +394,15 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
         return acme5g_shared_respond(&nf_ctx, 500, NULL, 0, "serverInternal",
                                      "state directory"), 1;
     }
+    if (nf_lock(dir, opt.timeout_s)) {
+        log_line(request.identity, "refused", "another request for this NF is still running");
+        return acme5g_shared_respond(&nf_ctx, 503, NULL, 0, "busy",
+                                     "another request for this NF is still running"), 1;
+    }
     acme5g_posix_port(&acme_posix, dir, opt.verbosity - 1, &port);
     if (opt.dns_hook) {
-        dns_hook_cmd = opt.dns_hook;
         port.dns_txt = dns_txt;
+        acme_deadline_ms = mono_ms() + opt.timeout_s * 1000u;
     }
     if (acme5g_posix_read_file(opt.ca, file_buf, sizeof file_buf, &ca_len) ||
         acme5g_init(&acme_ctx, &port) || acme5g_add_trust_anchors_pem(&acme_ctx, file_buf, ca_len))
@@ -274,6 +418,7 @@ static int serve_nf(int fd, const char *nf_ca, size_t nf_ca_len, const char *own
     if (!opt.dns_hook)
         p.challenge = ACME5G_CHALLENGE_HTTP01; /* only pre-authorized orders can succeed */
     err = acme5g_enrol(&acme_ctx, &p);
+    dns_cleanup();
     if (err) {
         const acme5g_problem *pr = acme5g_last_problem(&acme_ctx);
         snprintf(msg, sizeof msg, "%s%s%s%s%s", acme5g_strerror(err), pr->type[0] ? " (" : "",
@@ -293,8 +438,10 @@ static int parse_args(int argc, char **argv)
     int i;
     memset(&opt, 0, sizeof opt);
     opt.nf_timeout_s = 10;
+    opt.handshake_timeout_s = 3;
     opt.timeout_s = 120;
     opt.max_children = 16;
+    opt.max_per_source = 8;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
@@ -319,6 +466,12 @@ static int parse_args(int argc, char **argv)
         else if (!strcmp(a, "--nf-timeout")) {
             if (number(v, 1, 3600, &opt.nf_timeout_s))
                 return usage("--nf-timeout must be 1..3600");
+        } else if (!strcmp(a, "--handshake-timeout")) {
+            if (number(v, 1, 3600, &opt.handshake_timeout_s))
+                return usage("--handshake-timeout must be 1..3600");
+        } else if (!strcmp(a, "--max-per-source")) {
+            if (number(v, 1, 1024, &opt.max_per_source))
+                return usage("--max-per-source must be 1..1024");
         } else if (!strcmp(a, "--timeout")) {
             if (number(v, 1, 86400, &opt.timeout_s))
                 return usage("--timeout must be 1..86400");
@@ -340,6 +493,62 @@ static int parse_args(int argc, char **argv)
     return 0;
 }
 
+/* The peer's address as bytes (an IPv4-mapped IPv6 address as IPv4);
+ * 0 bytes when unknown. */
+static size_t peer_addr(int fd, unsigned char out[16])
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    memset(&ss, 0, sizeof ss);
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return 0;
+    if (ss.ss_family == AF_INET) {
+        memcpy(out, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+        return 4;
+    }
+    if (ss.ss_family == AF_INET6) {
+        const unsigned char *a = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
+        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        if (!memcmp(a, mapped, 12)) {
+            memcpy(out, a + 12, 4);
+            return 4;
+        }
+        memcpy(out, a, 16);
+        return 16;
+    }
+    return 0;
+}
+
+/* How many children serve this address now. */
+static unsigned long source_count(const unsigned char *addr, size_t len)
+{
+    unsigned long i, n = 0;
+    for (i = 0; i < opt.max_children; i++)
+        if (slots[i].pid && slots[i].addr_len == len && !memcmp(slots[i].addr, addr, len))
+            n++;
+    return n;
+}
+
+static void slot_free(pid_t pid)
+{
+    unsigned long i;
+    for (i = 0; i < opt.max_children; i++)
+        if (slots[i].pid == pid)
+            slots[i].pid = 0;
+}
+
+static void slot_take(pid_t pid, const unsigned char *addr, size_t len)
+{
+    unsigned long i;
+    for (i = 0; i < opt.max_children; i++)
+        if (!slots[i].pid) {
+            slots[i].pid = pid;
+            memcpy(slots[i].addr, addr, len);
+            slots[i].addr_len = len;
+            return;
+        }
+}
+
 int main(int argc, char **argv)
 {
     static char nf_ca[SHARED_FILE_MAX], own_cert[SHARED_FILE_MAX], own_key[8192];
@@ -359,6 +568,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "acme5g-shared: cannot read --nf-ca, --cert, --key or --policy: %s\n",
                 strerror(errno));
         return 1;
+    }
+    if (opt.dns_hook) {
+        int n = snprintf(dns_hook_script, sizeof dns_hook_script, "%s \"$@\"", opt.dns_hook);
+        if (n < 0 || (size_t)n >= sizeof dns_hook_script)
+            return usage("--dns-hook too long");
+        dns_hook_cmd = opt.dns_hook;
     }
     if (acme5g_posix_ensure_dir(opt.state)) {
         fprintf(stderr, "acme5g-shared: state directory %s unusable\n", opt.state);
@@ -387,17 +602,35 @@ int main(int argc, char **argv)
 
     while (!stop_requested) {
         int fd, status;
+        unsigned char addr[16];
+        size_t addr_len;
         pid_t pid;
         /* reap finished children; at the limit, wait for one */
-        while ((pid = waitpid(-1, &status, children >= opt.max_children ? 0 : WNOHANG)) > 0)
+        while ((pid = waitpid(-1, &status, children >= opt.max_children ? 0 : WNOHANG)) > 0) {
+            slot_free(pid);
             children--;
+        }
         if (children >= opt.max_children)
             continue;
         fd = port.accept(port.user, listener, 500);
         if (fd < 0)
             continue;
+        addr_len = peer_addr(fd, addr);
+        if (source_count(addr, addr_len) >= opt.max_per_source) {
+            if (opt.verbosity >= 1) {
+                char text[INET6_ADDRSTRLEN] = "?";
+                inet_ntop(addr_len == 16 ? AF_INET6 : AF_INET, addr, text, sizeof text);
+                fprintf(stderr, "acme5g-shared: refused: %s already has %lu connections "
+                                "(--max-per-source)\n", text, opt.max_per_source);
+            }
+            port.close(port.user, fd);
+            continue;
+        }
         pid = fork();
         if (pid == 0) {
+            sa.sa_handler = child_on_term;
+            sigaction(SIGTERM, &sa, NULL);
+            sigaction(SIGINT, &sa, NULL);
             port.close(port.user, listener);
             rc = serve_nf(fd, nf_ca, nf_ca_len, own_cert, own_cert_len, own_key, own_key_len);
             drain_and_close(&port, fd);
@@ -406,8 +639,10 @@ int main(int argc, char **argv)
             _exit(rc);
         }
         port.close(port.user, fd);
-        if (pid > 0)
+        if (pid > 0) {
+            slot_take(pid, addr, addr_len);
             children++;
+        }
     }
     port.close(port.user, listener);
     while (wait(NULL) > 0)

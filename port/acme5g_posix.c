@@ -761,31 +761,85 @@ static void hook_child_signals(void)
 }
 
 /* See acme5g_posix.h. */
-int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, int present)
+int acme5g_posix_run_hook(const char *cmd, const char *const *args, size_t nargs,
+                          uint32_t timeout_ms, volatile long *pgid_out)
 {
+    const char *argv[16];
     char script[4096 + 16];
-    int n, status;
+    uint64_t deadline_ms = px_deadline(timeout_ms);
+    int n, status = 0, timed_out = 0;
+    size_t i;
     pid_t pid;
 
     n = snprintf(script, sizeof script, "%s \"$@\"", cmd);
-    if (n < 0 || (size_t)n >= sizeof script)
+    if (n < 0 || (size_t)n >= sizeof script || nargs > sizeof argv / sizeof argv[0] - 5)
         return ACME5G_PORT_ERROR;
+    argv[0] = "sh";
+    argv[1] = "-c";
+    argv[2] = script;
+    argv[3] = "acme5g-hook";
+    for (i = 0; i < nargs; i++)
+        argv[4 + i] = args[i];
+    argv[4 + nargs] = NULL;
     fflush(stdout);
     pid = fork();
     if (pid < 0)
         return ACME5G_PORT_ERROR;
     if (pid == 0) {
-        /* stderr as its stdout: the caller's stdout carries its own result */
+        /* its own process group, so that a deadline kills what it started;
+         * stderr as its stdout: the caller's stdout carries its own result */
         hook_child_signals();
+        setpgid(0, 0);
         dup2(2, 1);
-        execl("/bin/sh", "sh", "-c", script, "acme5g-dns-hook", present ? "add" : "del", name,
-              value, (char *)NULL);
+        execv("/bin/sh", (char *const *)argv);
         _exit(127);
     }
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return ACME5G_PORT_ERROR;
-    return (WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0 : ACME5G_PORT_ERROR;
+    setpgid(pid, pid); /* as the child does: no race with a kill below */
+    if (pgid_out)
+        *pgid_out = (long)pid;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR) {
+            status = -1;
+            break;
+        }
+        if (px_monotonic_ms(NULL) >= deadline_ms) {
+            timed_out = 1;
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            break;
+        }
+        px_sleep_ms(NULL, 20);
+    }
+    if (pgid_out)
+        *pgid_out = 0;
+    if (timed_out)
+        return ACME5G_PORT_TIMEOUT;
+    return (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) ? 0
+                                                                        : ACME5G_PORT_ERROR;
+}
+
+/* See acme5g_posix.h. */
+int acme5g_posix_dns_hook_timeout(const char *cmd, const char *name, const char *value,
+                                  int present, uint32_t timeout_ms, volatile long *pgid_out)
+{
+    const char *args[3];
+    args[0] = present ? "add" : "del";
+    args[1] = name;
+    args[2] = value;
+    return acme5g_posix_run_hook(cmd, args, 3, timeout_ms, pgid_out) == 0 ? 0
+                                                                           : ACME5G_PORT_ERROR;
+}
+
+/* See acme5g_posix.h. */
+int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, int present)
+{
+    return acme5g_posix_dns_hook_timeout(cmd, name, value, present,
+                                         ACME5G_POSIX_HOOK_TIMEOUT_MS, NULL);
 }
 
 /* See acme5g_posix.h. */

@@ -46,11 +46,29 @@ int acme5g_posix_read_file(const char *path, char *buf, size_t cap, size_t *len)
  * 0, or an errno value (also left in errno). */
 int acme5g_posix_ensure_dir(const char *dir);
 
+/* Run an operator command: `CMD ARG...` through /bin/sh -c (the args as
+ * "$@", at most 11), in a process group of its own, its standard output
+ * on our standard error.  At timeout_ms the whole group is killed
+ * (SIGKILL).  While it runs, *pgid_out (when not NULL) holds its
+ * process group id (0 otherwise), so that a signal handler can kill it.
+ * Returns 0 when it exited 0, ACME5G_PORT_TIMEOUT when it was killed at
+ * the deadline, else ACME5G_PORT_ERROR. */
+int acme5g_posix_run_hook(const char *cmd, const char *const *args, size_t nargs,
+                          uint32_t timeout_ms, volatile long *pgid_out);
+
+/* The deadline of acme5g_posix_dns_hook(): 10 minutes (DNS propagation). */
+#define ACME5G_POSIX_HOOK_TIMEOUT_MS 600000u
+
 /* dns-01 through an operator command: runs `CMD add NAME VALUE` (present)
- * or `CMD del NAME VALUE` with /bin/sh, the command's output on stderr,
- * and waits for it.  Returns 0 when it exited 0, else ACME5G_PORT_ERROR.
- * The shape of acme5g_port.dns_txt without the user pointer. */
+ * or `CMD del NAME VALUE` with acme5g_posix_run_hook(), killed at
+ * ACME5G_POSIX_HOOK_TIMEOUT_MS.  Returns 0 when it exited 0, else
+ * ACME5G_PORT_ERROR.  The shape of acme5g_port.dns_txt without the user
+ * pointer. */
 int acme5g_posix_dns_hook(const char *cmd, const char *name, const char *value, int present);
+
+/* The same with a deadline (ms) and pgid_out as for acme5g_posix_run_hook(). */
+int acme5g_posix_dns_hook_timeout(const char *cmd, const char *name, const char *value,
+                                  int present, uint32_t timeout_ms, volatile long *pgid_out);
 
 /* tkauth-01 through an operator command: runs CMD with /bin/sh and
  * ACME5G_TKAUTH_TYPE, ACME5G_TKAUTH_VALUE, ACME5G_TKAUTH_FINGERPRINT and

@@ -13,6 +13,10 @@ add) path=/set-txt body="{\"host\":\"$name.\",\"value\":\"$value\"}" ;;
 del) path=/clear-txt body="{\"host\":\"$name.\"}" ;;
 *) echo "dns-hook: unknown operation $op" >&2; exit 2 ;;
 esac
+# a slow DNS provider: $DNS_HOOK_DELAY_FILE holds the seconds an "add" takes
+if [ "$op" = add ] && [ -s "${DNS_HOOK_DELAY_FILE:-}" ]; then
+    sleep "$(cat "$DNS_HOOK_DELAY_FILE")"
+fi
 [ -z "${DNS_HOOK_LOG:-}" ] || echo "$op $name $value" >>"$DNS_HOOK_LOG"
 exec 3<>"/dev/tcp/${mgmt%:*}/${mgmt##*:}"
 printf 'POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \

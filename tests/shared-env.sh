@@ -23,7 +23,8 @@
 #   shared_start DIR ARG...   start the daemon on a free port with DIR's
 #                         certificates and policy, state DIR/state, log
 #                         DIR/daemon.log, the dns-01 hook of tests/dns-hook.sh
-#                         (lines in DIR/dns-hook.log); extra ARGs are passed
+#                         (lines in DIR/dns-hook.log; an "add" sleeps the
+#                         seconds written in DIR/hook-delay); extra ARGs are passed
 #                         on.  Sets SHARED_PORT, SHARED_PID, SHARED_URL,
 #                         SHARED_STATE.
 #   shared_stop           SIGTERM the daemon started by shared_start, wait.
@@ -100,7 +101,7 @@ shared_start() {
     pebble__pick_port SHARED_PORT || return 1
     SHARED_STATE=$dir/state
     : >"$dir/dns-hook.log"
-    DNS_HOOK_LOG=$dir/dns-hook.log "$SHARED_BIN" --listen "$SHARED_PORT" \
+    DNS_HOOK_LOG=$dir/dns-hook.log DNS_HOOK_DELAY_FILE=$dir/hook-delay "$SHARED_BIN" --listen "$SHARED_PORT" \
         --cert "$dir/srv.pem" --key "$dir/srv.key" --nf-ca "$dir/bootca.pem" \
         --policy "$dir/policy" --directory "$PEBBLE_DIR_URL" --ca "$PEBBLE_CA" \
         --state "$SHARED_STATE" --challenge dns-01 \

@@ -28,6 +28,7 @@ BIN=${ACME5G_BIN:-build/acme5g}
 case $BIN in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
 CLI_TIMEOUT=60
 NF_TIMEOUT=5      # the daemon's --nf-timeout (s)
+HS_TIMEOUT=2      # the daemon's --handshake-timeout (s)
 MAX_CHILDREN=16   # the daemon's --max-children
 N_CONCURRENT=50   # NFs enrolling at once in concurrent_50 (16 at a time)
 FIRST_CONCURRENT=10
@@ -445,7 +446,7 @@ test_concurrent_50() {
 
 # One NF opens a TCP connection and sends nothing: an enrolment started
 # after it completes in normal time (well before the silent NF's timeout),
-# and the daemon drops the silent connection after --nf-timeout.
+# and the daemon drops the silent connection after --handshake-timeout.
 test_silent_nf_does_not_delay_others() {
     local t0 t_enrol t_closed base
     base=$(cat "$WORK/baseline-ms" 2>/dev/null || echo 2000)
@@ -455,14 +456,16 @@ test_silent_nf_does_not_delay_others() {
     t_enrol=$(($(now_ms) - t0))
     [ "$RC" = 0 ] || die "enrol exited $RC: $(errline enrol)"
     check_nf_state "$T/nf" "DNS:$(shared_name 2)"
-    # the daemon ends the silent connection at its --nf-timeout
+    # the daemon ends the silent connection at its --handshake-timeout
+    # (measured from its connect, before the enrolment)
     timeout $((NF_TIMEOUT + 5)) cat <&3 >/dev/null
     t_closed=$(($(now_ms) - t0))
     exec 3<&-
     echo "enrolment: $t_enrol ms (first enrolment: $base ms); silent connection closed after $t_closed ms"
-    [ "$t_closed" -ge $((NF_TIMEOUT * 1000 - 500)) ] && [ "$t_closed" -le $((NF_TIMEOUT * 1000 + 3000)) ] ||
-        die "the silent connection was closed after $t_closed ms, --nf-timeout is $NF_TIMEOUT s"
-    [ "$t_enrol" -lt $((NF_TIMEOUT * 1000 - 500)) ] && [ "$t_enrol" -lt "$t_closed" ] ||
+    [ "$t_closed" -ge $((HS_TIMEOUT * 1000 - 500)) ] &&
+        [ "$t_closed" -le $((t_enrol > HS_TIMEOUT * 1000 ? t_enrol + 1000 : HS_TIMEOUT * 1000 + 1500)) ] ||
+        die "the silent connection was closed after $t_closed ms, --handshake-timeout is $HS_TIMEOUT s"
+    [ "$t_enrol" -lt $((NF_TIMEOUT * 1000 - 500)) ] ||
         die "the enrolment took $t_enrol ms: held up by the silent NF (timeout $NF_TIMEOUT s)"
     [ "$t_enrol" -le $((base + 2500)) ] ||
         die "the enrolment took $t_enrol ms, the first one $base ms"
@@ -470,7 +473,7 @@ test_silent_nf_does_not_delay_others() {
 }
 
 # --max-children silent connections fill every slot: an NF behind them
-# waits at most --nf-timeout for a slot, then enrols.
+# waits at most --handshake-timeout for a slot, then enrols.
 test_silent_flood_waits_at_most_timeout() {
     local t0 t_enrol i fds=() fd base
     base=$(cat "$WORK/baseline-ms" 2>/dev/null || echo 2000)
@@ -486,8 +489,203 @@ test_silent_flood_waits_at_most_timeout() {
     [ "$RC" = 0 ] || die "enrol exited $RC: $(errline enrol)"
     check_nf_state "$T/nf" "DNS:$(shared_name 3)"
     echo "enrolment behind $MAX_CHILDREN silent connections: $t_enrol ms"
-    [ "$t_enrol" -le $((NF_TIMEOUT * 1000 + base + 2000)) ] ||
-        die "the enrolment took $t_enrol ms: more than --nf-timeout ($NF_TIMEOUT s) + $base ms"
+    [ "$t_enrol" -le $((HS_TIMEOUT * 1000 + base + 2000)) ] ||
+        die "the enrolment took $t_enrol ms: more than --handshake-timeout ($HS_TIMEOUT s) + $base ms"
+}
+
+# A dns-01 hook slower than --nf-timeout (a DNS provider that takes a
+# while): the ACME work runs under --timeout, and the NF still gets its
+# certificate; the answer is not bounded by the time the NF connected.
+test_slow_hook_still_delivers() {
+    local t0 ms
+    echo $((NF_TIMEOUT + 2)) >"$PKI/hook-delay"
+    t0=$(now_ms)
+    enrol_via enrol 4 "$T/nf" --name "$(shared_name 4)"
+    ms=$(($(now_ms) - t0))
+    rm -f "$PKI/hook-delay"
+    echo "enrolment with a $((NF_TIMEOUT + 2)) s hook: $ms ms"
+    [ "$RC" = 0 ] || die "enrol exited $RC: $(errline enrol)"
+    [ "$ms" -ge $((NF_TIMEOUT * 1000)) ] || die "the hook did not delay the enrolment ($ms ms)"
+    check_nf_state "$T/nf" "DNS:$(shared_name 4)"
+}
+
+# raw_request_as I OUT HEADERS BODYFILE: as raw_request, with nf I's
+# bootstrap certificate.
+raw_request_as() {
+    local i=$1
+    shift
+    {
+        printf 'POST /acme5g/v1/certificate HTTP/1.1\r\nHost: localhost\r\n%s\r\n' "$2"
+        [ -z "$3" ] || cat "$3"
+    } | timeout 30 openssl s_client -quiet -connect "127.0.0.1:$SHARED_PORT" \
+        -CAfile "$PKI/coreca.pem" -cert "$PKI/nf$i.pem" -key "$PKI/nf$i.key" \
+        >"$1" 2>"$1.err"
+    sed 's/^/  /' "$1" "$1.err"
+}
+
+# A request followed by a CRLF (as many hand-written clients send): the
+# certificate is issued and delivered, the chain is for the CSR's key.
+test_crlf_after_body_still_answered() {
+    local len
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k.pem" 2>/dev/null
+    csr_der "$T/csr.der" "$T/k.pem" "DNS:$(shared_name 5)" || die "openssl req failed"
+    len=$(stat -c %s "$T/csr.der")
+    { cat "$T/csr.der"; printf '\r\n'; } >"$T/body"
+    raw_request_as 5 "$T/resp" "Content-Type: application/pkcs10"$'\r\n'"Content-Length: $len"$'\r\n' "$T/body"
+    [ "$(status_of "$T/resp")" = 200 ] || die "status '$(status_of "$T/resp")', expected 200"
+    sed -n '/-----BEGIN CERTIFICATE-----/,$p' "$T/resp" | tr -d '\r' >"$T/chain.pem"
+    split_chain "$T/chain.pem"
+    openssl verify -CAfile "$PEBBLE_ROOT" -untrusted "$T/rest.pem" "$T/leaf.pem" ||
+        die "the chain does not verify"
+    [ "$(pubkey_of_cert "$T/leaf.pem")" = "$(pubkey_of_key "$T/k.pem")" ] ||
+        die "the leaf is not for the CSR's key"
+}
+
+# Bytes after the body that are not a line end: a body longer than its
+# Content-Length, and a pipelined second request.  Each is refused (400
+# malformed, answered) before anything is issued.
+test_extra_bytes_refused_and_answered() {
+    local len before tag
+    before=$(issued_snapshot)
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/k.pem" 2>/dev/null
+    csr_der "$T/csr.der" "$T/k.pem" "DNS:$(shared_name 6)" || die "openssl req failed"
+    len=$(stat -c %s "$T/csr.der")
+    { cat "$T/csr.der"; printf 'XY'; } >"$T/longer"
+    { cat "$T/csr.der"; printf 'POST /acme5g/v1/certificate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/pkcs10\r\nContent-Length: %d\r\n\r\n' "$len"; cat "$T/csr.der"; } >"$T/pipelined"
+    for tag in longer pipelined; do
+        raw_request_as 6 "$T/$tag.resp" "Content-Type: application/pkcs10"$'\r\n'"Content-Length: $len"$'\r\n' "$T/$tag"
+        [ "$(status_of "$T/$tag.resp")" = 400 ] ||
+            die "$tag: status '$(status_of "$T/$tag.resp")', expected 400"
+        grep -q '"type":"urn:acme5g:error:malformed"' "$T/$tag.resp" ||
+            die "$tag: unclear problem: $(tail -n 1 "$T/$tag.resp")"
+    done
+    nothing_issued "$before" "$WORK/none"
+}
+
+# N_FLOOD connections from 127.0.0.2 that never start TLS, each reopened as
+# soon as the daemon drops it, against a daemon of its own with 8 children
+# and --max-per-source 2: a legitimate NF (from 127.0.0.1) gets its
+# certificate within 2 s of its unloaded time; the flood holds 2 children.
+N_FLOOD=40
+test_idle_flood_from_one_source() {
+    local d=$T/d f i t0 ms base pids=()
+    mkdir -p "$d"
+    for f in srv.pem srv.key bootca.pem policy; do ln -s "$PKI/$f" "$d/$f"; done
+    trap 'touch "$T/stop"; kill "${pids[@]}" 2>/dev/null; shared_stop' EXIT
+    shared_start "$d" --nf-timeout "$NF_TIMEOUT" --handshake-timeout "$HS_TIMEOUT" \
+        --max-children 8 --max-per-source 2 -v || die "second daemon did not start"
+    t0=$(now_ms)
+    enrol_via base 7 "$T/nf-base" --name "$(shared_name 7)"
+    base=$(($(now_ms) - t0))
+    [ "$RC" = 0 ] || die "unloaded enrolment exited $RC: $(errline base)"
+    for ((i = 0; i < N_FLOOD; i++)); do
+        (trap - EXIT; while [ ! -e "$T/stop" ]; do
+            socat -u "TCP:127.0.0.1:$SHARED_PORT,bind=127.0.0.2" /dev/null 2>/dev/null ||
+                sleep 0.05
+        done) &
+        pids+=($!)
+    done
+    sleep 1
+    t0=$(now_ms)
+    enrol_via enrol 7 "$T/nf" --name "$(shared_name 7)" --name "nf7-b.5gc.test"
+    ms=$(($(now_ms) - t0))
+    echo "enrolment: $ms ms under $N_FLOOD idle connections, $base ms unloaded"
+    echo "refusals logged: $(grep -c 'already has 2 connections' "$d/daemon.log")"
+    [ "$RC" = 0 ] || die "enrol under the flood exited $RC: $(errline enrol)"
+    check_nf_state "$T/nf" "DNS:$(shared_name 7)" DNS:nf7-b.5gc.test
+    grep -q "refused: 127.0.0.2 already has 2 connections" "$d/daemon.log" ||
+        die "the daemon did not refuse the flood's connections"
+    [ "$ms" -le $((base + 2000)) ] || die "the enrolment took $ms ms, $base ms unloaded"
+}
+
+# Eight requests at once from one NF identity (nf8), each with its own key:
+# each is answered with a chain for its own key, or refused cleanly; the
+# daemon's files for nf8 stay consistent (one account, a chain that
+# verifies and is one of those delivered).
+test_same_identity_concurrent_8() {
+    local i ok=0 refused=0 bad=0
+    for i in 1 2 3 4 5 6 7 8; do
+        (timeout -k 5 "$CLI_TIMEOUT" "$BIN" enrol --via "$SHARED_URL" --ca "$PKI/coreca.pem" \
+            --client-cert "$PKI/nf8.pem" --client-key "$PKI/nf8.key" --state "$T/s$i" \
+            --name "$(shared_name 8)" >"$T/s$i.out" 2>&1
+        echo $? >"$T/s$i.rc") &
+    done
+    wait
+    for i in 1 2 3 4 5 6 7 8; do
+        echo "request $i: exit $(cat "$T/s$i.rc"): $(tail -n 1 "$T/s$i.out")"
+        if [ "$(cat "$T/s$i.rc")" = 0 ]; then
+            if (check_nf_state "$T/s$i" "DNS:$(shared_name 8)") >"$T/check$i" 2>&1; then
+                ok=$((ok + 1))
+            else
+                echo "  request $i: $(cat "$T/.why")"
+                bad=$((bad + 1))
+            fi
+        elif grep -q 'HTTP 503 urn:acme5g:error:busy' "$T/s$i.out"; then
+            refused=$((refused + 1))
+        else
+            bad=$((bad + 1))
+        fi
+    done
+    echo "$ok delivered, $refused refused as busy, $bad broken"
+    [ "$bad" = 0 ] || die "$bad of 8 requests failed or got a wrong chain"
+    [ "$ok" -ge 1 ] || die "no request was served"
+    split_chain "$(nf_dir 8)/cert.pem"
+    openssl verify -CAfile "$PEBBLE_ROOT" -untrusted "$T/rest.pem" "$T/leaf.pem" ||
+        die "the daemon's chain for nf8 does not verify"
+    for i in 1 2 3 4 5 6 7 8; do
+        cmp -s "$(nf_dir 8)/cert.pem" "$T/s$i/cert.pem" && return 0
+    done
+    die "the daemon's chain for nf8 is none of those delivered"
+}
+
+# A hung dns-01 hook (its "add" sleeps 987 s), with a daemon of its own
+# (--timeout 4): the hook and its process group are killed at the
+# deadline, the NF is answered (502), and "del" runs for the record.  Then
+# the same with --timeout 60 and the serving child stopped with SIGTERM
+# while its hook hangs: the hook is killed and "del" runs.
+hung_hook_gone() {
+    local i
+    for i in $(seq 1 "$1"); do
+        pgrep -f '^sleep 987$' >/dev/null || return 0
+        sleep 0.2
+    done
+    return 1
+}
+test_hung_hook_killed_and_cleaned_up() {
+    local d=$T/d f t0 ms child bg
+    mkdir -p "$d"
+    for f in srv.pem srv.key bootca.pem policy; do ln -s "$PKI/$f" "$d/$f"; done
+    echo 987 >"$d/hook-delay"
+    trap 'pkill -f "^sleep 987$"; shared_stop' EXIT
+    shared_start "$d" --timeout 4 --nf-timeout "$NF_TIMEOUT" -v || die "daemon did not start"
+    t0=$(now_ms)
+    enrol_via enrol 9 "$T/nf" --name "$(shared_name 9)"
+    ms=$(($(now_ms) - t0))
+    echo "answered after $ms ms"
+    [ "$RC" = 1 ] || die "enrol exited $RC, expected 1"
+    grep -q 'HTTP 502' "$T/enrol.err" || die "no 502 answer: $(errline enrol)"
+    [ "$ms" -lt 12000 ] || die "the answer took $ms ms with --timeout 4"
+    hung_hook_gone 10 || die "the hung hook still runs after the deadline"
+    grep -q "^del _acme-challenge.$(shared_name 9) " "$d/dns-hook.log" ||
+        die "no del for the record of $(shared_name 9)"
+    shared_stop
+    : >"$d/daemon.log"
+    shared_start "$d" --timeout 60 --nf-timeout "$NF_TIMEOUT" -v || die "daemon did not restart"
+    (trap - EXIT; enrol_via enrol2 10 "$T/nf2" --name "$(shared_name 10)") &
+    bg=$!
+    for f in $(seq 1 50); do pgrep -f '^sleep 987$' >/dev/null && break; sleep 0.2; done
+    pgrep -f '^sleep 987$' >/dev/null || die "the hook did not start"
+    child=$(pgrep -P "$SHARED_PID")
+    [ -n "$child" ] || die "no serving child"
+    kill -TERM $child
+    hung_hook_gone 25 || die "the hook of the stopped child still runs"
+    for f in $(seq 1 25); do
+        grep -q "^del _acme-challenge.$(shared_name 10) " "$d/dns-hook.log" && break
+        sleep 0.2
+    done
+    grep -q "^del _acme-challenge.$(shared_name 10) " "$d/dns-hook.log" ||
+        die "no del for the record of the stopped child"
+    wait "$bg"
 }
 
 TESTS="
@@ -503,6 +701,12 @@ renew_via_reuses_account
 concurrent_50
 silent_nf_does_not_delay_others
 silent_flood_waits_at_most_timeout
+slow_hook_still_delivers
+crlf_after_body_still_answered
+extra_bytes_refused_and_answered
+idle_flood_from_one_source
+same_identity_concurrent_8
+hung_hook_killed_and_cleaned_up
 "
 
 run_test() { # NAME
@@ -538,7 +742,8 @@ if ! PEBBLE_AUTHZREUSE=100 pebble_start "$WORK/pebble"; then
 fi
 PEBBLE_LOG=$WORK/pebble/pebble.log
 if ! shared_pki "$PKI" $((FIRST_CONCURRENT + N_CONCURRENT)) ||
-    ! shared_start "$PKI" --nf-timeout "$NF_TIMEOUT" --max-children "$MAX_CHILDREN" -v; then
+    ! shared_start "$PKI" --nf-timeout "$NF_TIMEOUT" --max-children "$MAX_CHILDREN" \
+        --handshake-timeout "$HS_TIMEOUT" --max-per-source "$MAX_CHILDREN" -v; then
     echo "FAIL - shared client set-up (see above)"
     echo "0 passed, 1 failed"
     exit 1
