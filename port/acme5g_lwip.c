@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g over lwIP's raw TCP API (see acme5g_lwip.h).
  *

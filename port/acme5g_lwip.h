@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * acme5g over lwIP: the network callbacks of the bare-metal port
  * (acme5g_baremetal_net, see acme5g_baremetal.h) on lwIP's raw TCP API

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/baremetal-enrol.c -- acme5g enrols and renews against a real
  * Pebble with the bare-metal port's storage and entropy: the example

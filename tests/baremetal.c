@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/baremetal.c -- host unit tests of port/acme5g_baremetal.c, which it
  * includes (static functions reachable), over a RAM-backed NOR flash, a

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/baremetal.sh -- the bare-metal port and the firmware's store tool:
 #
 #   - build/baremetal and build/baremetal-asan (clang ASan + UBSan):

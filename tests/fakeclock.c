@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/fakeclock.c -- an LD_PRELOAD shim that moves the wall clock of one
  * process by ACME5G_FAKE_OFFSET seconds (may be negative), for the tests of

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/firmware-board.sh -- the emulated board under the firmware image
 # (issue 15): build/cross/nettest-m4.elf on QEMU's mps2-an386.
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/firmware.sh -- the example firmware (examples/firmware) on QEMU's
 # mps2-an386 board against Pebble, through the runner a user has
 # (examples/firmware/qemu-run.sh):

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # tests/musl.sh -- the static musl CLI (make musl, build/acme5g-musl):
 #
 #   - it builds (musl-gcc from musl-tools; BearSSL from Debian's source

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * tests/slowlink.c -- what an enrolment and a renewal cost over a slow link
  * (issue 18), against a real Pebble (tests/bench.sh starts it and runs this

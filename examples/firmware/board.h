@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * The board under the acme5g firmware image: what the application (and
  * lwIP, through sys_now() and arch/cc.h) may call.  This implementation

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * Start-up, clock and console of QEMU's `mps2-an386` board (Cortex-M4 at
  * 25 MHz) for the acme5g firmware image; the API is in board.h.

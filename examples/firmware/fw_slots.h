@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * The example firmware's flash store: its size, its erase unit and its slot
  * table, shared by the image (examples/firmware/) and the host tool that

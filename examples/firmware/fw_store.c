@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * fw-store: the host's tool for the example firmware's flash store (the
  * store file, the backing file of the emulated NOR flash).  It reads and

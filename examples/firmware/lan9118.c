@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * Polled lwIP netif driver for the SMSC LAN9118 (see lan9118.h).
  *

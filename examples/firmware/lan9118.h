@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * A polled lwIP netif driver for the SMSC LAN9118 Ethernet controller
  * (and its software-compatible LAN9220, as on the Arm MPS2 boards and in

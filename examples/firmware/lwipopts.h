@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * lwIP 2.1 options for the acme5g firmware image (examples/firmware):
  * bare metal (NO_SYS=1), raw API only, IPv4 with TCP, UDP for DHCP and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * nettest: the board's own test image (build/cross/nettest-m4.elf, run by
  * tests/firmware-board.sh).  It proves the layers under the acme5g

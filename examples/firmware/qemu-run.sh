@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the acme5g authors
 # examples/firmware/qemu-run.sh -- boot the example firmware on QEMU's
 # mps2-an386 board (Cortex-M4, LAN9118 Ethernet) and let it enrol or renew
 # against an ACME server on this machine.

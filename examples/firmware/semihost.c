@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * The host's stand-ins for the acme5g firmware image, through Arm
  * semihosting (`bkpt 0xab` with an operation in r0 and a parameter block

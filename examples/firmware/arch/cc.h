@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 the acme5g authors */
 /*
  * lwIP's compiler/platform header (lwip/arch.h includes "arch/cc.h") for
  * the acme5g firmware image: arm-none-eabi-gcc with newlib-nano on a
