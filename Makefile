@@ -8,6 +8,7 @@
 #   make check      strict C99 with gcc and clang, no heap, symbol prefix,
 #                   SPDX lines, C++ (g++, clang++)
 #   make static     build/acme5g-static
+#   make firmware   the example Cortex-M4 image (QEMU mps2-an386, lwIP) and build/fw-store
 #   make musl       build/acme5g-musl: the CLI static with musl, -Os, stripped
 #   make size       code and context sizes (host, Cortex-M4 if available)
 #   make bench | fuzz | clean
