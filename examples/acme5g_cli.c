@@ -648,7 +648,7 @@ static int cli_load_settings_into(cli_options *opt, cli_renew_state *rs, char *b
             opt->ta_hook = value;
         else if (strcmp(line, "last-error") == 0)
             rs->last_error = value;
-        else if (cli_parse_number(value, 0, 4000000000ul, &n) != 0)
+        else if (cli_parse_number(value, 0, 4294967295ul, &n) != 0) /* jitter-seed: any uint32 */
             continue;
         else if (strcmp(line, "http-port") == 0 && !opt->http_port && n <= 65535)
             opt->http_port = n;

@@ -177,14 +177,14 @@ fi
 acme5g hookfail enrol --directory "$DIR" --ca "$CA" --state "$W/s-hookfail" \
     --nf-instance-id "$U_NF1" --ta-hook "exit 3"
 refused "--ta-hook failing: clear error, nothing stored" hookfail "$W/s-hookfail" \
-    "token authority refused or answered badly"
+    "the Token Authority refused or answered badly"
 # A hook that closes its output but does not exit: killed at the timeout.
 start=$(date +%s)
 acme5g hookhang enrol --directory "$DIR" --ca "$CA" --state "$W/s-hookhang" \
     --nf-instance-id "$U_NF1" --ta-hook "echo x; exec >&-; sleep 60" --timeout 5
 spent=$(($(date +%s) - start))
 refused "--ta-hook hanging: killed at --timeout, clear error, nothing stored" hookhang \
-    "$W/s-hookhang" "token authority refused or answered badly"
+    "$W/s-hookhang" "the Token Authority refused or answered badly"
 within() { # NAME SPENT LIMIT TIMEOUT
     if [ "$2" -le "$3" ]; then
         pass "$1: ended within the timeout ($2 s for --timeout $4)"
@@ -204,7 +204,7 @@ for c in "wrong-uuid:the token is for another identifier than: $U_NF1" \
     mode=${c%%:*}
     enrol_nf "bad-$mode" "$W/s-bad-$mode" "$mode" --nf-instance-id "$U_NF1"
     refused "TA $mode: refused by the client, clearly, nothing stored" "bad-$mode" \
-        "$W/s-bad-$mode" "authority token is malformed, expired or not for us \(token authority .*(${c#*:})"
+        "$W/s-bad-$mode" "Authority Token is malformed, expired, or not for this identifier and account key \(token authority .*(${c#*:})"
     # an expired token: asked for once more (a fresh one), then refused
     want=1
     [ "$mode" = expired ] && want=2
