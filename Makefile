@@ -223,7 +223,7 @@ size: build/acme5g.o
 	    if $(M4_CC) $(M4FLAGS) -isystem build/bearssl-inc -c $(LIB) -o build/acme5g-m4.o; then \
 	        echo "== Cortex-M4, $(M4_CC) -mthumb -Os: build/acme5g-m4.o"; \
 	        $(M4_SIZE) build/acme5g-m4.o; \
-	    else echo "note: acme5g.c does not compile for Cortex-M4 yet (see above)"; fi; \
+	    else echo "note: acme5g.c does not compile for Cortex-M4 (see above)"; fi; \
 	else echo "note: $(M4_CC) not installed: no Cortex-M4 size"; fi
 	@if [ -z "$(NO_DEPS)" ] || command -v $(M4_CC) >/dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory size-cross; fi
@@ -233,13 +233,11 @@ size: build/acme5g.o
 	else echo "note: no musl CLI (make musl needs musl-tools)"; fi
 
 bench: all
-	@rc=0; if [ -f tests/bench.sh ]; then bash tests/bench.sh || rc=1; \
-	else echo "bench: no tests/bench.sh yet"; fi; \
+	@rc=0; bash tests/bench.sh || rc=1; \
 	bash tests/bench-shared.sh || rc=1; bash tests/nf/bench.sh || rc=1; exit $$rc
 
 fuzz:
-	@if [ -f tests/fuzz.sh ]; then bash tests/fuzz.sh; \
-	else echo "fuzz: no tests/fuzz.sh yet"; fi
+	@bash tests/fuzz.sh
 
 clean:
 	rm -rf build
@@ -306,7 +304,7 @@ size-cross: cross
 	    tests/size-cross.sh
 
 # ---------------------------------------------------------------------------
-# The emulated board (issue 15): QEMU mps2-an386 (Cortex-M4, LAN9118).
+# The emulated board: QEMU mps2-an386 (Cortex-M4, LAN9118).
 # lwIP 2.1.3 from Debian's source package (tests/cross-deps.sh lwip, into
 # build/cross/src, linked as build/cross/lwip) is built with
 # examples/firmware/lwipopts.h into build/cross/lwip-m4/liblwip.a; the
@@ -391,7 +389,7 @@ $(CROSS_DIR)/firmware-m4.elf: $(FW_OBJS) $(BOARD_OBJS) $(LWIP_LIB) $(BOARD_LD)
 	    -o $@ $(FW_OBJS) $(BOARD_OBJS) $(LWIP_LIB) $(BR_M4)
 
 # ---------------------------------------------------------------------------
-# Hostile input (issue 8): fuzz targets as replay programs (gcc, ASan and
+# Hostile input: fuzz targets as replay programs (gcc, ASan and
 # UBSan) that make test runs over tests/fuzz/corpus/ (tests/fuzz-replay.sh;
 # make fuzz builds them with libFuzzer instead, tests/fuzz.sh), and the
 # hostile-server tests (tests/hostile.c).
