@@ -184,7 +184,7 @@ fails() {
     [ $rc = 1 ] || show "$W/$tag.out" 8
 }
 pebble__pick_port DOWN
-fails down "ACME server down" 'CONNECT|connect|closed|TLS' --directory "https://localhost:$DOWN/dir"
+fails down "ACME server down" 'network|connect|closed|TLS' --directory "https://localhost:$DOWN/dir"
 pebble_make_ca "$W" other-ca
 fails untrusted "wrong trust anchor" 'not trusted' --directory "$P" --ca "$W/other-ca.pem"
 fails wrongname "server certificate for another name" 'does not match the host' \
