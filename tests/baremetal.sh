@@ -22,24 +22,8 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 MAKE=${MAKE:-make}
-PASSED=0
-FAILED=0
-
-res() { # STATUS MESSAGE
-    if [ "$1" = 0 ]; then
-        echo "ok - $2"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL - $2"
-        FAILED=$((FAILED + 1))
-    fi
-}
-
-finish() {
-    echo "$PASSED passed, $FAILED failed"
-    [ "$FAILED" = 0 ]
-    exit
-}
+# shellcheck source=tests/checks.sh
+. "$ROOT/tests/checks.sh"
 
 "$MAKE" --no-print-directory build/baremetal build/baremetal-asan build/fw-store \
     build/baremetal-enrol

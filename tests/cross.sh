@@ -20,24 +20,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 MAKE=${MAKE:-make}
 OUT=build/cross
-PASSED=0
-FAILED=0
-
-res() { # STATUS MESSAGE
-    if [ "$1" = 0 ]; then
-        echo "ok - $2"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL - $2"
-        FAILED=$((FAILED + 1))
-    fi
-}
-
-finish() {
-    echo "$PASSED passed, $FAILED failed"
-    [ "$FAILED" = 0 ]
-    exit
-}
+# shellcheck source=tests/checks.sh
+. "$ROOT/tests/checks.sh"
 
 "$MAKE" --no-print-directory cross
 res $? "make cross (aarch64 CLI, Cortex-M4 acme5g.o and firmware image)"

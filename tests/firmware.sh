@@ -27,23 +27,8 @@ MAKE=${MAKE:-make}
 W=$ROOT/build/firmware-test
 RUN=$ROOT/examples/firmware/qemu-run.sh
 CUTS=${FW_CUTS:-20}
-PASSED=0
-FAILED=0
-
-res() { # STATUS MESSAGE
-    if [ "$1" = 0 ]; then
-        echo "ok - $2"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL - $2"
-        FAILED=$((FAILED + 1))
-    fi
-}
-finish() {
-    echo "$PASSED passed, $FAILED failed"
-    [ "$FAILED" = 0 ]
-    exit
-}
+# shellcheck source=tests/checks.sh
+. "$ROOT/tests/checks.sh"
 show() { sed 's/^/#   /' "$1" | tail -n "${2:-15}"; }
 
 # shellcheck source=tests/pebble.sh

@@ -20,24 +20,8 @@ cd "$ROOT" || exit 1
 MAKE=${MAKE:-make}
 BIN=build/acme5g-musl
 MAX=${MUSL_MAX_BYTES:-400000}
-PASSED=0
-FAILED=0
-
-res() { # STATUS MESSAGE
-    if [ "$1" = 0 ]; then
-        echo "ok - $2"
-        PASSED=$((PASSED + 1))
-    else
-        echo "FAIL - $2"
-        FAILED=$((FAILED + 1))
-    fi
-}
-
-finish() {
-    echo "$PASSED passed, $FAILED failed"
-    [ "$FAILED" = 0 ]
-    exit
-}
+# shellcheck source=tests/checks.sh
+. "$ROOT/tests/checks.sh"
 
 "$MAKE" --no-print-directory musl
 res $? "make musl ($BIN: musl-gcc, BearSSL from Debian's source)"
